@@ -15,6 +15,7 @@ export type AuditEventType =
   | 'client.disconnect'
   | 'tool.call'
   | 'tool.denied'
+  | 'http.denied'
   | 'secret.set'
   | 'secret.delete';
 

@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// `npm run bench`: sequential tools/call throughput and latency, in one run, for
+//   (a) an SDK client talking to a stdio MCP server directly,
+//   (b) the same client through `connect` → broker → the same server, and the ratio b/a (goal ≥ 0.5),
+//   (c) 16 concurrent clients, each through its own `connect` shim (goal: 0 errors).
+// Figures are printed, never asserted: speed goals are checked here, not in tests.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+
+const CALLS = Number(process.env.BENCH_CALLS ?? 1000);
+const WARMUP = 100;
+const CONCURRENT = 16;
+const CONCURRENT_CALLS = Number(process.env.BENCH_CONCURRENT_CALLS ?? 200);
+const CLI = fileURLToPath(new URL('../bin/mcp-auth-broker.js', import.meta.url));
+const SERVER = fileURLToPath(new URL('../main/test-support/fixture-server.mjs', import.meta.url));
+
+async function connect(command, args, env = {}) {
+  const client = new Client({ name: 'bench', version: '1' });
+  await client.connect(new StdioClientTransport({ command, args, env: { ...process.env, ...env }, stderr: 'pipe' }));
+  return client;
+}
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+async function sequential(client, tool, calls) {
+  for (let i = 0; i < WARMUP; i++) await client.callTool({ name: tool, arguments: { text: 'warm' } });
+  const latencies = [];
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < calls; i++) {
+    const t0 = process.hrtime.bigint();
+    await client.callTool({ name: tool, arguments: { text: `call ${i}` } });
+    latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  latencies.sort((x, y) => x - y);
+  return { opsPerSec: calls / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+const fmt = (r) => `${r.opsPerSec.toFixed(0).padStart(6)} ops/s  p50 ${r.p50.toFixed(3)} ms  p99 ${r.p99.toFixed(3)} ms`;
+
+function startBroker(configPath, dataDir) {
+  const child = spawn(process.execPath, [CLI, 'serve', '--config', configPath, '--data-dir', dataDir, '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (/MCP Auth Broker http/.test(out)) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`broker exited ${code}`)));
+  });
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'mab-bench-'));
+  const configPath = join(dir, 'config.json');
+  const dataDir = join(dir, 'data');
+  writeFileSync(configPath, JSON.stringify({ servers: { bench: { command: process.execPath, args: [SERVER] } } }));
+  const broker = await startBroker(configPath, dataDir);
+  try {
+    const direct = await connect(process.execPath, [SERVER]);
+    const a = await sequential(direct, 'echo', CALLS);
+    await direct.close();
+    const shimArgs = [CLI, 'connect', '--config', configPath, '--data-dir', dataDir, '--no-start'];
+    const viaBroker = await connect(process.execPath, shimArgs);
+    const b = await sequential(viaBroker, 'bench__echo', CALLS);
+    await viaBroker.close();
+
+    const clients = await Promise.all(Array.from({ length: CONCURRENT }, () => connect(process.execPath, shimArgs)));
+    let errors = 0;
+    const t0 = process.hrtime.bigint();
+    await Promise.all(
+      clients.map(async (client, n) => {
+        for (let i = 0; i < CONCURRENT_CALLS; i++) {
+          const r = await client.callTool({ name: 'bench__echo', arguments: { text: `${n}:${i}` } }).catch(() => undefined);
+          if (!r || r.isError) errors++;
+        }
+      }),
+    );
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    await Promise.all(clients.map((c) => c.close()));
+
+    console.log(`tools/call, ${CALLS} sequential calls after ${WARMUP} warm-up (echo tool):`);
+    console.log(`  (a) direct stdio          ${fmt(a)}`);
+    console.log(`  (b) connect → broker      ${fmt(b)}`);
+    console.log(`  ratio b/a = ${(b.opsPerSec / a.opsPerSec).toFixed(2)}  (goal ≥ 0.5)`);
+    console.log(`  (c) ${CONCURRENT} concurrent shims × ${CONCURRENT_CALLS} calls: ${((CONCURRENT * CONCURRENT_CALLS) / seconds).toFixed(0)} ops/s total, ${errors} errors (goal 0)`);
+  } finally {
+    broker.kill('SIGTERM');
+    await new Promise((r) => broker.once('exit', r));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

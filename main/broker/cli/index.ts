@@ -1,0 +1,55 @@
+import { BrokerError, isBrokerError, messageOf } from '../errors.js';
+import { BROKER_VERSION } from '../version.js';
+import { auditCommand, auditHelp } from './audit-command.js';
+import { EXIT, writeLine, type CliIo } from './cli-context.js';
+import { configCommand, configHelp } from './config-command.js';
+import { connectCommand, connectHelp } from './connect-command.js';
+import { secretCommand, secretHelp } from './secret-command.js';
+import { serveCommand, serveHelp } from './serve-command.js';
+import { statusCommand, statusHelp } from './status-command.js';
+
+type Command = (args: string[], io: CliIo) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; help: string; summary: string }> = {
+  serve: { run: serveCommand, help: serveHelp, summary: 'run the broker headless' },
+  connect: { run: connectCommand, help: connectHelp, summary: 'stdio shim for Claude Desktop (relays to the broker)' },
+  status: { run: statusCommand, help: statusHelp, summary: 'broker and server state' },
+  secret: { run: secretCommand, help: secretHelp, summary: 'set, list or delete keychain secrets' },
+  audit: { run: auditCommand, help: auditHelp, summary: 'verify or tail the audit log' },
+  config: { run: configCommand, help: configHelp, summary: 'check the config file' },
+};
+
+const MAIN_HELP = `MCP Auth Broker ${BROKER_VERSION}: every MCP credential on this machine in one place.
+
+Usage: mcp-auth-broker <command> [options]
+
+Commands:
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(9)}${c.summary}`)
+  .join('\n')}
+
+Common options: --config FILE, --data-dir DIR, --help. "mcp-auth-broker <command> --help" for more.`;
+
+/** Runs the CLI; returns the process exit code. Errors are printed as one clear message on stderr. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    writeLine(io.stdout, MAIN_HELP);
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version' || name === '-v') return (writeLine(io.stdout, BROKER_VERSION), EXIT.ok);
+  const command = COMMANDS[name];
+  if (!command) {
+    writeLine(io.stderr, `Unknown command "${name}".\n\n${MAIN_HELP}`);
+    return EXIT.usage;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    writeLine(io.stderr, `mcp-auth-broker ${name}: ${messageOf(error)}`);
+    if (isBrokerError(error, 'USAGE')) return EXIT.usage;
+    if (isBrokerError(error, 'CONFIG_INVALID')) return EXIT.config;
+    if (!(error instanceof BrokerError)) writeLine(io.stderr, 'This looks like a bug; please report it with the output of "mcp-auth-broker status".');
+    return EXIT.error;
+  }
+}

@@ -1,0 +1,102 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { AuditLog } from '../audit/audit-log.js';
+import { systemClock } from '../clock.js';
+import { loadConfigFile } from '../config/config-file.js';
+import { ConfigSchema } from '../config/config-schema.js';
+import { BrokerError, isBrokerError } from '../errors.js';
+import { openSecretStore } from '../secrets/open-secret-store.js';
+import { SecretRedactor } from '../secrets/secret-redactor.js';
+import { assertSecretName, type SecretStore } from '../secrets/secret-store.js';
+import { acquireInstanceLock } from '../server/instance-lock.js';
+import { callControl, expectOk } from './control-client.js';
+import { locations, parseCommand, writeLine, type CliIo, type Locations } from './cli-context.js';
+import { readSecretValue } from './secret-input.js';
+
+export const secretHelp = `Usage: mcp-auth-broker secret set NAME     (value read from stdin, or typed hidden on a terminal)
+       mcp-auth-broker secret list [--json]  (names only, never values)
+       mcp-auth-broker secret delete NAME
+
+Secrets live in the OS keychain (or the encrypted file store, if the config chooses it). Reference
+one from a server's env in the config: "GITHUB_TOKEN": {"secret": "NAME"}. With a broker running,
+the change goes through it and the servers using that secret restart with the new value.`;
+
+/** Runs `fn` against the store and audit log directly, holding the broker lock (no broker running). */
+async function withLocalState<T>(where: Locations, fn: (store: SecretStore, audit: AuditLog) => Promise<T>): Promise<T> {
+  const config = existsSync(where.configPath) ? loadConfigFile(where.configPath) : ConfigSchema.parse({});
+  const lock = acquireInstanceLock(where.dataDir, 'cli');
+  try {
+    const audit = AuditLog.open({
+      dir: join(where.dataDir, 'audit'),
+      maxFileBytes: config.audit.maxFileBytes,
+      clock: systemClock,
+      redactor: new SecretRedactor(),
+    });
+    try {
+      return await fn(openSecretStore(config.secretStore, where.dataDir), audit);
+    } finally {
+      audit.close();
+    }
+  } finally {
+    lock.release();
+  }
+}
+
+/** Through the running broker when there is one, else directly with the lock held. */
+async function viaBrokerOrLocal<T>(
+  where: Locations,
+  remote: () => Promise<T>,
+  local: (store: SecretStore, audit: AuditLog) => Promise<T>,
+): Promise<T> {
+  try {
+    return await remote();
+  } catch (error) {
+    if (!isBrokerError(error, 'BROKER_UNREACHABLE')) throw error;
+    return withLocalState(where, local);
+  }
+}
+
+export async function secretCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommand(args, { json: { type: 'boolean' } }, true);
+  const [sub, name, extra] = positionals;
+  if (values.help || !sub) return (writeLine(io.stdout, secretHelp), values.help ? 0 : 2);
+  if (extra !== undefined) throw new BrokerError('USAGE', 'Too many arguments. Secret values are read from stdin, never from the command line.');
+  const where = locations(values, io.env);
+  if (sub === 'list') {
+    const names = await viaBrokerOrLocal(
+      where,
+      async () => (expectOk(await callControl(where.dataDir, 'GET', '/secrets')) as { names: string[] }).names,
+      (store) => store.list(),
+    );
+    writeLine(io.stdout, values.json ? JSON.stringify(names) : names.length ? names.join('\n') : '(no secrets)');
+    return 0;
+  }
+  if (!name || (sub !== 'set' && sub !== 'delete')) throw new BrokerError('USAGE', `Usage: secret set NAME | secret list | secret delete NAME`);
+  assertSecretName(name);
+  const path = `/secrets/${encodeURIComponent(name)}`;
+  if (sub === 'set') {
+    const value = await readSecretValue(io, name);
+    const restarted = await viaBrokerOrLocal(
+      where,
+      async () => (expectOk(await callControl(where.dataDir, 'PUT', path, { value })) as { restarted: string[] }).restarted,
+      async (store, audit) => {
+        await store.set(name, value);
+        audit.record({ type: 'secret.set', outcome: 'ok', secretName: name });
+        return [];
+      },
+    );
+    writeLine(io.stdout, `Saved secret "${name}".${restarted.length ? ` Restarted: ${restarted.join(', ')}.` : ''}`);
+    return 0;
+  }
+  const deleted = await viaBrokerOrLocal(
+    where,
+    async () => (expectOk(await callControl(where.dataDir, 'DELETE', path)) as { deleted: boolean }).deleted,
+    async (store, audit) => {
+      const gone = await store.delete(name);
+      audit.record({ type: 'secret.delete', outcome: gone ? 'ok' : 'error', secretName: name });
+      return gone;
+    },
+  );
+  writeLine(io.stdout, deleted ? `Deleted secret "${name}".` : `No secret named "${name}".`);
+  return deleted ? 0 : 1;
+}

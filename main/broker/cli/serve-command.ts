@@ -1,0 +1,35 @@
+import { Broker } from '../broker.js';
+import { createLogger } from '../logger.js';
+import { SecretRedactor } from '../secrets/secret-redactor.js';
+import { locations, parseCommand, parsePort, writeLine, type CliIo } from './cli-context.js';
+
+export const serveHelp = `Usage: mcp-auth-broker serve [--config FILE] [--data-dir DIR] [--port N] [--log-level LEVEL]
+
+Runs the broker headless: spawns the configured MCP servers, listens on the same-user socket the
+"connect" shim uses, and serves GET /healthz on http://127.0.0.1:<port> (default 47821; 0 = any free
+port). One broker per data dir. Stops on Ctrl-C / SIGTERM.`;
+
+export async function serveCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseCommand(args, { port: { type: 'string' }, 'log-level': { type: 'string' } });
+  if (values.help) return (writeLine(io.stdout, serveHelp), 0);
+  const where = locations(values, io.env);
+  const redactor = new SecretRedactor();
+  const logger = createLogger({ redactor, ...(values['log-level'] ? { level: values['log-level'] } : {}) });
+  const port = parsePort(values.port);
+  const broker = await Broker.start({ ...where, redactor, logger, ...(port === undefined ? {} : { port }) });
+  writeLine(io.stdout, `MCP Auth Broker ${broker.url} (pid ${String(process.pid)})`);
+  writeLine(io.stdout, `config: ${where.configPath}`);
+  writeLine(io.stdout, `data:   ${where.dataDir}`);
+  writeLine(io.stdout, `Claude Desktop command: ${process.execPath} ${io.cliScript} connect`);
+  return new Promise((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'stopping');
+      broker.close().then(
+        () => resolve(0),
+        () => resolve(1),
+      );
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}

@@ -1,0 +1,60 @@
+import { isBrokerError } from '../errors.js';
+import { loadConfigFile } from '../config/config-file.js';
+import { callControl, expectOk } from './control-client.js';
+import { locations, parseCommand, writeLine, type CliIo } from './cli-context.js';
+
+export const statusHelp = `Usage: mcp-auth-broker status [--json] [--config FILE] [--data-dir DIR]
+
+Shows whether the broker runs, and each server's state, tool count, restarts and last error.
+Exit code 0 when the broker runs, 3 when it does not.`;
+
+interface ServerLine {
+  name: string;
+  state: string;
+  toolCount: number;
+  restarts: number;
+  pid?: number;
+  lastError?: string;
+  stderrTail?: string[];
+}
+
+interface StatusBody {
+  broker: { pid: number; url: string; version: string; startedAt: string; secretStore: string; clients: number };
+  servers: ServerLine[];
+}
+
+function printHuman(io: CliIo, body: StatusBody): void {
+  const b = body.broker;
+  writeLine(io.stdout, `Broker running: ${b.url} (pid ${String(b.pid)}, v${b.version}, since ${b.startedAt})`);
+  writeLine(io.stdout, `Secrets: ${b.secretStore}; connected clients: ${String(b.clients)}`);
+  if (body.servers.length === 0) writeLine(io.stdout, 'No servers configured.');
+  for (const s of body.servers) {
+    const pid = s.pid === undefined ? '' : ` pid ${String(s.pid)}`;
+    writeLine(io.stdout, `  ${s.name}: ${s.state}${pid}, ${String(s.toolCount)} tools, ${String(s.restarts)} restarts`);
+    if (s.lastError) writeLine(io.stdout, `    last error: ${s.lastError}`);
+    for (const line of s.stderrTail?.slice(-5) ?? []) writeLine(io.stdout, `    stderr: ${line}`);
+  }
+}
+
+export async function statusCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseCommand(args, { json: { type: 'boolean' } });
+  if (values.help) return (writeLine(io.stdout, statusHelp), 0);
+  const where = locations(values, io.env);
+  try {
+    const body = expectOk(await callControl(where.dataDir, 'GET', '/status')) as StatusBody;
+    if (values.json) writeLine(io.stdout, JSON.stringify({ running: true, ...body }, null, 2));
+    else printHuman(io, body);
+    return 0;
+  } catch (error) {
+    if (!isBrokerError(error, 'BROKER_UNREACHABLE')) throw error;
+    let servers: string[] = [];
+    try {
+      servers = Object.keys(loadConfigFile(where.configPath).servers);
+    } catch {
+      /* the config problem is for `config check` to explain */
+    }
+    if (values.json) writeLine(io.stdout, JSON.stringify({ running: false, configuredServers: servers }, null, 2));
+    else writeLine(io.stdout, `Broker not running (data dir ${where.dataDir}). Configured servers: ${servers.join(', ') || 'none'}. Start it with "mcp-auth-broker serve".`);
+    return 3;
+  }
+}

@@ -1,0 +1,87 @@
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../atomic-file.js';
+import { BrokerError } from '../errors.js';
+
+/** What the lock file says about its holder (non-secret). */
+export interface LockInfo {
+  pid: number;
+  /** What holds it: the broker (`serve`) or a one-off CLI command writing state while no broker runs. */
+  role: 'broker' | 'cli';
+  startedAt: string;
+  url?: string;
+}
+
+export interface InstanceLock {
+  readonly path: string;
+  /** Rewrites the holder info (e.g. once the HTTP port is known). */
+  update(info: Partial<LockInfo>): void;
+  release(): void;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readHolder(path: string): LockInfo | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as LockInfo;
+  } catch {
+    return undefined;
+  }
+}
+
+function tryCreate(path: string, info: LockInfo): boolean {
+  try {
+    const fd = openSync(path, 'wx', 0o600);
+    writeSync(fd, JSON.stringify(info));
+    closeSync(fd);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+}
+
+/**
+ * One broker per user and data dir: an exclusive lock file `<dataDir>/broker.lock`. A lock left by
+ * a process that no longer exists is taken over; a live holder makes this throw LOCK_HELD.
+ */
+export function acquireInstanceLock(dataDir: string, role: LockInfo['role']): InstanceLock {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const path = join(dataDir, 'broker.lock');
+  let info: LockInfo = { pid: process.pid, role, startedAt: new Date().toISOString() };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (tryCreate(path, info)) {
+      let released = false;
+      return {
+        path,
+        update(patch) {
+          info = { ...info, ...patch };
+          if (!released) writeFileAtomic(path, JSON.stringify(info));
+        },
+        release() {
+          if (released) return;
+          released = true;
+          if (readHolder(path)?.pid === process.pid) rmSync(path, { force: true });
+        },
+      };
+    }
+    const holder = readHolder(path);
+    if (holder && holder.pid !== process.pid && isAlive(holder.pid)) {
+      const what = holder.role === 'broker' ? `a broker is already running` : `another mcp-auth-broker command is running`;
+      throw new BrokerError(
+        'LOCK_HELD',
+        `${what} for this data dir (pid ${String(holder.pid)}${holder.url ? `, ${holder.url}` : ''}). ` +
+          `Use that one, or stop it first (lock file: ${path}).`,
+      );
+    }
+    rmSync(path, { force: true });
+  }
+  throw new BrokerError('LOCK_HELD', `Could not take the broker lock ${path}; try again.`);
+}

@@ -1,0 +1,109 @@
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { BrokerError } from '../errors.js';
+import { runtimePaths } from '../paths.js';
+
+export interface ConnectOptions {
+  configPath: string;
+  dataDir: string;
+  /** Passed to a broker this shim starts. */
+  port?: number;
+  /** Start a background broker when none runs (default true). */
+  autoStart: boolean;
+  /** The `mcp-auth-broker` entry script, used to start the broker. */
+  cliScript: string;
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  /** Diagnostics only; stdout carries nothing but JSON-RPC. */
+  stderr: NodeJS.WritableStream;
+  startTimeoutMs?: number;
+}
+
+function openSocket(path: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(path);
+    socket.once('connect', () => {
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
+}
+
+function startBackgroundBroker(o: ConnectOptions): { exited: () => number | null; logPath: string } {
+  mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
+  const logPath = join(o.dataDir, 'broker.log');
+  const log = openSync(logPath, 'a', 0o600);
+  const args = [o.cliScript, 'serve', '--config', o.configPath, '--data-dir', o.dataDir];
+  if (o.port !== undefined) args.push('--port', String(o.port));
+  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], windowsHide: true });
+  closeSync(log);
+  let code: number | null = null;
+  child.once('exit', (c) => (code = c ?? 1));
+  child.unref();
+  return { exited: () => code, logPath };
+}
+
+function logTail(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim().split('\n').slice(-5).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+/** Connects to the running broker, starting one in the background if needed and allowed. */
+async function reachBroker(o: ConnectOptions): Promise<Socket> {
+  const { mcpSocket } = runtimePaths(o.dataDir);
+  try {
+    return await openSocket(mcpSocket);
+  } catch (error) {
+    if (!o.autoStart) throw new BrokerError('BROKER_UNREACHABLE', 'No broker is running. Start it with "mcp-auth-broker serve".', { cause: error });
+  }
+  const started = startBackgroundBroker(o);
+  const deadline = Date.now() + (o.startTimeoutMs ?? 20_000);
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    try {
+      return await openSocket(mcpSocket);
+    } catch {
+      // Another shim's broker may win the lock: keep trying until the deadline either way.
+    }
+  }
+  const code = started.exited();
+  throw new BrokerError(
+    'BROKER_UNREACHABLE',
+    `The broker did not start${code === null ? '' : ` (exit code ${String(code)})`}. Its log (${started.logPath}) ends with:\n${logTail(started.logPath)}`,
+  );
+}
+
+/**
+ * `mcp-auth-broker connect`: the stdio command Claude Desktop launches. Bytes are relayed unchanged
+ * between stdin/stdout and the broker's same-user socket; the broker frames, validates and answers
+ * them, so this process writes nothing but the broker's JSON-RPC to stdout. Resolves with the exit code.
+ */
+export async function runConnect(o: ConnectOptions): Promise<number> {
+  let socket: Socket;
+  try {
+    socket = await reachBroker(o);
+  } catch (error) {
+    o.stderr.write(`mcp-auth-broker connect: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+  return new Promise((resolve) => {
+    let inputEnded = false;
+    o.stdin.on('end', () => {
+      inputEnded = true;
+      socket.end();
+    });
+    o.stdin.pipe(socket, { end: false });
+    socket.pipe(o.stdout, { end: false });
+    socket.on('error', (error) => o.stderr.write(`mcp-auth-broker connect: ${error.message}\n`));
+    socket.on('close', () => {
+      if (!inputEnded) o.stderr.write('mcp-auth-broker connect: the broker closed the connection.\n');
+      resolve(inputEnded ? 0 : 1);
+    });
+  });
+}

@@ -1,0 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+
+/** Integration tests run the built CLI (dist/); build it first (incremental, quick when unchanged). */
+export default function setup(): void {
+  const require = createRequire(import.meta.url);
+  const tsc = require.resolve('typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+}
