@@ -1,0 +1,100 @@
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * On-disk layout of the audit log folder:
+ * - `audit.jsonl`: the active file, appended to;
+ * - `audit-000001.jsonl`, `audit-000002.jsonl`, …: rotated files, oldest first, never deleted by us;
+ * - `audit.head.json`: `{seq, hash}` of the last line written, where `hash` is the SHA-256 of that
+ *   line's bytes (the `prev` the next line will carry). Lets the verifier notice removed tail lines.
+ */
+export const AUDIT_ACTIVE_FILE = 'audit.jsonl';
+export const AUDIT_HEAD_FILE = 'audit.head.json';
+
+const ROTATED_PATTERN = /^audit-(\d{6,})\.jsonl$/;
+
+/** File name of the `n`th rotated file (1-based). */
+export function rotatedFileName(n: number): string {
+  return `audit-${String(n).padStart(6, '0')}.jsonl`;
+}
+
+/** A rotated file and its sequence number. */
+export interface RotatedFile {
+  name: string;
+  number: number;
+}
+
+/** Rotated files in `dir`, oldest first; empty when the folder does not exist. */
+export function listRotatedFiles(dir: string): RotatedFile[] {
+  if (!existsSync(dir)) return [];
+  const files: RotatedFile[] = [];
+  for (const name of readdirSync(dir)) {
+    const match = ROTATED_PATTERN.exec(name);
+    if (match?.[1] !== undefined) files.push({ name, number: Number(match[1]) });
+  }
+  return files.sort((a, b) => a.number - b.number);
+}
+
+/** Every log file name in chain order: rotated files oldest first, then the active file if present. */
+export function listAuditFiles(dir: string): string[] {
+  const names = listRotatedFiles(dir).map((f) => f.name);
+  if (existsSync(join(dir, AUDIT_ACTIVE_FILE))) names.push(AUDIT_ACTIVE_FILE);
+  return names;
+}
+
+/** A file's content cut into lines: complete ones, plus a torn tail when the last has no newline. */
+export interface SplitLines {
+  lines: Buffer[];
+  /** Bytes after the last newline (a line whose write did not finish), if any. */
+  torn?: Buffer;
+}
+
+/** Splits raw bytes on `\n`, keeping each line's exact bytes (the chain hashes bytes, not text). */
+export function splitLines(data: Buffer): SplitLines {
+  const lines: Buffer[] = [];
+  let start = 0;
+  for (let nl = data.indexOf(0x0a, start); nl !== -1; nl = data.indexOf(0x0a, start)) {
+    lines.push(data.subarray(start, nl));
+    start = nl + 1;
+  }
+  return start < data.length ? { lines, torn: data.subarray(start) } : { lines };
+}
+
+/** Reads `length` bytes of `path` from `position` (fewer if the file is shorter). */
+export function readRange(path: string, position: number, length: number): Buffer {
+  const buffer = Buffer.alloc(length);
+  const fd = openSync(path, 'r');
+  try {
+    const read = readSync(fd, buffer, 0, length, position);
+    return buffer.subarray(0, read);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Contents of the head file. */
+export interface AuditHead {
+  seq: number;
+  /** SHA-256 (hex) of the last line's exact bytes. */
+  hash: string;
+}
+
+const AuditHeadSchema = z.strictObject({
+  seq: z.number().int().positive(),
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+/**
+ * The head file of `dir`: `undefined` when absent, `'invalid'` when it exists but is not a head.
+ */
+export function readAuditHead(dir: string): AuditHead | 'invalid' | undefined {
+  const path = join(dir, AUDIT_HEAD_FILE);
+  if (!existsSync(path)) return undefined;
+  try {
+    const parsed = AuditHeadSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+    return parsed.success ? parsed.data : 'invalid';
+  } catch {
+    return 'invalid';
+  }
+}

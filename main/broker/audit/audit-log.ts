@@ -1,0 +1,290 @@
+import {
+  closeSync,
+  existsSync,
+  fdatasyncSync,
+  fstatSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  truncateSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../atomic-file.js';
+import type { Clock } from '../clock.js';
+import { BrokerError } from '../errors.js';
+import type { SecretRedactor } from '../secrets/secret-redactor.js';
+import { computeRecordHash, parseAuditLine, serializeRecord, sha256Hex, ZERO_HASH } from './audit-chain.js';
+import type { AuditRecordBody } from './audit-chain.js';
+import type { AuditEventInput, AuditSink } from './audit-event.js';
+import {
+  AUDIT_ACTIVE_FILE,
+  AUDIT_HEAD_FILE,
+  listRotatedFiles,
+  readAuditHead,
+  rotatedFileName,
+  splitLines,
+} from './audit-files.js';
+import type { AuditHead } from './audit-files.js';
+
+/** Options of {@link AuditLog.open}. */
+export interface AuditLogOptions {
+  /** Folder of the log; created 0700 if missing. */
+  dir: string;
+  /** The active file is rotated before a line would make it larger than this. */
+  maxFileBytes: number;
+  clock: Clock;
+  /** Scrubs known secret values out of the text fields before they are written. */
+  redactor?: SecretRedactor;
+}
+
+/** Longest text field (in UTF-16 code units) that is stored; longer text is cut with "…". */
+const MAX_TEXT_LENGTH = 500;
+/** The head file is rewritten at most this often while events flow, and on close(). */
+const HEAD_DEBOUNCE_MS = 250;
+
+/** Where the chain stands: the last record's seq and the SHA-256 of its line. */
+interface ChainTip {
+  seq: number;
+  lineHash: string;
+}
+
+/**
+ * The append-only, hash-chained JSONL audit log (layout in `audit-files.ts`, hashing in
+ * `audit-chain.ts`). Each `record()` is one synchronous `writeSync` of one line on a persistent fd,
+ * so a crash loses at most the line being written, and `open()` cuts that torn line off and records
+ * an `audit.recovered` event. Check a log with `verifyAuditChain`.
+ */
+export class AuditLog implements AuditSink {
+  readonly dir: string;
+  private readonly maxFileBytes: number;
+  private readonly clock: Clock;
+  private readonly redactor: SecretRedactor | undefined;
+  private fd: number | undefined;
+  private size: number;
+  private seq: number;
+  private lastLineHash: string;
+  private nextRotation: number;
+  private headSeq = -1;
+  private headTimer: NodeJS.Timeout | undefined;
+
+  private constructor(options: AuditLogOptions, fd: number, tip: ChainTip, nextRotation: number) {
+    this.dir = options.dir;
+    this.maxFileBytes = options.maxFileBytes;
+    this.clock = options.clock;
+    this.redactor = options.redactor;
+    this.fd = fd;
+    this.size = fstatSync(fd).size;
+    this.seq = tip.seq;
+    this.lastLineHash = tip.lineHash;
+    this.nextRotation = nextRotation;
+  }
+
+  /**
+   * Opens (or creates) the log in `options.dir` and continues its chain from the last line on disk.
+   * A torn last line is truncated and an `audit.recovered` event records how many bytes were dropped;
+   * a head file pointing past the end of the log is recorded the same way.
+   * @throws BrokerError `AUDIT_CHAIN_BROKEN` when the last complete line is not an audit record.
+   */
+  static open(options: AuditLogOptions): AuditLog {
+    mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+    const activePath = join(options.dir, AUDIT_ACTIVE_FILE);
+    const dropped = dropTornTail(activePath);
+    const tip = findChainTip(options.dir);
+    const headProblem = describeHeadMismatch(readAuditHead(options.dir), tip);
+    const nextRotation = (listRotatedFiles(options.dir).at(-1)?.number ?? 0) + 1;
+    const log = new AuditLog(options, openSync(activePath, 'a', 0o600), tip, nextRotation);
+    if (dropped > 0) {
+      log.record({
+        type: 'audit.recovered',
+        outcome: 'ok',
+        message: `Dropped ${dropped} bytes of an incomplete last line of ${AUDIT_ACTIVE_FILE} (the broker stopped mid-write).`,
+      });
+    }
+    if (headProblem !== undefined)
+      log.record({ type: 'audit.recovered', outcome: 'error', message: headProblem });
+    return log;
+  }
+
+  /**
+   * Appends one event as one line: `{seq, time, ...event, prev, hash}`. Text fields go through the
+   * redactor and are cut to 500 characters; fields not in AuditEventInput are never written.
+   * @throws the file system error when the line cannot be written (the file is left on a line boundary).
+   */
+  record(event: AuditEventInput): void {
+    this.requireOpen();
+    const body: AuditRecordBody = {
+      seq: this.seq + 1,
+      time: new Date(this.clock.now()).toISOString(),
+      ...this.eventFields(event),
+      prev: this.lastLineHash,
+    };
+    const line = serializeRecord({ ...body, hash: computeRecordHash(body) });
+    const bytes = Buffer.from(`${line}\n`, 'utf8');
+    if (this.size > 0 && this.size + bytes.length > this.maxFileBytes) this.rotate();
+    this.append(bytes);
+    this.seq = body.seq;
+    this.lastLineHash = sha256Hex(bytes.subarray(0, bytes.length - 1));
+    this.scheduleHead();
+  }
+
+  /** Writes the head file and closes the file. Idempotent. */
+  close(): void {
+    if (this.fd === undefined) return;
+    clearTimeout(this.headTimer);
+    this.headTimer = undefined;
+    try {
+      this.flushHead();
+    } finally {
+      closeSync(this.fd);
+      this.fd = undefined;
+    }
+  }
+
+  private requireOpen(): number {
+    if (this.fd === undefined) {
+      throw new BrokerError(
+        'AUDIT_CHAIN_BROKEN',
+        'The audit log is closed, so this event cannot be appended to the chain; record events before close().',
+      );
+    }
+    return this.fd;
+  }
+
+  /** Only the fields of AuditEventInput, undefined and non-finite values dropped, text scrubbed. */
+  private eventFields(event: AuditEventInput): AuditEventInput {
+    const out: AuditEventInput = { type: event.type };
+    if (event.outcome !== undefined) out.outcome = event.outcome;
+    if (event.client !== undefined) out.client = this.text(event.client);
+    if (event.server !== undefined) out.server = this.text(event.server);
+    if (event.tool !== undefined) out.tool = this.text(event.tool);
+    if (event.durationMs !== undefined && Number.isFinite(event.durationMs))
+      out.durationMs = event.durationMs;
+    if (typeof event.errorCode === 'string') out.errorCode = this.text(event.errorCode);
+    if (typeof event.errorCode === 'number' && Number.isFinite(event.errorCode))
+      out.errorCode = event.errorCode;
+    if (event.message !== undefined) out.message = this.text(event.message);
+    if (event.secretName !== undefined) out.secretName = this.text(event.secretName);
+    return out;
+  }
+
+  /** Redact first, then truncate: cutting first could leave half a secret the redactor misses. */
+  private text(value: string): string {
+    return truncateText(this.redactor ? this.redactor.redact(value) : value);
+  }
+
+  private append(bytes: Buffer): void {
+    const fd = this.requireOpen();
+    let written = 0;
+    try {
+      // One writeSync per line; the loop only goes round again after a short write.
+      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+    } catch (error) {
+      // Cut a partial line off so the file still ends on a line boundary and the chain can go on.
+      if (written > 0) ftruncateSync(fd, this.size);
+      throw error;
+    }
+    this.size += bytes.length;
+  }
+
+  private rotate(): void {
+    const fd = this.requireOpen();
+    fdatasyncSync(fd);
+    closeSync(fd);
+    this.fd = undefined;
+    const activePath = join(this.dir, AUDIT_ACTIVE_FILE);
+    try {
+      renameSync(activePath, join(this.dir, rotatedFileName(this.nextRotation)));
+      this.nextRotation += 1;
+    } finally {
+      // On a failed rename keep appending to the old active file; the next record retries.
+      this.fd = openSync(activePath, 'a', 0o600);
+      this.size = fstatSync(this.fd).size;
+    }
+  }
+
+  private scheduleHead(): void {
+    if (this.headTimer !== undefined) return;
+    this.headTimer = setTimeout(() => {
+      this.headTimer = undefined;
+      try {
+        this.flushHead();
+      } catch {
+        // The head is a tail-truncation check, not the log itself: the next flush or close() retries.
+      }
+    }, HEAD_DEBOUNCE_MS);
+    this.headTimer.unref();
+  }
+
+  private flushHead(): void {
+    if (this.fd === undefined || this.seq === 0 || this.seq === this.headSeq) return;
+    // The lines reach the disk before the head does, so a crash never leaves a head past the end.
+    fdatasyncSync(this.fd);
+    const head: AuditHead = { seq: this.seq, hash: this.lastLineHash };
+    writeFileAtomic(join(this.dir, AUDIT_HEAD_FILE), `${JSON.stringify(head)}\n`);
+    this.headSeq = head.seq;
+  }
+}
+
+/** Cuts text to MAX_TEXT_LENGTH, ending in "…" and never splitting a surrogate pair. */
+function truncateText(text: string): string {
+  if (text.length <= MAX_TEXT_LENGTH) return text;
+  let end = MAX_TEXT_LENGTH - 1;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return `${text.slice(0, end)}…`;
+}
+
+/** Truncates the bytes after the last newline of `path` (a torn write); returns how many were dropped. */
+function dropTornTail(path: string): number {
+  if (!existsSync(path)) return 0;
+  const data = readFileSync(path);
+  const { torn } = splitLines(data);
+  if (torn === undefined) return 0;
+  truncateSync(path, data.length - torn.length);
+  return torn.length;
+}
+
+/** The last line of the active file, or of the newest rotated file when the active one is empty. */
+function findChainTip(dir: string): ChainTip {
+  const newestFirst = [
+    AUDIT_ACTIVE_FILE,
+    ...listRotatedFiles(dir)
+      .map((f) => f.name)
+      .reverse(),
+  ];
+  for (const name of newestFirst) {
+    const path = join(dir, name);
+    if (!existsSync(path)) continue;
+    const last = splitLines(readFileSync(path)).lines.at(-1);
+    if (last === undefined) continue;
+    const parsed = parseAuditLine(last.toString('utf8'));
+    if (!parsed.ok) {
+      throw new BrokerError(
+        'AUDIT_CHAIN_BROKEN',
+        `The last line of ${path} ${parsed.reason}, so the audit chain cannot be continued. ` +
+          'Run "audit verify" to see what changed, then move the audit folder aside to start a new log.',
+      );
+    }
+    return { seq: parsed.record.seq, lineHash: sha256Hex(last) };
+  }
+  return { seq: 0, lineHash: ZERO_HASH };
+}
+
+/** Text for an `audit.recovered` event when the head file says the log used to go further. */
+function describeHeadMismatch(head: AuditHead | 'invalid' | undefined, tip: ChainTip): string | undefined {
+  if (head === undefined) return undefined;
+  if (head === 'invalid') return `${AUDIT_HEAD_FILE} was not a valid head file; it has been rewritten.`;
+  if (head.seq > tip.seq) {
+    return (
+      `The log ends at seq ${tip.seq} but ${AUDIT_HEAD_FILE} says seq ${head.seq} was written: ` +
+      `${head.seq - tip.seq} record(s) were removed from the end.`
+    );
+  }
+  if (head.seq === tip.seq && head.hash !== tip.lineHash) {
+    return `The last line (seq ${tip.seq}) does not match ${AUDIT_HEAD_FILE}: the end of the log was rewritten.`;
+  }
+  return undefined;
+}
