@@ -76,9 +76,10 @@ async function canaryRoundTrip(home: BrokerHome, env: NodeJS.ProcessEnv = {}) {
   const text = JSON.stringify(result.content);
   expect(text).toContain(fingerprint(canary));
   expect(text).not.toContain(canary);
-  await client.callTool({ name: 'canary__echo_env_to_stderr', arguments: { name: 'CANARY' } }).catch(() => undefined);
   const status = await cli(home, ['status', '--json'], undefined, env);
   expect(status.code).toBe(0);
+  // The leaky fixture printed the secret on stderr: status shows that line, scrubbed.
+  expect(status.stdout).toContain('[REDACTED]');
   const list = await cli(home, ['secret', 'list'], undefined, env);
   expect(list.stdout).toContain('canary-token');
   await client.close();
@@ -99,7 +100,7 @@ describe('broker process', () => {
   it.skipIf(!keychain.available)('injects a keychain secret into the server env and never leaks it (canary)', async () => {
     const home = writeBrokerHome(tmp.path, {
       secretStore: { type: 'keychain', service: uniqueKeychainService() },
-      servers: { canary: fixtureServer({ CANARY: { secret: 'canary-token' } }) },
+      servers: { canary: fixtureServer({ CANARY: { secret: 'canary-token' }, FIXTURE_STDERR_ENV: 'CANARY' }) },
     });
     await canaryRoundTrip(home);
   });
@@ -107,7 +108,7 @@ describe('broker process', () => {
   it('injects a secret from the explicitly chosen encrypted file store and never leaks it (canary)', async () => {
     const home = writeBrokerHome(tmp.path, {
       secretStore: { type: 'encrypted-file' },
-      servers: { canary: fixtureServer({ CANARY: { secret: 'canary-token' } }) },
+      servers: { canary: fixtureServer({ CANARY: { secret: 'canary-token' }, FIXTURE_STDERR_ENV: 'CANARY' }) },
     });
     await canaryRoundTrip(home, { MCP_AUTH_BROKER_PASSPHRASE: 'correct horse battery staple' });
   });

@@ -1,0 +1,65 @@
+import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { StdioServerConfig } from '../config/config-schema.js';
+import { BrokerError, isBrokerError, messageOf } from '../errors.js';
+import type { SecretRedactor } from '../secrets/secret-redactor.js';
+import type { SecretStore } from '../secrets/secret-store.js';
+
+/**
+ * The environment a server's child process gets: only the basics every program needs (the SDK's
+ * safe list: PATH, HOME, USER, SHELL, TERM, LOGNAME on POSIX; the Windows equivalents), the
+ * literal values from the server's config, and the secrets it references, read from the store.
+ * Never the broker's own `process.env`: other credentials the broker happens to see stay out.
+ */
+export interface ResolvedServerEnv {
+  env: Record<string, string>;
+  /** Names of the secrets that were injected (sorted, no duplicates), for the audit log. */
+  secretNames: string[];
+}
+
+async function readSecret(serverName: string, secretName: string, secrets: SecretStore) {
+  try {
+    return await secrets.get(secretName);
+  } catch (error) {
+    if (isBrokerError(error)) throw error;
+    throw new BrokerError(
+      'SECRET_STORE_UNAVAILABLE',
+      `Server "${serverName}" needs secret "${secretName}", but ${secrets.description} could not be read: ${messageOf(error)}`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Builds the child environment of `server`. A missing secret fails with `SECRET_NOT_FOUND` and the
+ * command that fixes it, unless the reference is `optional` (then the variable is left out). Every
+ * resolved secret value is registered with `redactor` before this returns.
+ *
+ * @param serverName the server's name in the config, used in error messages.
+ */
+export async function resolveServerEnv(
+  server: StdioServerConfig,
+  secrets: SecretStore,
+  redactor: SecretRedactor,
+  serverName: string,
+): Promise<ResolvedServerEnv> {
+  const env: Record<string, string> = { ...getDefaultEnvironment() };
+  const secretNames = new Set<string>();
+  for (const [variable, value] of Object.entries(server.env)) {
+    if (typeof value === 'string') {
+      env[variable] = value;
+      continue;
+    }
+    const secretValue = await readSecret(serverName, value.secret, secrets);
+    if (secretValue === undefined) {
+      if (value.optional === true) continue;
+      throw new BrokerError(
+        'SECRET_NOT_FOUND',
+        `Server "${serverName}" needs secret "${value.secret}", which is not in the keychain. Run: mcp-auth-broker secret set ${value.secret}`,
+      );
+    }
+    redactor.add(secretValue);
+    env[variable] = secretValue;
+    secretNames.add(value.secret);
+  }
+  return { env, secretNames: [...secretNames].sort() };
+}

@@ -1,0 +1,297 @@
+import { EventEmitter } from 'node:events';
+import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import {
+  CallToolResultSchema,
+  type CallToolResult,
+  type GetPromptResult,
+  type Prompt,
+  type ReadResourceResult,
+  type Resource,
+  type ResourceTemplate,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { AuditSink } from '../audit/audit-event.js';
+import type { Clock } from '../clock.js';
+import type { StdioServerConfig } from '../config/config-schema.js';
+import { BrokerError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { SecretRedactor } from '../secrets/secret-redactor.js';
+import type { SecretStore } from '../secrets/secret-store.js';
+import { BROKER_VERSION } from '../version.js';
+import { ExposedCatalog, type ResolvedItem, type ServerScope } from './exposed-catalog.js';
+import {
+  accessDeniedError,
+  auditErrorCode,
+  toMcpError,
+  unknownNameError,
+  unknownResourceError,
+} from './gateway-errors.js';
+import { describeFilter, isToolAllowed } from './tool-filter.js';
+import { NAME_SEPARATOR } from './tool-naming.js';
+import { UpstreamServer } from './upstream-server.js';
+import { DEFAULT_UPSTREAM_TIMING, type UpstreamLogMessage, type UpstreamTiming } from './upstream-types.js';
+
+import { serverStatus, type ServerStatus } from './server-status.js';
+import { upstreamRequestOptions, type CallContext } from './call-context.js';
+
+export { ACCESS_DENIED_CODE, RESOURCE_NOT_FOUND_CODE, SERVER_UNAVAILABLE_CODE } from './gateway-errors.js';
+export type { ServerStatus } from './server-status.js';
+export type { CallContext, CallProgress } from './call-context.js';
+
+/** Timings of the gateway; every field can be overridden (tests use small values). */
+export interface GatewayTiming extends UpstreamTiming {
+  /** Longest a routed request may take (ms; 10 min by default, reset by each progress notification). */
+  callTimeoutMs: number;
+}
+
+export const DEFAULT_GATEWAY_TIMING: GatewayTiming = {
+  ...DEFAULT_UPSTREAM_TIMING,
+  callTimeoutMs: 10 * 60_000,
+};
+
+export interface GatewayDeps {
+  servers: Record<string, StdioServerConfig>;
+  secrets: SecretStore;
+  audit: AuditSink;
+  logger: Logger;
+  clock: Clock;
+  redactor: SecretRedactor;
+  timing?: Partial<GatewayTiming>;
+}
+
+/** Events for the front layer: list changes (no payload), upstream log messages, status changes. */
+export interface GatewayEvents {
+  toolsChanged: [];
+  resourcesChanged: [];
+  promptsChanged: [];
+  log: [UpstreamLogMessage];
+  statusChanged: [];
+}
+
+/**
+ * The aggregation point: runs every configured stdio server and answers MCP requests for all of
+ * them, with tools and prompts namespaced `<server>__<name>`, config filters and client scopes
+ * applied, every tool call audited, and errors that name the server and say why it is down.
+ */
+export class Gateway extends EventEmitter<GatewayEvents> {
+  private readonly upstreams = new Map<string, UpstreamServer>();
+  private readonly catalog = new ExposedCatalog(this.upstreams);
+  private readonly timing: GatewayTiming;
+
+  constructor(private readonly deps: GatewayDeps) {
+    super();
+    this.timing = { ...DEFAULT_GATEWAY_TIMING, ...deps.timing };
+    const clientInfo = { name: 'mcp-auth-broker', version: BROKER_VERSION };
+    for (const [name, config] of Object.entries(deps.servers)) {
+      const upstream = new UpstreamServer(name, config, { ...deps, timing: this.timing, clientInfo });
+      this.upstreams.set(name, upstream);
+      this.relay(upstream);
+    }
+  }
+
+  /** Starts every enabled server concurrently; resolves when each runs or has failed. */
+  async start(): Promise<void> {
+    await Promise.all([...this.upstreams.values()].map((u) => u.start()));
+  }
+
+  /** Stops every server (children are ended; `server.exit` is audited). */
+  async stop(): Promise<void> {
+    await Promise.all([...this.upstreams.values()].map((u) => u.stop()));
+  }
+
+  /** Every configured server, sorted by name. */
+  status(): ServerStatus[] {
+    return [...this.upstreams.values()]
+      .sort((a, b) => (a.name < b.name ? -1 : 1))
+      .map((u) => serverStatus(u, this.catalog.serverToolNames(u)));
+  }
+
+  /** Restarts one server now (fresh backoff); resolves once it runs or has failed. */
+  async restartServer(name: string): Promise<void> {
+    const upstream = this.upstreams.get(name);
+    if (!upstream) throw new BrokerError('SERVER_NOT_FOUND', `No server named "${name}" in the config.`);
+    await upstream.restart();
+  }
+
+  /** Enabled servers whose env references the secret `secretName`, sorted (to restart after a change). */
+  serversUsingSecret(secretName: string): string[] {
+    return [...this.upstreams.values()]
+      .filter((u) => u.config.enabled)
+      .filter((u) =>
+        Object.values(u.config.env).some((v) => typeof v !== 'string' && v.secret === secretName),
+      )
+      .map((u) => u.name)
+      .sort();
+  }
+
+  /** Tools of every server in `scope` (all when undefined), namespaced, filters applied. */
+  listTools(scope?: ReadonlySet<string>): Tool[] {
+    return this.catalog.listTools(scope);
+  }
+
+  /** Prompts of every server in `scope`, namespaced like tools. */
+  listPrompts(scope?: ReadonlySet<string>): Prompt[] {
+    return this.catalog.listPrompts(scope);
+  }
+
+  /** Resources of every server in `scope`, URIs unchanged (the first server by name wins a duplicate). */
+  listResources(scope?: ReadonlySet<string>): Resource[] {
+    return this.catalog.listResources(scope);
+  }
+
+  /** Resource templates of every server in `scope`, unchanged. */
+  listResourceTemplates(scope?: ReadonlySet<string>): ResourceTemplate[] {
+    return this.catalog.listResourceTemplates(scope);
+  }
+
+  /**
+   * Calls a tool by its exposed name. Audits `tool.call` (or `tool.denied`), never the arguments.
+   * Throws McpError: InvalidParams for an unknown tool, `ACCESS_DENIED_CODE` when filtered out or
+   * out of scope, `SERVER_UNAVAILABLE_CODE` when its server is down or goes down during the call.
+   * A result with `isError` is returned as it is.
+   */
+  async callTool(
+    exposedName: string,
+    args: Record<string, unknown>,
+    ctx: CallContext,
+  ): Promise<CallToolResult> {
+    const { upstream, name: tool } = await this.resolveTarget('tool', exposedName, ctx.scope);
+    const base = { client: ctx.client, server: upstream.name, tool };
+    const denial = this.toolDenial(upstream, tool, ctx.scope);
+    if (denial !== undefined) {
+      this.deps.audit.record({ type: 'tool.denied', outcome: 'denied', ...base, message: denial });
+      throw accessDeniedError('tool', exposedName, denial);
+    }
+    const started = this.deps.clock.now();
+    const duration = () => this.deps.clock.now() - started;
+    try {
+      const raw = await upstream.request((client) =>
+        client.callTool({ name: tool, arguments: args }, CallToolResultSchema, this.requestOptions(ctx)),
+      );
+      const result = CallToolResultSchema.parse(raw);
+      const outcome = result.isError === true ? 'error' : 'ok';
+      this.deps.audit.record({ type: 'tool.call', outcome, ...base, durationMs: duration() });
+      return result;
+    } catch (error) {
+      const errorCode = ctx.signal?.aborted === true ? 'cancelled' : auditErrorCode(error);
+      this.deps.audit.record({
+        type: 'tool.call',
+        outcome: 'error',
+        ...base,
+        durationMs: duration(),
+        errorCode,
+      });
+      throw toMcpError(error, this.deps.redactor);
+    }
+  }
+
+  /** Gets a prompt by its exposed name (namespaced like tools). */
+  async getPrompt(
+    exposedName: string,
+    args: Record<string, string>,
+    ctx: CallContext,
+  ): Promise<GetPromptResult> {
+    const { upstream, name } = await this.resolveTarget('prompt', exposedName, ctx.scope);
+    if (ctx.scope !== undefined && !ctx.scope.has(upstream.name)) {
+      throw accessDeniedError('prompt', exposedName, `this client may not use server "${upstream.name}"`);
+    }
+    try {
+      return await upstream.request((client) =>
+        client.getPrompt({ name, arguments: args }, this.requestOptions(ctx)),
+      );
+    } catch (error) {
+      throw toMcpError(error, this.deps.redactor);
+    }
+  }
+
+  /**
+   * Reads a resource from the server that listed its URI (lists are refreshed once on a miss), or
+   * else from the first server with a matching resource template.
+   */
+  async readResource(uri: string, ctx: CallContext): Promise<ReadResourceResult> {
+    const upstream = await this.resourceServer(uri, ctx.scope);
+    try {
+      return await upstream.request((client) => client.readResource({ uri }, this.requestOptions(ctx)));
+    } catch (error) {
+      throw toMcpError(error, this.deps.redactor);
+    }
+  }
+
+  private async resourceServer(uri: string, scope: ServerScope): Promise<UpstreamServer> {
+    let found = this.catalog.findResource(uri, scope);
+    if (!found) {
+      const running = this.catalog.visible(scope).filter((u) => u.state === 'running');
+      await Promise.all(running.map((u) => u.relist('resources')));
+      found = this.catalog.findResource(uri, scope) ?? this.catalog.findTemplate(uri, scope);
+    }
+    if (!found) throw unknownResourceError(uri);
+    return found;
+  }
+
+  /**
+   * The upstream item behind an exposed name. A name that starts with `<server>__` of a server that
+   * is starting waits for it; of a server that is down, fails with why it is down.
+   */
+  private async resolveTarget(
+    kind: 'tool' | 'prompt',
+    exposed: string,
+    scope: ServerScope,
+  ): Promise<ResolvedItem> {
+    const resolve = () =>
+      kind === 'tool' ? this.catalog.resolveTool(exposed) : this.catalog.resolvePrompt(exposed);
+    const found = resolve();
+    if (found) return found;
+    const prefix = exposed.split(NAME_SEPARATOR)[0] ?? '';
+    const upstream = this.upstreams.get(prefix);
+    if (!upstream || upstream.state === 'running' || (scope !== undefined && !scope.has(prefix))) {
+      throw unknownNameError(kind, exposed);
+    }
+    try {
+      await upstream.waitUntilRunning();
+    } catch (error) {
+      throw toMcpError(error, this.deps.redactor);
+    }
+    const late = resolve();
+    if (!late) throw unknownNameError(kind, exposed);
+    return late;
+  }
+
+  /** Why a tool may not be called, or `undefined` when it may. */
+  private toolDenial(upstream: UpstreamServer, tool: string, scope: ServerScope): string | undefined {
+    if (scope !== undefined && !scope.has(upstream.name)) {
+      return `this client may not use server "${upstream.name}"`;
+    }
+    const filter = upstream.config.tools;
+    return isToolAllowed(filter, tool) ? undefined : `${describeFilter(filter)} in the broker config`;
+  }
+
+  private requestOptions(ctx: CallContext): RequestOptions {
+    return upstreamRequestOptions(ctx, this.timing.callTimeoutMs, this.deps.redactor);
+  }
+
+  /** Re-emits an upstream's events; names are recomputed when a list changes. */
+  private relay(upstream: UpstreamServer): void {
+    let listed = false;
+    upstream.on('toolsChanged', () => {
+      this.catalog.invalidate();
+      this.emit('toolsChanged');
+    });
+    upstream.on('promptsChanged', () => {
+      this.catalog.invalidate();
+      this.emit('promptsChanged');
+    });
+    upstream.on('resourcesChanged', () => this.emit('resourcesChanged'));
+    upstream.on('log', (message) => this.emit('log', message));
+    upstream.on('statusChanged', () => {
+      const nowListed = upstream.state !== 'stopped' && upstream.state !== 'disabled';
+      if (nowListed !== listed) {
+        listed = nowListed;
+        const { tools, prompts, resources, resourceTemplates } = upstream.catalog;
+        if (tools.length > 0) this.emit('toolsChanged');
+        if (prompts.length > 0) this.emit('promptsChanged');
+        if (resources.length + resourceTemplates.length > 0) this.emit('resourcesChanged');
+      }
+      this.emit('statusChanged');
+    });
+  }
+}

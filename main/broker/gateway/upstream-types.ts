@@ -1,0 +1,53 @@
+import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
+import type { AuditSink } from '../audit/audit-event.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import type { SecretRedactor } from '../secrets/secret-redactor.js';
+import type { SecretStore } from '../secrets/secret-store.js';
+import { DEFAULT_BACKOFF, type BackoffTiming } from './restart-backoff.js';
+
+/** Where one upstream server is in its life. */
+export type UpstreamState = 'starting' | 'running' | 'crashed' | 'failed' | 'disabled' | 'stopped';
+
+/** Backoff and waiting times of upstream servers; tests shrink them. */
+export interface UpstreamTiming extends BackoffTiming {
+  /** How long a call waits for a server that is starting or restarting (ms; 15 s by default). */
+  startWaitMs: number;
+  /** Timeout of `initialize` and of the list requests that follow it (ms; 30 s by default). */
+  startTimeoutMs: number;
+}
+
+export const DEFAULT_UPSTREAM_TIMING: UpstreamTiming = {
+  ...DEFAULT_BACKOFF,
+  startWaitMs: 15_000,
+  startTimeoutMs: 30_000,
+};
+
+/** A `notifications/message` from an upstream server, payload redacted. */
+export interface UpstreamLogMessage {
+  server: string;
+  level: LoggingLevel;
+  logger?: string;
+  data: unknown;
+}
+
+/** Events of one upstream server; the gateway re-emits them. */
+export interface UpstreamEvents {
+  toolsChanged: [];
+  promptsChanged: [];
+  resourcesChanged: [];
+  statusChanged: [];
+  log: [UpstreamLogMessage];
+}
+
+/** What an upstream server needs from the broker. */
+export interface UpstreamDeps {
+  secrets: SecretStore;
+  audit: AuditSink;
+  logger: Logger;
+  clock: Clock;
+  redactor: SecretRedactor;
+  timing: UpstreamTiming;
+  /** Sent to the server in `initialize`. */
+  clientInfo: { name: string; version: string };
+}

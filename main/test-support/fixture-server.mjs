@@ -1,0 +1,141 @@
+#!/usr/bin/env node
+// A configurable stdio MCP server for the gateway's tests: real SDK McpServer, real process.
+//
+// Env:
+//   FIXTURE_NAME        shows up in `echo` results and in the server's name (default "fixture")
+//   FIXTURE_EXTRA_TOOL  when set, also registers a tool with a very long name (exercises shortening)
+//   FIXTURE_FAIL_START  "1": writes "fatal: bad config" to stderr and exits 2 before speaking MCP
+//   FIXTURE_STDERR_ENV  name of an env var whose value is written to stderr at start (a leaky server:
+//                       checks that the broker redacts the stderr tail)
+// Resources: fixture://<name>/info and the template fixture://<name>/items/{id}; prompt `hello`.
+import { createHash } from 'node:crypto';
+import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { z } from 'zod';
+
+const name = process.env.FIXTURE_NAME ?? 'fixture';
+
+if (process.env.FIXTURE_FAIL_START === '1') {
+  process.stderr.write('fatal: bad config\n');
+  process.exit(2);
+}
+const leaky = process.env.FIXTURE_STDERR_ENV;
+if (leaky) process.stderr.write(`starting with ${leaky}=${process.env[leaky] ?? ''}\n`);
+
+/** A tool result with one text item. */
+const text = (value) => ({ content: [{ type: 'text', text: value }] });
+const json = (value) => text(JSON.stringify(value));
+const sleep = (ms, signal) =>
+  new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(new Error('aborted'));
+    });
+  });
+
+const server = new McpServer(
+  { name: `fixture-${name}`, version: '1.0.0' },
+  { capabilities: { logging: {} } },
+);
+
+server.registerTool(
+  'echo',
+  { description: 'Echoes text', inputSchema: { text: z.string() } },
+  ({ text: t }) => text(`${name}: ${t}`),
+);
+
+server.registerTool(
+  'env_fingerprint',
+  {
+    description: 'Whether an env var is set, its length and SHA-256 prefix',
+    inputSchema: { name: z.string() },
+  },
+  ({ name: variable }) => {
+    const value = process.env[variable];
+    if (value === undefined) return json({ present: false });
+    const sha256 = createHash('sha256').update(value).digest('hex').slice(0, 12);
+    return json({ present: true, length: value.length, sha256 });
+  },
+);
+
+server.registerTool('env_value_length', { inputSchema: { name: z.string() } }, ({ name: variable }) =>
+  json({ length: process.env[variable]?.length ?? -1 }),
+);
+
+server.registerTool('env_keys', { description: 'Names of all env vars' }, () =>
+  json(Object.keys(process.env).sort()),
+);
+
+server.registerTool('crash', { description: 'Exits with code 1' }, () => {
+  process.stderr.write(`${name}: crashing on purpose\n`);
+  process.exit(1);
+});
+
+// Tracks what `slow` saw, so a test can ask whether a cancellation arrived.
+let lastSlow = 'none';
+server.registerTool('slow', { inputSchema: { ms: z.number() } }, async ({ ms }, extra) => {
+  lastSlow = 'running';
+  try {
+    await sleep(ms, extra.signal);
+    lastSlow = 'finished';
+    return text(`slept ${ms} ms`);
+  } catch {
+    lastSlow = 'cancelled';
+    return text('cancelled');
+  }
+});
+server.registerTool('last_slow', { description: 'How the last slow call ended' }, () => text(lastSlow));
+
+server.registerTool('progress', { inputSchema: { steps: z.number().int() } }, async ({ steps }, extra) => {
+  const token = extra._meta?.progressToken;
+  // Sleeps after each notification: the SDK client handles notifications a tick later than
+  // responses, so a progress notification in the same chunk as the result would be dropped.
+  for (let i = 1; i <= steps; i++) {
+    if (token !== undefined) {
+      await extra.sendNotification({
+        method: 'notifications/progress',
+        params: { progressToken: token, progress: i, total: steps, message: `step ${i}` },
+      });
+    }
+    await sleep(20);
+  }
+  return text(`done ${steps}`);
+});
+
+server.registerTool('log', { inputSchema: { message: z.string() } }, async ({ message }) => {
+  await server.sendLoggingMessage({ level: 'warning', logger: 'fixture', data: { message } });
+  return text('logged');
+});
+
+server.registerTool('fail', { description: 'Returns an isError result' }, () => ({
+  isError: true,
+  content: [{ type: 'text', text: 'this tool always fails' }],
+}));
+
+server.registerTool('add_tool', { inputSchema: { name: z.string() } }, ({ name: added }) => {
+  server.registerTool(added, { description: 'Added at runtime' }, () => text(`${added} works`));
+  return text(`added ${added}`);
+});
+
+if (process.env.FIXTURE_EXTRA_TOOL) {
+  const long = `a_really_long_tool_name_that_goes_on_and_on.${'x'.repeat(60)}`;
+  server.registerTool(long, { description: 'Long name' }, () => text('long tool works'));
+}
+
+server.registerResource('info', `fixture://${name}/info`, { mimeType: 'text/plain' }, (uri) => ({
+  contents: [{ uri: uri.href, text: `fixture ${name}` }],
+}));
+
+server.registerResource(
+  'item',
+  new ResourceTemplate(`fixture://${name}/items/{id}`, { list: undefined }),
+  { mimeType: 'text/plain' },
+  (uri, { id }) => ({ contents: [{ uri: uri.href, text: `item ${String(id)} from ${name}` }] }),
+);
+
+server.registerPrompt('hello', { argsSchema: { who: z.string() } }, ({ who }) => ({
+  messages: [{ role: 'user', content: { type: 'text', text: `Hello ${who} from ${name}` } }],
+}));
+
+await server.connect(new StdioServerTransport());
