@@ -21,7 +21,9 @@ const SERVER = fileURLToPath(new URL('../main/test-support/fixture-server.mjs', 
 
 async function connect(command, args, env = {}) {
   const client = new Client({ name: 'bench', version: '1' });
-  await client.connect(new StdioClientTransport({ command, args, env: { ...process.env, ...env }, stderr: 'pipe' }));
+  await client.connect(
+    new StdioClientTransport({ command, args, env: { ...process.env, ...env }, stderr: 'pipe' }),
+  );
   return client;
 }
 
@@ -41,12 +43,17 @@ async function sequential(client, tool, calls) {
   return { opsPerSec: calls / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
-const fmt = (r) => `${r.opsPerSec.toFixed(0).padStart(6)} ops/s  p50 ${r.p50.toFixed(3)} ms  p99 ${r.p99.toFixed(3)} ms`;
+const fmt = (r) =>
+  `${r.opsPerSec.toFixed(0).padStart(6)} ops/s  p50 ${r.p50.toFixed(3)} ms  p99 ${r.p99.toFixed(3)} ms`;
 
 function startBroker(configPath, dataDir) {
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', configPath, '--data-dir', dataDir, '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [CLI, 'serve', '--config', configPath, '--data-dir', dataDir, '--port', '0'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d) => {
@@ -61,7 +68,10 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'mab-bench-'));
   const configPath = join(dir, 'config.json');
   const dataDir = join(dir, 'data');
-  writeFileSync(configPath, JSON.stringify({ servers: { bench: { command: process.execPath, args: [SERVER] } } }));
+  writeFileSync(
+    configPath,
+    JSON.stringify({ servers: { bench: { command: process.execPath, args: [SERVER] } } }),
+  );
   const broker = await startBroker(configPath, dataDir);
   try {
     const direct = await connect(process.execPath, [SERVER]);
@@ -72,13 +82,17 @@ async function main() {
     const b = await sequential(viaBroker, 'bench__echo', CALLS);
     await viaBroker.close();
 
-    const clients = await Promise.all(Array.from({ length: CONCURRENT }, () => connect(process.execPath, shimArgs)));
+    const clients = await Promise.all(
+      Array.from({ length: CONCURRENT }, () => connect(process.execPath, shimArgs)),
+    );
     let errors = 0;
     const t0 = process.hrtime.bigint();
     await Promise.all(
       clients.map(async (client, n) => {
         for (let i = 0; i < CONCURRENT_CALLS; i++) {
-          const r = await client.callTool({ name: 'bench__echo', arguments: { text: `${n}:${i}` } }).catch(() => undefined);
+          const r = await client
+            .callTool({ name: 'bench__echo', arguments: { text: `${n}:${i}` } })
+            .catch(() => undefined);
           if (!r || r.isError) errors++;
         }
       }),
@@ -90,7 +104,9 @@ async function main() {
     console.log(`  (a) direct stdio          ${fmt(a)}`);
     console.log(`  (b) connect → broker      ${fmt(b)}`);
     console.log(`  ratio b/a = ${(b.opsPerSec / a.opsPerSec).toFixed(2)}  (goal ≥ 0.5)`);
-    console.log(`  (c) ${CONCURRENT} concurrent shims × ${CONCURRENT_CALLS} calls: ${((CONCURRENT * CONCURRENT_CALLS) / seconds).toFixed(0)} ops/s total, ${errors} errors (goal 0)`);
+    console.log(
+      `  (c) ${CONCURRENT} concurrent shims × ${CONCURRENT_CALLS} calls: ${((CONCURRENT * CONCURRENT_CALLS) / seconds).toFixed(0)} ops/s total, ${errors} errors (goal 0)`,
+    );
   } finally {
     broker.kill('SIGTERM');
     await new Promise((r) => broker.once('exit', r));

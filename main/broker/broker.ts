@@ -38,7 +38,12 @@ export interface BrokerOptions {
 }
 
 /** Creates the default demo config (and its demo secret where a store is available) on first run. */
-async function ensureConfig(path: string, dataDir: string, injected: SecretStore | undefined, logger: Logger) {
+async function ensureConfig(
+  path: string,
+  dataDir: string,
+  injected: SecretStore | undefined,
+  logger: Logger,
+) {
   if (existsSync(path)) return;
   writeConfigFile(path, demoConfig());
   logger.info({ path }, 'created a default config with the demo server');
@@ -93,16 +98,39 @@ export class Broker implements BrokerControl {
     const cleanups: (() => unknown)[] = [() => lock.release()];
     let broker: Broker | undefined;
     try {
-      const audit = AuditLog.open({ dir: join(options.dataDir, 'audit'), maxFileBytes: config.audit.maxFileBytes, clock, redactor });
+      const audit = AuditLog.open({
+        dir: join(options.dataDir, 'audit'),
+        maxFileBytes: config.audit.maxFileBytes,
+        clock,
+        redactor,
+      });
       cleanups.unshift(() => audit.close());
       const store = options.secretStore ?? openSecretStore(config.secretStore, options.dataDir);
-      const http = await startLoopbackHttp(options.port ?? config.port ?? DEFAULT_PORT, audit, BROKER_VERSION);
+      const http = await startLoopbackHttp(
+        options.port ?? config.port ?? DEFAULT_PORT,
+        audit,
+        BROKER_VERSION,
+      );
       cleanups.unshift(() => http.server.close());
       lock.update({ url: http.url });
-      audit.record({ type: 'broker.start', outcome: 'ok', message: `pid ${String(process.pid)} ${http.url} version ${BROKER_VERSION}` });
-      const gateway = new Gateway({ servers: config.servers, secrets: store, audit, logger, clock, redactor });
+      audit.record({
+        type: 'broker.start',
+        outcome: 'ok',
+        message: `pid ${String(process.pid)} ${http.url} version ${BROKER_VERSION}`,
+      });
+      const gateway = new Gateway({
+        servers: config.servers,
+        secrets: store,
+        audit,
+        logger,
+        clock,
+        redactor,
+      });
       const started = gateway.start();
-      await Promise.race([started, new Promise((r) => setTimeout(r, options.serverStartWaitMs ?? 10_000).unref())]);
+      await Promise.race([
+        started,
+        new Promise((r) => setTimeout(r, options.serverStartWaitMs ?? 10_000).unref()),
+      ]);
       const paths = runtimePaths(options.dataDir);
       broker = new Broker(config, http.url, paths, gateway, store, audit, lock, http.server, logger, clock);
       await listenLocal(broker.mcp, paths.mcpSocket, paths.runDir);

@@ -34,7 +34,10 @@ export interface CliResult {
 }
 
 /** Runs the CLI to completion, feeding `input` on stdin. */
-export function runCli(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { input?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...options.env } });
     let stdout = '';
@@ -55,11 +58,19 @@ export interface RunningBroker {
 }
 
 /** Starts `mcp-auth-broker serve --port 0` and waits until it prints its URL. */
-export function startBroker(home: BrokerHome, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<RunningBroker> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', home.configPath, '--data-dir', home.dataDir, '--port', '0', ...extraArgs], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export function startBroker(
+  home: BrokerHome,
+  extraArgs: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<RunningBroker> {
+  const child = spawn(
+    process.execPath,
+    [CLI, 'serve', '--config', home.configPath, '--data-dir', home.dataDir, '--port', '0', ...extraArgs],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
@@ -90,7 +101,10 @@ export function startBroker(home: BrokerHome, extraArgs: string[] = [], env: Nod
 }
 
 /** An SDK client talking to the broker through a real `connect` shim process. */
-export async function connectThroughShim(home: BrokerHome, env: Record<string, string> = {}): Promise<{ client: Client; stderr: () => string }> {
+export async function connectThroughShim(
+  home: BrokerHome,
+  env: Record<string, string> = {},
+): Promise<{ client: Client; stderr: () => string }> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI, 'connect', '--config', home.configPath, '--data-dir', home.dataDir, '--port', '0'],

@@ -24,18 +24,31 @@ export async function auditCommand(args: string[], io: CliIo): Promise<number> {
   if (sub === 'verify') {
     const result = verifyAuditChain(dir);
     if (values.json) writeLine(io.stdout, JSON.stringify(result));
-    else if (result.ok) writeLine(io.stdout, `Audit log intact: ${String(result.records)} events in ${String(result.files.length)} file(s).`);
-    else writeLine(io.stdout, `Audit log BROKEN at ${result.file} line ${String(result.line)}: ${result.reason}`);
+    else if (result.ok)
+      writeLine(
+        io.stdout,
+        `Audit log intact: ${String(result.records)} events in ${String(result.files.length)} file(s).`,
+      );
+    else
+      writeLine(
+        io.stdout,
+        `Audit log BROKEN at ${result.file} line ${String(result.line)}: ${result.reason}`,
+      );
     return result.ok ? 0 : 4;
   }
-  if (sub !== 'tail') throw new BrokerError('USAGE', `Unknown audit subcommand "${sub}". Try: audit verify | audit tail`);
+  if (sub !== 'tail')
+    throw new BrokerError('USAGE', `Unknown audit subcommand "${sub}". Try: audit verify | audit tail`);
   const count = values.n === undefined ? 20 : Number(values.n);
-  if (!Number.isInteger(count) || count < 0) throw new BrokerError('USAGE', `-n must be a whole number, got "${values.n ?? ''}".`);
-  const print = (r: Parameters<typeof formatAuditRecord>[0]) => writeLine(io.stdout, values.json ? JSON.stringify(r) : formatAuditRecord(r));
-  readAuditTail(dir, count).forEach(print);
+  if (!Number.isInteger(count) || count < 0)
+    throw new BrokerError('USAGE', `-n must be a whole number, got "${values.n ?? ''}".`);
+  const print = (r: Parameters<typeof formatAuditRecord>[0]) =>
+    writeLine(io.stdout, values.json ? JSON.stringify(r) : formatAuditRecord(r));
+  const recent = readAuditTail(dir, count);
+  recent.forEach(print);
   if (!values.follow) return 0;
   const controller = new AbortController();
-  followAudit(dir, print, controller.signal);
+  const lastSeq = recent.at(-1)?.seq;
+  followAudit(dir, print, controller.signal, lastSeq === undefined ? {} : { afterSeq: lastSeq });
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => {
       controller.abort();

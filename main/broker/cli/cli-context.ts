@@ -4,7 +4,7 @@ import { defaultConfigPath, defaultDataDir } from '../paths.js';
 
 /** Streams and environment a command runs with (injected so tests can drive the CLI in-process). */
 export interface CliIo {
-  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
@@ -27,7 +27,10 @@ export interface Locations {
 }
 
 /** `--config` / `--data-dir`, then MCP_AUTH_BROKER_CONFIG / MCP_AUTH_BROKER_DATA_DIR, then the OS default. */
-export function locations(values: { config?: string | undefined; 'data-dir'?: string | undefined }, env: NodeJS.ProcessEnv): Locations {
+export function locations(
+  values: { config?: string | undefined; 'data-dir'?: string | undefined },
+  env: NodeJS.ProcessEnv,
+): Locations {
   return {
     configPath: values.config ?? env['MCP_AUTH_BROKER_CONFIG'] ?? defaultConfigPath(),
     dataDir: values['data-dir'] ?? env['MCP_AUTH_BROKER_DATA_DIR'] ?? defaultDataDir(),
@@ -35,7 +38,11 @@ export function locations(values: { config?: string | undefined; 'data-dir'?: st
 }
 
 /** parseArgs with the common options, strict, turning its errors into USAGE errors. */
-export function parseCommand<O extends ParseArgsConfig['options']>(args: string[], options: O, allowPositionals = false) {
+export function parseCommand<O extends ParseArgsConfig['options']>(
+  args: string[],
+  options: O,
+  allowPositionals = false,
+) {
   try {
     return parseArgs({ args, options: { ...commonOptions, ...options }, allowPositionals, strict: true });
   } catch (error) {
@@ -47,7 +54,10 @@ export function parsePort(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const port = Number(text);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new BrokerError('USAGE', `--port must be a whole number from 0 to 65535 (0 = any free port), got "${text}".`);
+    throw new BrokerError(
+      'USAGE',
+      `--port must be a whole number from 0 to 65535 (0 = any free port), got "${text}".`,
+    );
   }
   return port;
 }

@@ -11,7 +11,12 @@ export interface ControlResponse {
  * Calls the running broker's control API over its same-user socket. Throws BROKER_UNREACHABLE when
  * no broker listens there (callers then act directly or say the broker is not running).
  */
-export function callControl(dataDir: string, method: string, path: string, body?: unknown): Promise<ControlResponse> {
+export function callControl(
+  dataDir: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<ControlResponse> {
   const socketPath = runtimePaths(dataDir).controlSocket;
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
@@ -20,7 +25,9 @@ export function callControl(dataDir: string, method: string, path: string, body?
         socketPath,
         method,
         path,
-        headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
+        headers: payload
+          ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+          : {},
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -39,7 +46,11 @@ export function callControl(dataDir: string, method: string, path: string, body?
     );
     req.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') {
-        reject(new BrokerError('BROKER_UNREACHABLE', 'The broker is not running for this data dir.', { cause: error }));
+        reject(
+          new BrokerError('BROKER_UNREACHABLE', 'The broker is not running for this data dir.', {
+            cause: error,
+          }),
+        );
       } else reject(error);
     });
     req.setTimeout(30_000, () => req.destroy(new Error('control request timed out')));

@@ -12,7 +12,11 @@ type Command = (args: string[], io: CliIo) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; help: string; summary: string }> = {
   serve: { run: serveCommand, help: serveHelp, summary: 'run the broker headless' },
-  connect: { run: connectCommand, help: connectHelp, summary: 'stdio shim for Claude Desktop (relays to the broker)' },
+  connect: {
+    run: connectCommand,
+    help: connectHelp,
+    summary: 'stdio shim for Claude Desktop (relays to the broker)',
+  },
   status: { run: statusCommand, help: statusHelp, summary: 'broker and server state' },
   secret: { run: secretCommand, help: secretHelp, summary: 'set, list or delete keychain secrets' },
   audit: { run: auditCommand, help: auditHelp, summary: 'verify or tail the audit log' },
@@ -49,7 +53,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     writeLine(io.stderr, `mcp-auth-broker ${name}: ${messageOf(error)}`);
     if (isBrokerError(error, 'USAGE')) return EXIT.usage;
     if (isBrokerError(error, 'CONFIG_INVALID')) return EXIT.config;
-    if (!(error instanceof BrokerError)) writeLine(io.stderr, 'This looks like a bug; please report it with the output of "mcp-auth-broker status".');
+    if (!(error instanceof BrokerError))
+      writeLine(
+        io.stderr,
+        'This looks like a bug; please report it with the output of "mcp-auth-broker status".',
+      );
     return EXIT.error;
   }
 }

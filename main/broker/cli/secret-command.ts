@@ -22,7 +22,10 @@ one from a server's env in the config: "GITHUB_TOKEN": {"secret": "NAME"}. With 
 the change goes through it and the servers using that secret restart with the new value.`;
 
 /** Runs `fn` against the store and audit log directly, holding the broker lock (no broker running). */
-async function withLocalState<T>(where: Locations, fn: (store: SecretStore, audit: AuditLog) => Promise<T>): Promise<T> {
+async function withLocalState<T>(
+  where: Locations,
+  fn: (store: SecretStore, audit: AuditLog) => Promise<T>,
+): Promise<T> {
   const config = existsSync(where.configPath) ? loadConfigFile(where.configPath) : ConfigSchema.parse({});
   const lock = acquireInstanceLock(where.dataDir, 'cli');
   try {
@@ -60,32 +63,46 @@ export async function secretCommand(args: string[], io: CliIo): Promise<number> 
   const { values, positionals } = parseCommand(args, { json: { type: 'boolean' } }, true);
   const [sub, name, extra] = positionals;
   if (values.help || !sub) return (writeLine(io.stdout, secretHelp), values.help ? 0 : 2);
-  if (extra !== undefined) throw new BrokerError('USAGE', 'Too many arguments. Secret values are read from stdin, never from the command line.');
+  if (extra !== undefined)
+    throw new BrokerError(
+      'USAGE',
+      'Too many arguments. Secret values are read from stdin, never from the command line.',
+    );
   const where = locations(values, io.env);
   if (sub === 'list') {
     const names = await viaBrokerOrLocal(
       where,
-      async () => (expectOk(await callControl(where.dataDir, 'GET', '/secrets')) as { names: string[] }).names,
+      async () =>
+        (expectOk(await callControl(where.dataDir, 'GET', '/secrets')) as { names: string[] }).names,
       (store) => store.list(),
     );
-    writeLine(io.stdout, values.json ? JSON.stringify(names) : names.length ? names.join('\n') : '(no secrets)');
+    writeLine(
+      io.stdout,
+      values.json ? JSON.stringify(names) : names.length ? names.join('\n') : '(no secrets)',
+    );
     return 0;
   }
-  if (!name || (sub !== 'set' && sub !== 'delete')) throw new BrokerError('USAGE', `Usage: secret set NAME | secret list | secret delete NAME`);
+  if (!name || (sub !== 'set' && sub !== 'delete'))
+    throw new BrokerError('USAGE', `Usage: secret set NAME | secret list | secret delete NAME`);
   assertSecretName(name);
   const path = `/secrets/${encodeURIComponent(name)}`;
   if (sub === 'set') {
     const value = await readSecretValue(io, name);
     const restarted = await viaBrokerOrLocal(
       where,
-      async () => (expectOk(await callControl(where.dataDir, 'PUT', path, { value })) as { restarted: string[] }).restarted,
+      async () =>
+        (expectOk(await callControl(where.dataDir, 'PUT', path, { value })) as { restarted: string[] })
+          .restarted,
       async (store, audit) => {
         await store.set(name, value);
         audit.record({ type: 'secret.set', outcome: 'ok', secretName: name });
         return [];
       },
     );
-    writeLine(io.stdout, `Saved secret "${name}".${restarted.length ? ` Restarted: ${restarted.join(', ')}.` : ''}`);
+    writeLine(
+      io.stdout,
+      `Saved secret "${name}".${restarted.length ? ` Restarted: ${restarted.join(', ')}.` : ''}`,
+    );
     return 0;
   }
   const deleted = await viaBrokerOrLocal(

@@ -7,14 +7,16 @@ async function readPiped(stdin: NodeJS.ReadableStream): Promise<string> {
   for await (const chunk of stdin as AsyncIterable<Buffer | string>) {
     chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   }
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 /** Prompts on a terminal without echoing what is typed. */
 function readHidden(io: CliIo, prompt: string): Promise<string> {
-  const stdin = io.stdin as NodeJS.ReadStream;
+  const stdin = io.stdin;
   io.stderr.write(prompt);
-  stdin.setRawMode(true);
+  stdin.setRawMode?.(true);
   stdin.resume();
   let value = '';
   return new Promise((resolve, reject) => {
@@ -35,7 +37,7 @@ function readHidden(io: CliIo, prompt: string): Promise<string> {
     };
     const finish = () => {
       stdin.off('data', onData);
-      stdin.setRawMode(false);
+      stdin.setRawMode?.(false);
       stdin.pause();
       io.stderr.write('\n');
     };
@@ -45,9 +47,14 @@ function readHidden(io: CliIo, prompt: string): Promise<string> {
 
 /** The secret value for `secret set`: from stdin, never from argv. Empty values are refused. */
 export async function readSecretValue(io: CliIo, name: string): Promise<string> {
-  const value = io.stdin.isTTY ? await readHidden(io, `Value for secret "${name}" (input hidden): `) : await readPiped(io.stdin);
+  const value = io.stdin.isTTY
+    ? await readHidden(io, `Value for secret "${name}" (input hidden): `)
+    : await readPiped(io.stdin);
   if (value.length === 0) {
-    throw new BrokerError('USAGE', `No value given for "${name}". Pipe it in, e.g.: printf %s "$TOKEN" | mcp-auth-broker secret set ${name}`);
+    throw new BrokerError(
+      'USAGE',
+      `No value given for "${name}". Pipe it in, e.g.: printf %s "$TOKEN" | mcp-auth-broker secret set ${name}`,
+    );
   }
   return value;
 }

@@ -19,18 +19,31 @@ interface ServerLine {
 }
 
 interface StatusBody {
-  broker: { pid: number; url: string; version: string; startedAt: string; secretStore: string; clients: number };
+  broker: {
+    pid: number;
+    url: string;
+    version: string;
+    startedAt: string;
+    secretStore: string;
+    clients: number;
+  };
   servers: ServerLine[];
 }
 
 function printHuman(io: CliIo, body: StatusBody): void {
   const b = body.broker;
-  writeLine(io.stdout, `Broker running: ${b.url} (pid ${String(b.pid)}, v${b.version}, since ${b.startedAt})`);
+  writeLine(
+    io.stdout,
+    `Broker running: ${b.url} (pid ${String(b.pid)}, v${b.version}, since ${b.startedAt})`,
+  );
   writeLine(io.stdout, `Secrets: ${b.secretStore}; connected clients: ${String(b.clients)}`);
   if (body.servers.length === 0) writeLine(io.stdout, 'No servers configured.');
   for (const s of body.servers) {
     const pid = s.pid === undefined ? '' : ` pid ${String(s.pid)}`;
-    writeLine(io.stdout, `  ${s.name}: ${s.state}${pid}, ${String(s.toolCount)} tools, ${String(s.restarts)} restarts`);
+    writeLine(
+      io.stdout,
+      `  ${s.name}: ${s.state}${pid}, ${String(s.toolCount)} tools, ${String(s.restarts)} restarts`,
+    );
     if (s.lastError) writeLine(io.stdout, `    last error: ${s.lastError}`);
     for (const line of s.stderrTail?.slice(-5) ?? []) writeLine(io.stdout, `    stderr: ${line}`);
   }
@@ -53,8 +66,13 @@ export async function statusCommand(args: string[], io: CliIo): Promise<number> 
     } catch {
       /* the config problem is for `config check` to explain */
     }
-    if (values.json) writeLine(io.stdout, JSON.stringify({ running: false, configuredServers: servers }, null, 2));
-    else writeLine(io.stdout, `Broker not running (data dir ${where.dataDir}). Configured servers: ${servers.join(', ') || 'none'}. Start it with "mcp-auth-broker serve".`);
+    if (values.json)
+      writeLine(io.stdout, JSON.stringify({ running: false, configuredServers: servers }, null, 2));
+    else
+      writeLine(
+        io.stdout,
+        `Broker not running (data dir ${where.dataDir}). Configured servers: ${servers.join(', ') || 'none'}. Start it with "mcp-auth-broker serve".`,
+      );
     return 3;
   }
 }

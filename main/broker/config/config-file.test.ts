@@ -22,16 +22,30 @@ function problems(value: unknown): string[] {
 describe('config file', () => {
   it('accepts a pasted Claude Desktop entry with secret references and fills defaults', () => {
     const config = parseConfig(
-      { servers: { github: { command: 'npx', args: ['-y', 'x'], env: { GITHUB_TOKEN: { secret: 'github-pat' }, LOG_LEVEL: 'info' } } } },
+      {
+        servers: {
+          github: {
+            command: 'npx',
+            args: ['-y', 'x'],
+            env: { GITHUB_TOKEN: { secret: 'github-pat' }, LOG_LEVEL: 'info' },
+          },
+        },
+      },
       'c.json',
     );
-    expect(config.servers['github']).toMatchObject({ enabled: true, env: { GITHUB_TOKEN: { secret: 'github-pat' } } });
+    expect(config.servers['github']).toMatchObject({
+      enabled: true,
+      env: { GITHUB_TOKEN: { secret: 'github-pat' } },
+    });
     expect(config.secretStore).toEqual({ type: 'keychain', service: 'mcp-auth-broker' });
   });
 
   it('names the JSON path of each problem', () => {
     const found = problems({
-      servers: { 'bad_name': { command: 'x' }, ok: { command: 'x', env: { T: 5 }, tools: { allow: ['a'], deny: ['b'] }, extra: 1 } },
+      servers: {
+        bad_name: { command: 'x' },
+        ok: { command: 'x', env: { T: 5 }, tools: { allow: ['a'], deny: ['b'] }, extra: 1 },
+      },
       secretStore: { type: 'plaintext' },
     });
     expect(found.some((p) => p.startsWith('$.servers.bad_name'))).toBe(true);

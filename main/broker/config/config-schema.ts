@@ -35,7 +35,9 @@ export const StdioServerSchema = z
   .object({
     command: z.string().min(1, 'the program to run, e.g. "npx" or an absolute path'),
     args: z.array(z.string()).default([]),
-    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an env var name'), EnvValueSchema).default({}),
+    env: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an env var name'), EnvValueSchema)
+      .default({}),
     cwd: z.string().optional(),
     enabled: z.boolean().default(true),
     tools: ToolFilterSchema.optional(),

@@ -25,7 +25,10 @@ export function demoConfig(): Record<string, unknown> {
       demo: {
         command: process.execPath,
         args: [demoServerPath()],
-        env: { DEMO_TOKEN: { secret: DEMO_SECRET_NAME, optional: true }, DEMO_GREETING: 'hello from the broker' },
+        env: {
+          DEMO_TOKEN: { secret: DEMO_SECRET_NAME, optional: true },
+          DEMO_GREETING: 'hello from the broker',
+        },
       },
     },
   };

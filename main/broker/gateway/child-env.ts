@@ -31,7 +31,8 @@ async function readSecret(serverName: string, secretName: string, secrets: Secre
 
 /**
  * Builds the child environment of `server`. A missing secret fails with `SECRET_NOT_FOUND` and the
- * command that fixes it, unless the reference is `optional` (then the variable is left out). Every
+ * command that fixes it, unless the reference is `optional` (then the variable is left out, also when
+ * the store cannot be read). Every
  * resolved secret value is registered with `redactor` before this returns.
  *
  * @param serverName the server's name in the config, used in error messages.
@@ -49,7 +50,12 @@ export async function resolveServerEnv(
       env[variable] = value;
       continue;
     }
-    const secretValue = await readSecret(serverName, value.secret, secrets);
+    // An optional reference tolerates a store that cannot be read (e.g. no keychain on a headless
+    // machine): the variable is left out, as when the secret does not exist.
+    const secretValue =
+      value.optional === true
+        ? await readSecret(serverName, value.secret, secrets).catch(() => undefined)
+        : await readSecret(serverName, value.secret, secrets);
     if (secretValue === undefined) {
       if (value.optional === true) continue;
       throw new BrokerError(

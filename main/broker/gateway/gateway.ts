@@ -80,6 +80,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
 
   constructor(private readonly deps: GatewayDeps) {
     super();
+    // Every connected client session subscribes; there is no meaningful listener limit.
+    this.setMaxListeners(0);
     this.timing = { ...DEFAULT_GATEWAY_TIMING, ...deps.timing };
     const clientInfo = { name: 'mcp-auth-broker', version: BROKER_VERSION };
     for (const [name, config] of Object.entries(deps.servers)) {
@@ -165,10 +167,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     const started = this.deps.clock.now();
     const duration = () => this.deps.clock.now() - started;
     try {
-      const raw = await upstream.request((client) =>
+      // The SDK client has already validated the result against CallToolResultSchema.
+      const result = (await upstream.request((client) =>
         client.callTool({ name: tool, arguments: args }, CallToolResultSchema, this.requestOptions(ctx)),
-      );
-      const result = CallToolResultSchema.parse(raw);
+      )) as CallToolResult;
       const outcome = result.isError === true ? 'error' : 'ok';
       this.deps.audit.record({ type: 'tool.call', outcome, ...base, durationMs: duration() });
       return result;

@@ -14,7 +14,7 @@ function errorResponse(id: string | number | null, code: number, message: string
 
 function idOf(value: unknown): string | number | null {
   if (typeof value === 'object' && value !== null && 'id' in value) {
-    const id = (value as { id: unknown }).id;
+    const id: unknown = value.id;
     if (typeof id === 'string' || typeof id === 'number') return id;
   }
   return null;
@@ -29,7 +29,10 @@ export function parseJsonRpcLine(line: string): ParsedLine {
   try {
     value = JSON.parse(line);
   } catch {
-    return { ok: false, error: errorResponse(null, PARSE_ERROR, 'Parse error: the message is not valid JSON') };
+    return {
+      ok: false,
+      error: errorResponse(null, PARSE_ERROR, 'Parse error: the message is not valid JSON'),
+    };
   }
   const parsed = JSONRPCMessageSchema.safeParse(value);
   if (!parsed.success) {

@@ -19,7 +19,14 @@ type Route = (req: IncomingMessage, res: ServerResponse, arg: string) => Promise
 
 function routes(control: BrokerControl): [string, RegExp, Route][] {
   return [
-    ['GET', /^\/status$/, (_q, res) => Promise.resolve(sendJson(res, 200, control.status()))],
+    [
+      'GET',
+      /^\/status$/,
+      (_q, res) => {
+        sendJson(res, 200, control.status());
+        return Promise.resolve();
+      },
+    ],
     ['GET', /^\/secrets$/, async (_q, res) => sendJson(res, 200, { names: await control.listSecrets() })],
     [
       'PUT',

@@ -17,7 +17,10 @@ describe('instance lock', () => {
     const holder = JSON.parse(readFileSync(join(tmp.path, 'broker.lock'), 'utf8')) as { pid: number };
     expect(holder.pid).toBe(process.pid);
     // A different live pid holds it: simulate with our parent process.
-    writeFileSync(join(tmp.path, 'broker.lock'), JSON.stringify({ pid: process.ppid, role: 'broker', startedAt: '', url: 'http://127.0.0.1:1234' }));
+    writeFileSync(
+      join(tmp.path, 'broker.lock'),
+      JSON.stringify({ pid: process.ppid, role: 'broker', startedAt: '', url: 'http://127.0.0.1:1234' }),
+    );
     let error: unknown;
     try {
       acquireInstanceLock(tmp.path, 'cli');
@@ -32,8 +35,14 @@ describe('instance lock', () => {
   });
 
   it('takes over a lock left by a process that no longer exists', () => {
-    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
-    writeFileSync(join(tmp.path, 'broker.lock'), JSON.stringify({ pid: Number(dead), role: 'broker', startedAt: '' }));
+    const dead = spawnSync(process.execPath, [
+      '-e',
+      'process.stdout.write(String(process.pid))',
+    ]).stdout.toString();
+    writeFileSync(
+      join(tmp.path, 'broker.lock'),
+      JSON.stringify({ pid: Number(dead), role: 'broker', startedAt: '' }),
+    );
     const lock = acquireInstanceLock(tmp.path, 'broker');
     expect((JSON.parse(readFileSync(lock.path, 'utf8')) as { pid: number }).pid).toBe(process.pid);
     lock.release();

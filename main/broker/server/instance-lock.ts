@@ -74,7 +74,10 @@ export function acquireInstanceLock(dataDir: string, role: LockInfo['role']): In
     }
     const holder = readHolder(path);
     if (holder && holder.pid !== process.pid && isAlive(holder.pid)) {
-      const what = holder.role === 'broker' ? `a broker is already running` : `another mcp-auth-broker command is running`;
+      const what =
+        holder.role === 'broker'
+          ? `a broker is already running`
+          : `another mcp-auth-broker command is running`;
       throw new BrokerError(
         'LOCK_HELD',
         `${what} for this data dir (pid ${String(holder.pid)}${holder.url ? `, ${holder.url}` : ''}). ` +

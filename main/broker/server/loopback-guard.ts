@@ -9,7 +9,8 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
  */
 export function loopbackRefusal(req: IncomingMessage, port: number): string | undefined {
   const host = req.headers.host;
-  if (!host || !isLoopbackAuthority(host, port)) return `Host header "${host ?? ''}" is not this broker (loopback:${String(port)})`;
+  if (!host || !isLoopbackAuthority(host, port))
+    return `Host header "${host ?? ''}" is not this broker (loopback:${String(port)})`;
   const origin = req.headers.origin;
   if (origin !== undefined && origin !== 'null') {
     let url: URL;
@@ -18,7 +19,8 @@ export function loopbackRefusal(req: IncomingMessage, port: number): string | un
     } catch {
       return `Origin "${origin}" is not a valid origin`;
     }
-    if (url.protocol !== 'http:' || !isLoopbackAuthority(url.host, port)) return `Origin "${origin}" is not allowed`;
+    if (url.protocol !== 'http:' || !isLoopbackAuthority(url.host, port))
+      return `Origin "${origin}" is not allowed`;
   } else if (origin === 'null') {
     return 'Origin "null" is not allowed';
   }

@@ -15,12 +15,21 @@ export interface LoopbackHttp {
  * The broker's HTTP endpoint on 127.0.0.1 only. Today it serves `GET /healthz`; every request passes
  * the Host/Origin guard first, so a web page cannot reach it through DNS rebinding.
  */
-export async function startLoopbackHttp(port: number, audit: AuditSink, version: string): Promise<LoopbackHttp> {
+export async function startLoopbackHttp(
+  port: number,
+  audit: AuditSink,
+  version: string,
+): Promise<LoopbackHttp> {
   let boundPort = port;
   const server = createServer((req, res) => {
     const refusal = loopbackRefusal(req, boundPort);
     if (refusal) {
-      audit.record({ type: 'http.denied', outcome: 'denied', errorCode: 403, message: `HTTP ${req.method ?? ''} ${req.url ?? ''}: ${refusal}` });
+      audit.record({
+        type: 'http.denied',
+        outcome: 'denied',
+        errorCode: 403,
+        message: `HTTP ${req.method ?? ''} ${req.url ?? ''}: ${refusal}`,
+      });
       sendJson(res, 403, { error: 'forbidden', error_description: refusal });
       return;
     }

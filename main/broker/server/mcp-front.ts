@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-deprecated -- the low-level Server is the SDK's API for
+   proxies: the broker relays requests it does not define itself, which McpServer cannot express. */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
@@ -16,7 +18,16 @@ import type { AuditSink } from '../audit/audit-event.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { Logger } from '../logger.js';
 
-const LEVELS: LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+const LEVELS: LoggingLevel[] = [
+  'debug',
+  'info',
+  'notice',
+  'warning',
+  'error',
+  'critical',
+  'alert',
+  'emergency',
+];
 
 export interface FrontSessionDeps {
   gateway: Gateway;
@@ -33,7 +44,10 @@ export interface FrontSessionDeps {
  * One MCP client session on the broker: an SDK low-level Server whose every request is answered by
  * the gateway, with progress, cancellation, logging and list-changed notifications relayed.
  */
-export function createFrontSession(deps: FrontSessionDeps): { server: Server; connect(t: Transport): Promise<void> } {
+export function createFrontSession(deps: FrontSessionDeps): {
+  server: Server;
+  connect(t: Transport): Promise<void>;
+} {
   const { gateway, audit, scope } = deps;
   const server = new Server(
     { name: 'mcp-auth-broker', version: deps.version },
@@ -60,7 +74,10 @@ export function createFrontSession(deps: FrontSessionDeps): { server: Server; co
         ? {}
         : {
             onprogress: (p) => {
-              void extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, ...p } });
+              void extra.sendNotification({
+                method: 'notifications/progress',
+                params: { progressToken: token, ...p },
+              });
             },
           }),
     });
@@ -94,7 +111,12 @@ export function createFrontSession(deps: FrontSessionDeps): { server: Server; co
   server.oninitialized = () => {
     const info = server.getClientVersion();
     if (info) client = `${info.name}#${deps.connectionLabel}`;
-    audit.record({ type: 'client.connect', outcome: 'ok', client, message: `client ${info?.name ?? 'unknown'} ${info?.version ?? ''}`.trim() });
+    audit.record({
+      type: 'client.connect',
+      outcome: 'ok',
+      client,
+      message: `client ${info?.name ?? 'unknown'} ${info?.version ?? ''}`.trim(),
+    });
   };
   server.onclose = () => {
     gateway.off('toolsChanged', onTools);
