@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 
 const cli = new URL('../dist/main/broker/cli/index.js', import.meta.url);
 if (!existsSync(fileURLToPath(cli))) {
-  process.stderr.write('mcp-auth-broker: not built yet. Run "npm install" (or "npm run build") in the project folder.\n');
+  process.stderr.write(
+    'mcp-auth-broker: not built yet. Run "npm install" (or "npm run build") in the project folder.\n',
+  );
   process.exit(1);
 }
 const { runCli } = await import(cli.href);

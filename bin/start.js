@@ -22,7 +22,9 @@ const [command, args] = electron
   ? [electron, [fileURLToPath(new URL('..', import.meta.url))]]
   : [process.execPath, [cli, 'serve', ...process.argv.slice(2)]];
 if (!electron) {
-  process.stdout.write('No Electron binary installed (the desktop shell is not part of this build yet), so the broker runs headless.\n');
+  process.stdout.write(
+    'No Electron binary installed (the desktop shell is not part of this build yet), so the broker runs headless.\n',
+  );
 }
 const child = spawn(command, args, { stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));

@@ -51,7 +51,10 @@ function auditText(home: BrokerHome): string {
     .join('\n');
 }
 
-function httpGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+function httpGet(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { headers }, (res) => {
       let body = '';
@@ -97,18 +100,25 @@ async function canaryRoundTrip(home: BrokerHome, env: NodeJS.ProcessEnv = {}) {
 }
 
 describe('broker process', () => {
-  it.skipIf(!keychain.available)('injects a keychain secret into the server env and never leaks it (canary)', async () => {
-    const home = writeBrokerHome(tmp.path, {
-      secretStore: { type: 'keychain', service: uniqueKeychainService() },
-      servers: { canary: fixtureServer({ CANARY: { secret: 'canary-token' }, FIXTURE_STDERR_ENV: 'CANARY' }) },
-    });
-    await canaryRoundTrip(home);
-  });
+  it.skipIf(!keychain.available)(
+    'injects a keychain secret into the server env and never leaks it (canary)',
+    async () => {
+      const home = writeBrokerHome(tmp.path, {
+        secretStore: { type: 'keychain', service: uniqueKeychainService() },
+        servers: {
+          canary: fixtureServer({ CANARY: { secret: 'canary-token' }, FIXTURE_STDERR_ENV: 'CANARY' }),
+        },
+      });
+      await canaryRoundTrip(home);
+    },
+  );
 
   it('injects a secret from the explicitly chosen encrypted file store and never leaks it (canary)', async () => {
     const home = writeBrokerHome(tmp.path, {
       secretStore: { type: 'encrypted-file' },
-      servers: { canary: fixtureServer({ CANARY: { secret: 'canary-token' }, FIXTURE_STDERR_ENV: 'CANARY' }) },
+      servers: {
+        canary: fixtureServer({ CANARY: { secret: 'canary-token' }, FIXTURE_STDERR_ENV: 'CANARY' }),
+      },
     });
     await canaryRoundTrip(home, { MCP_AUTH_BROKER_PASSPHRASE: 'correct horse battery staple' });
   });
@@ -122,20 +132,26 @@ describe('broker process', () => {
     expect(JSON.stringify(steady.content)).toContain('still here');
     const again = await client.callTool({ name: 'flaky__echo', arguments: { text: 'back' } });
     expect(JSON.stringify(again.content)).toContain('back');
-    const status = JSON.parse((await cli(home, ['status', '--json'])).stdout) as { servers: { name: string; restarts: number }[] };
+    const status = JSON.parse((await cli(home, ['status', '--json'])).stdout) as {
+      servers: { name: string; restarts: number }[];
+    };
     expect(status.servers.find((s) => s.name === 'flaky')?.restarts).toBeGreaterThanOrEqual(1);
     expect(auditText(home)).toContain('"type":"server.crash"');
     await client.close();
   });
 
   it('shows why a server failed to start (stderr tail) in status and in its tools’ errors', async () => {
-    const home = writeBrokerHome(tmp.path, { servers: { broken: fixtureServer({ FIXTURE_FAIL_START: '1' }) } });
+    const home = writeBrokerHome(tmp.path, {
+      servers: { broken: fixtureServer({ FIXTURE_FAIL_START: '1' }) },
+    });
     await serve(home);
     const status = await cli(home, ['status']);
     expect(status.stdout).toContain('broken');
     expect(status.stdout).toContain('fatal: bad config');
     const { client } = await connectThroughShim(home);
-    await expect(client.callTool({ name: 'broken__echo', arguments: {} })).rejects.toThrow(/broken[\s\S]*fatal: bad config/);
+    await expect(client.callTool({ name: 'broken__echo', arguments: {} })).rejects.toThrow(
+      /broken[\s\S]*fatal: bad config/,
+    );
     await client.close();
   });
 
@@ -158,7 +174,9 @@ describe('broker process', () => {
   });
 
   it('does not start on an invalid config and names the JSON path and the fix', async () => {
-    const home = writeBrokerHome(tmp.path, { servers: { gh: { command: '', args: 'nope', env: { TOKEN: { secrt: 'x' } } } } });
+    const home = writeBrokerHome(tmp.path, {
+      servers: { gh: { command: '', args: 'nope', env: { TOKEN: { secrt: 'x' } } } },
+    });
     const check = await cli(home, ['config', 'check']);
     expect(check.code).toBe(78);
     expect(check.stderr).toContain('$.servers.gh.command');
@@ -200,8 +218,20 @@ describe('broker process', () => {
     const clean = await cli(home, ['audit', 'verify']);
     expect(clean.code).toBe(0);
     const tail = await cli(home, ['audit', 'tail', '--json', '-n', '50']);
-    const types = tail.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type);
-    expect(types).toEqual(expect.arrayContaining(['broker.start', 'server.start', 'client.connect', 'tool.call', 'client.disconnect', 'broker.stop']));
+    const types = tail.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { type: string }).type);
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'broker.start',
+        'server.start',
+        'client.connect',
+        'tool.call',
+        'client.disconnect',
+        'broker.stop',
+      ]),
+    );
     const file = join(home.dataDir, 'audit', 'audit.jsonl');
     const lines = readFileSync(file, 'utf8').split('\n');
     lines[2] = lines[2]!.replace('"outcome":"ok"', '"outcome":"error"');

@@ -15,7 +15,11 @@ export interface PlatformEnv {
   home: string;
 }
 
-const currentPlatform = (): PlatformEnv => ({ platform: process.platform, env: process.env, home: homedir() });
+const currentPlatform = (): PlatformEnv => ({
+  platform: process.platform,
+  env: process.env,
+  home: homedir(),
+});
 
 /**
  * Default config file: `$XDG_CONFIG_HOME/mcp-auth-broker/config.json` on Linux,

@@ -2,7 +2,15 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLI, connectThroughShim, fixtureServer, runCli, stopBackgroundBroker, writeBrokerHome, type BrokerHome } from '../../test-support/broker-process.js';
+import {
+  CLI,
+  connectThroughShim,
+  fixtureServer,
+  runCli,
+  stopBackgroundBroker,
+  writeBrokerHome,
+  type BrokerHome,
+} from '../../test-support/broker-process.js';
 import { makeTempDir } from '../../test-support/temp-dir.js';
 import { MAX_MESSAGE_BYTES } from '../jsonrpc/line-framer.js';
 
@@ -26,9 +34,13 @@ afterEach(async () => {
 
 /** Speaks raw newline-delimited JSON-RPC to a `connect` process; returns each stdout line parsed. */
 function rawShim(h: BrokerHome) {
-  const child = spawn(process.execPath, [CLI, 'connect', '--config', h.configPath, '--data-dir', h.dataDir, '--port', '0'], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [CLI, 'connect', '--config', h.configPath, '--data-dir', h.dataDir, '--port', '0'],
+    {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   const lines: string[] = [];
   let pending = '';
   child.stdout.on('data', (d: Buffer) => {
@@ -73,12 +85,25 @@ describe('connect shim → broker', () => {
   it('answers malformed JSON-RPC with an error and keeps the connection up', async () => {
     const shim = rawShim(home);
     shim.send('{not json');
-    const parseError = await shim.waitFor((m) => (m['error'] as { code?: number } | undefined)?.code === -32700);
+    const parseError = await shim.waitFor(
+      (m) => (m['error'] as { code?: number } | undefined)?.code === -32700,
+    );
     expect(parseError['id']).toBeNull();
     shim.send(JSON.stringify({ jsonrpc: '2.0', id: 7, method: 42 }));
     const invalid = await shim.waitFor((m) => m['id'] === 7);
     expect((invalid['error'] as { code: number }).code).toBe(-32600);
-    shim.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }));
+    shim.send(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-06-18',
+          capabilities: {},
+          clientInfo: { name: 'raw', version: '1' },
+        },
+      }),
+    );
     const init = await shim.waitFor((m) => m['id'] === 1);
     expect(init['result']).toBeDefined();
     for (const line of shim.lines) expect(JSON.parse(line)).toHaveProperty('jsonrpc', '2.0');
@@ -87,9 +112,16 @@ describe('connect shim → broker', () => {
 
   it(`refuses messages over the ${String(MAX_MESSAGE_BYTES)}-byte limit and stays usable`, async () => {
     const shim = rawShim(home);
-    const huge = JSON.stringify({ jsonrpc: '2.0', id: 99, method: 'ping', params: { pad: 'x'.repeat(MAX_MESSAGE_BYTES + 10) } });
+    const huge = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 99,
+      method: 'ping',
+      params: { pad: 'x'.repeat(MAX_MESSAGE_BYTES + 10) },
+    });
     shim.send(huge);
-    const refused = await shim.waitFor((m) => String((m['error'] as { message?: string } | undefined)?.message).includes('exceeds'));
+    const refused = await shim.waitFor((m) =>
+      String((m['error'] as { message?: string } | undefined)?.message).includes('exceeds'),
+    );
     expect((refused['error'] as { code: number }).code).toBe(-32600);
     shim.send(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }));
     const pong = await shim.waitFor((m) => m['id'] === 2);
@@ -99,9 +131,18 @@ describe('connect shim → broker', () => {
 
   it('starts one broker in the background for many concurrent shims (one owner of the secrets)', async () => {
     const shims = await Promise.all([1, 2, 3, 4].map(() => connectThroughShim(home)));
-    const results = await Promise.all(shims.map(({ client }) => client.callTool({ name: 'alpha__echo', arguments: { text: 'x' } })));
+    const results = await Promise.all(
+      shims.map(({ client }) => client.callTool({ name: 'alpha__echo', arguments: { text: 'x' } })),
+    );
     expect(results).toHaveLength(4);
-    const status = await runCli(['status', '--json', '--config', home.configPath, '--data-dir', home.dataDir]);
+    const status = await runCli([
+      'status',
+      '--json',
+      '--config',
+      home.configPath,
+      '--data-dir',
+      home.dataDir,
+    ]);
     expect(status.code).toBe(0);
     const body = JSON.parse(status.stdout) as { broker: { pid: number; clients: number } };
     const lock = JSON.parse(readFileSync(join(home.dataDir, 'broker.lock'), 'utf8')) as { pid: number };

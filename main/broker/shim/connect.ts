@@ -38,7 +38,11 @@ function startBackgroundBroker(o: ConnectOptions): { exited: () => number | null
   const log = openSync(logPath, 'a', 0o600);
   const args = [o.cliScript, 'serve', '--config', o.configPath, '--data-dir', o.dataDir];
   if (o.port !== undefined) args.push('--port', String(o.port));
-  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], windowsHide: true });
+  const child = spawn(process.execPath, args, {
+    detached: true,
+    stdio: ['ignore', log, log],
+    windowsHide: true,
+  });
   closeSync(log);
   let code: number | null = null;
   child.once('exit', (c) => (code = c ?? 1));
@@ -60,7 +64,12 @@ async function reachBroker(o: ConnectOptions): Promise<Socket> {
   try {
     return await openSocket(mcpSocket);
   } catch (error) {
-    if (!o.autoStart) throw new BrokerError('BROKER_UNREACHABLE', 'No broker is running. Start it with "mcp-auth-broker serve".', { cause: error });
+    if (!o.autoStart)
+      throw new BrokerError(
+        'BROKER_UNREACHABLE',
+        'No broker is running. Start it with "mcp-auth-broker serve".',
+        { cause: error },
+      );
   }
   const started = startBackgroundBroker(o);
   const deadline = Date.now() + (o.startTimeoutMs ?? 20_000);
