@@ -18,7 +18,7 @@ import { assertSecretName, type SecretStore } from './secrets/secret-store.js';
 import { createControlServer, type BrokerControl } from './server/control-api.js';
 import { acquireInstanceLock, type InstanceLock } from './server/instance-lock.js';
 import { listenLocal } from './server/local-socket.js';
-import { startLoopbackHttp } from './server/loopback-http.js';
+import { startLoopbackHttp, type LoopbackHttp } from './server/loopback-http.js';
 import { createFrontSession } from './server/mcp-front.js';
 import { BROKER_VERSION } from './version.js';
 import { randomBytes } from 'node:crypto';
@@ -75,7 +75,7 @@ export class Broker implements BrokerControl {
     private readonly store: SecretStore,
     private readonly audit: AuditLog,
     private readonly lock: InstanceLock,
-    private readonly http: HttpServer,
+    readonly http: LoopbackHttp,
     private readonly logger: Logger,
     clock: Clock,
   ) {
@@ -132,7 +132,7 @@ export class Broker implements BrokerControl {
         new Promise((r) => setTimeout(r, options.serverStartWaitMs ?? 10_000).unref()),
       ]);
       const paths = runtimePaths(options.dataDir);
-      broker = new Broker(config, http.url, paths, gateway, store, audit, lock, http.server, logger, clock);
+      broker = new Broker(config, http.url, paths, gateway, store, audit, lock, http, logger, clock);
       await listenLocal(broker.mcp, paths.mcpSocket, paths.runDir);
       await listenLocal(broker.control, paths.controlSocket, paths.runDir);
       return broker;
@@ -209,8 +209,8 @@ export class Broker implements BrokerControl {
     this.mcp.close();
     this.control.close();
     for (const socket of this.sockets) socket.destroy();
-    this.http.closeAllConnections();
-    this.http.close();
+    this.http.server.closeAllConnections();
+    this.http.server.close();
     await this.gateway.stop();
     this.audit.record({ type: 'broker.stop', outcome: 'ok' });
     this.audit.close();

@@ -1,19 +1,42 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { AuditSink } from '../audit/audit-event.js';
-import { BrokerError } from '../errors.js';
+import { BrokerError, messageOf } from '../errors.js';
 import { sendJson } from './http-json.js';
 import { loopbackRefusal } from './loopback-guard.js';
+
+/** Handles a request under a registered path prefix. `url` is parsed against the broker's origin. */
+export type HttpHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+/** Handles an HTTP upgrade (WebSocket) under a registered path. */
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => void;
 
 export interface LoopbackHttp {
   server: Server;
   port: number;
+  /** `http://127.0.0.1:<port>` — no trailing slash. */
   url: string;
+  /** Serves every path equal to `prefix` or below `prefix/`. The longest matching prefix wins. */
+  route(prefix: string, handler: HttpHandler): void;
+  upgrade(path: string, handler: UpgradeHandler): void;
+}
+
+function matches(path: string, prefix: string): boolean {
+  return path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`);
+}
+
+function pick<T>(table: Map<string, T>, path: string): T | undefined {
+  let best: string | undefined;
+  for (const prefix of table.keys()) {
+    if (matches(path, prefix) && (best === undefined || prefix.length > best.length)) best = prefix;
+  }
+  return best === undefined ? undefined : table.get(best);
 }
 
 /**
- * The broker's HTTP endpoint on 127.0.0.1 only. Today it serves `GET /healthz`; every request passes
- * the Host/Origin guard first, so a web page cannot reach it through DNS rebinding.
+ * The broker's HTTP endpoint, bound to 127.0.0.1 only. Every request and upgrade passes the
+ * Host/Origin guard first (DNS rebinding, foreign pages); features register their paths with
+ * `route()` / `upgrade()`. `GET /healthz` is built in.
  */
 export async function startLoopbackHttp(
   port: number,
@@ -21,26 +44,65 @@ export async function startLoopbackHttp(
   version: string,
 ): Promise<LoopbackHttp> {
   let boundPort = port;
-  const server = createServer((req, res) => {
+  const routes = new Map<string, HttpHandler>();
+  const upgrades = new Map<string, UpgradeHandler>();
+  routes.set('/healthz', (req, res) => {
+    if (req.method === 'GET') sendJson(res, 200, { status: 'ok', name: 'mcp-auth-broker', version });
+    else sendJson(res, 405, { error: 'method_not_allowed', error_description: 'Use GET /healthz' });
+  });
+  const refuse = (req: IncomingMessage): string | undefined => {
     const refusal = loopbackRefusal(req, boundPort);
     if (refusal) {
+      const what = `HTTP ${req.method ?? ''} ${(req.url ?? '').split('?')[0] ?? ''}`;
       audit.record({
         type: 'http.denied',
         outcome: 'denied',
         errorCode: 403,
-        message: `HTTP ${req.method ?? ''} ${req.url ?? ''}: ${refusal}`,
+        message: `${what}: ${refusal}`,
       });
+    }
+    return refusal;
+  };
+  const server = createServer((req, res) => {
+    const refusal = refuse(req);
+    if (refusal) {
       sendJson(res, 403, { error: 'forbidden', error_description: refusal });
       return;
     }
-    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-    if (req.method === 'GET' && path === '/healthz') {
-      sendJson(res, 200, { status: 'ok', name: 'mcp-auth-broker', version });
+    const url = new URL(req.url ?? '/', `http://127.0.0.1:${String(boundPort)}`);
+    const handler = pick(routes, url.pathname);
+    if (!handler) {
+      sendJson(res, 404, { error: 'not_found', error_description: `Nothing at ${url.pathname}` });
       return;
     }
-    sendJson(res, 404, { error: 'not_found', error_description: `Nothing at ${path}` });
+    Promise.resolve(handler(req, res, url)).catch((error: unknown) => {
+      if (!res.headersSent)
+        sendJson(res, 500, { error: 'server_error', error_description: messageOf(error) });
+      else res.destroy();
+    });
   });
-  await new Promise<void>((resolve, reject) => {
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', `http://127.0.0.1:${String(boundPort)}`);
+    const handler = refuse(req) ? undefined : upgrades.get(url.pathname);
+    if (!handler) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    handler(req, socket, head, url);
+  });
+  await listen(server, port);
+  boundPort = (server.address() as AddressInfo).port;
+  return {
+    server,
+    port: boundPort,
+    url: `http://127.0.0.1:${String(boundPort)}`,
+    route: (prefix, handler) => routes.set(prefix, handler),
+    upgrade: (path, handler) => upgrades.set(path, handler),
+  };
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(
         error.code === 'EADDRINUSE'
@@ -53,6 +115,4 @@ export async function startLoopbackHttp(
     });
     server.listen(port, '127.0.0.1', () => resolve());
   });
-  boundPort = (server.address() as AddressInfo).port;
-  return { server, port: boundPort, url: `http://127.0.0.1:${String(boundPort)}` };
 }
