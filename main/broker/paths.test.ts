@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { defaultConfigPath, defaultDataDir, runtimePaths } from './paths.js';
+
+describe('default locations per OS', () => {
+  it('uses the XDG dirs on Linux, falling back to ~/.config and ~/.local/share', () => {
+    const xdg = {
+      platform: 'linux' as const,
+      home: '/home/ada',
+      env: { XDG_CONFIG_HOME: '/x/cfg', XDG_DATA_HOME: '/x/data' },
+    };
+    expect(defaultConfigPath(xdg)).toBe('/x/cfg/mcp-auth-broker/config.json');
+    expect(defaultDataDir(xdg)).toBe('/x/data/mcp-auth-broker');
+    const bare = {
+      platform: 'linux' as const,
+      home: '/home/ada',
+      env: { XDG_CONFIG_HOME: 'relative/ignored' },
+    };
+    expect(defaultConfigPath(bare)).toBe('/home/ada/.config/mcp-auth-broker/config.json');
+    expect(defaultDataDir(bare)).toBe('/home/ada/.local/share/mcp-auth-broker');
+  });
+
+  it('uses Application Support on macOS', () => {
+    const mac = { platform: 'darwin' as const, home: '/Users/ada', env: {} };
+    expect(defaultConfigPath(mac)).toBe('/Users/ada/Library/Application Support/MCP Auth Broker/config.json');
+    expect(defaultDataDir(mac)).toBe('/Users/ada/Library/Application Support/MCP Auth Broker/data');
+  });
+
+  it('keeps Unix socket paths short enough, moving them to a per-user temp folder when needed', () => {
+    const short = runtimePaths('/home/ada/.local/share/mcp-auth-broker', 'linux');
+    expect(short.mcpSocket).toBe('/home/ada/.local/share/mcp-auth-broker/run/mcp.sock');
+    const long = runtimePaths(`/home/ada/${'deep/'.repeat(30)}data`, 'linux');
+    expect(long.controlSocket.length).toBeLessThanOrEqual(100);
+    expect(long.mcpSocket).toMatch(/mcp-auth-broker-.*\/mcp\.sock$/);
+    expect(runtimePaths(`/home/ada/${'deep/'.repeat(30)}data`, 'linux')).toEqual(long);
+    expect(runtimePaths('C:\\Users\\ada\\data', 'win32').mcpSocket).toMatch(
+      /^\\\\\.\\pipe\\mcp-auth-broker-.*-mcp$/,
+    );
+  });
+});
