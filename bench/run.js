@@ -13,7 +13,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 1000);
-const WARMUP = 100;
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2000);
 const CONCURRENT = 16;
 const CONCURRENT_CALLS = Number(process.env.BENCH_CONCURRENT_CALLS ?? 200);
 const CLI = fileURLToPath(new URL('../bin/mcp-auth-broker.js', import.meta.url));
