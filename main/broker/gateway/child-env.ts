@@ -3,6 +3,13 @@ import type { StdioServerConfig } from '../config/config-schema.js';
 import { BrokerError, isBrokerError, messageOf } from '../errors.js';
 import type { SecretRedactor } from '../secrets/secret-redactor.js';
 import type { SecretStore } from '../secrets/secret-store.js';
+import { accountOfRef, applyTemplate, tokenSecretName } from '../providers/provider-config.js';
+
+/** Access tokens of signed-in provider accounts (the broker's TokenRefresher). */
+export interface ProviderCredentials {
+  /** A usable access token, refreshed first when due; throws SIGNIN_NEEDED naming the fix. */
+  accessToken(accountId: string): Promise<string>;
+}
 
 /**
  * The environment a server's child process gets: only the basics every program needs (the SDK's
@@ -42,12 +49,27 @@ export async function resolveServerEnv(
   secrets: SecretStore,
   redactor: SecretRedactor,
   serverName: string,
+  credentials?: ProviderCredentials,
 ): Promise<ResolvedServerEnv> {
   const env: Record<string, string> = { ...getDefaultEnvironment() };
   const secretNames = new Set<string>();
   for (const [variable, value] of Object.entries(server.env)) {
     if (typeof value === 'string') {
       env[variable] = value;
+      continue;
+    }
+    if ('provider' in value) {
+      const account = accountOfRef(value);
+      if (!credentials) {
+        throw new BrokerError(
+          'SIGNIN_NEEDED',
+          `Server "${serverName}" needs provider account "${account.id}", but provider sign-in is not available here.`,
+        );
+      }
+      const token = await credentials.accessToken(account.id);
+      redactor.add(token);
+      env[variable] = applyTemplate(value, token);
+      secretNames.add(tokenSecretName(account));
       continue;
     }
     // An optional reference tolerates a store that cannot be read (e.g. no keychain on a headless

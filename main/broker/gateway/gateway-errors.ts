@@ -34,7 +34,8 @@ export function toMcpError(error: unknown, redactor: SecretRedactor): McpError {
     const data: unknown = error.data === undefined ? undefined : redactData(redactor, error.data);
     return new McpError(error.code, redactor.redact(bareMessage(error)), data);
   }
-  if (isBrokerError(error, 'SERVER_UNAVAILABLE')) {
+  const credentials = isBrokerError(error, 'SIGNIN_NEEDED') || isBrokerError(error, 'TOKEN_REFRESH_FAILED');
+  if (isBrokerError(error, 'SERVER_UNAVAILABLE') || credentials) {
     return new McpError(SERVER_UNAVAILABLE_CODE, redactor.redact(error.message));
   }
   return new McpError(ErrorCode.InternalError, redactor.redact(messageOf(error)));

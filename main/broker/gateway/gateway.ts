@@ -28,6 +28,8 @@ import {
 } from './gateway-errors.js';
 import { describeFilter, isToolAllowed } from './tool-filter.js';
 import { NAME_SEPARATOR } from './tool-naming.js';
+import { accountsOfServer } from '../providers/provider-env.js';
+import type { ProviderCredentials } from './child-env.js';
 import { UpstreamServer } from './upstream-server.js';
 import { DEFAULT_UPSTREAM_TIMING, type UpstreamLogMessage, type UpstreamTiming } from './upstream-types.js';
 
@@ -52,6 +54,8 @@ export const DEFAULT_GATEWAY_TIMING: GatewayTiming = {
 export interface GatewayDeps {
   servers: Record<string, StdioServerConfig>;
   secrets: SecretStore;
+  /** Provider account tokens for `{"provider": …}` env references (issue 3). */
+  credentials?: ProviderCredentials | undefined;
   audit: AuditSink;
   logger: Logger;
   clock: Clock;
@@ -115,15 +119,50 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     await upstream.restart();
   }
 
+  /**
+   * Adds a server, or replaces one with a new config (its old process is stopped first); starts it
+   * when enabled. Resolves once it runs or has failed. Used when the person edits servers in the UI.
+   */
+  async putServer(name: string, config: StdioServerConfig): Promise<void> {
+    const old = this.upstreams.get(name);
+    if (old) {
+      await old.stop();
+      old.removeAllListeners();
+    }
+    const clientInfo = { name: 'mcp-auth-broker', version: BROKER_VERSION };
+    const upstream = new UpstreamServer(name, config, { ...this.deps, timing: this.timing, clientInfo });
+    this.upstreams.set(name, upstream);
+    this.catalog.invalidate();
+    this.relay(upstream);
+    this.emit('toolsChanged');
+    this.emit('statusChanged');
+    await upstream.start();
+  }
+
   /** Enabled servers whose env references the secret `secretName`, sorted (to restart after a change). */
   serversUsingSecret(secretName: string): string[] {
     return [...this.upstreams.values()]
       .filter((u) => u.config.enabled)
       .filter((u) =>
-        Object.values(u.config.env).some((v) => typeof v !== 'string' && v.secret === secretName),
+        Object.values(u.config.env).some(
+          (v) => typeof v !== 'string' && 'secret' in v && v.secret === secretName,
+        ),
       )
       .map((u) => u.name)
       .sort();
+  }
+
+  /** Enabled servers whose env references provider account `accountId` (`github`, `github:work`). */
+  serversUsingAccount(accountId: string): string[] {
+    return [...this.upstreams.values()]
+      .filter((u) => u.config.enabled && accountsOfServer(u.config).includes(accountId))
+      .map((u) => u.name)
+      .sort();
+  }
+
+  /** Restarts a server between calls (held calls go to the new process; none is cut off). */
+  async restartServerWhenIdle(name: string): Promise<void> {
+    await this.upstreams.get(name)?.restartWhenIdle();
   }
 
   /** Tools of every server in `scope` (all when undefined), namespaced, filters applied. */
@@ -167,6 +206,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     const started = this.deps.clock.now();
     const duration = () => this.deps.clock.now() - started;
     try {
+      // Provider tokens due for refresh are refreshed (and the server restarted) before the call.
+      for (const id of accountsOfServer(upstream.config)) await this.deps.credentials?.accessToken(id);
       // The SDK client has already validated the result against CallToolResultSchema.
       const result = (await upstream.request((client) =>
         client.callTool({ name: tool, arguments: args }, CallToolResultSchema, this.requestOptions(ctx)),

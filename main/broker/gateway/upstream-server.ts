@@ -22,11 +22,12 @@ import {
   type UpstreamConnection,
 } from './upstream-connection.js';
 import { waitUntil } from './wait-until.js';
+import { CallDrain } from './call-drain.js';
 import { upstreamAuditor, type UpstreamAuditor } from './upstream-audit.js';
 import type { UpstreamDeps, UpstreamEvents, UpstreamState } from './upstream-types.js';
 
 /** Errors after which retrying cannot help until the person fixes something and restarts. */
-const NO_RETRY_CODES = ['SECRET_NOT_FOUND', 'SECRET_STORE_UNAVAILABLE'] as const;
+const NO_RETRY_CODES = ['SECRET_NOT_FOUND', 'SECRET_STORE_UNAVAILABLE', 'SIGNIN_NEEDED'] as const;
 
 /** Lets piped stderr that is already on its way arrive before a failure is described. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -49,6 +50,8 @@ export class UpstreamServer extends EventEmitter<UpstreamEvents> {
   private startedAtMs: number | undefined;
   private pidValue: number | undefined;
   private readonly auditor: UpstreamAuditor;
+  private readonly drain = new CallDrain();
+  private pendingRestart: Promise<void> | undefined;
 
   constructor(
     readonly name: string,
@@ -116,6 +119,32 @@ export class UpstreamServer extends EventEmitter<UpstreamEvents> {
    * server is down, or goes down during the request, throws `SERVER_UNAVAILABLE` naming it.
    */
   async request<T>(run: (client: Client) => Promise<T>): Promise<T> {
+    await this.drain.enter();
+    try {
+      return await this.requestNow(run);
+    } finally {
+      this.drain.leave();
+    }
+  }
+
+  /**
+   * Restarts between calls (live credential rotation): new calls wait, calls in flight finish, then
+   * the server restarts and the held calls go to the new process. Concurrent requests share one restart.
+   */
+  restartWhenIdle(): Promise<void> {
+    // A server the broker stopped (e.g. while shutting down) or that is disabled stays down.
+    if (this.current === 'stopped' || this.current === 'disabled') return Promise.resolve();
+    this.pendingRestart ??= this.drain
+      .drain()
+      .then(() => this.restart())
+      .finally(() => {
+        this.pendingRestart = undefined;
+        this.drain.release();
+      });
+    return this.pendingRestart;
+  }
+
+  private async requestNow<T>(run: (client: Client) => Promise<T>): Promise<T> {
     const client = await this.ready();
     const generation = this.generation;
     try {
@@ -194,6 +223,7 @@ export class UpstreamServer extends EventEmitter<UpstreamEvents> {
         this.deps.secrets,
         this.deps.redactor,
         this.name,
+        this.deps.credentials,
       );
       if (generation !== this.generation) return;
       const connection = this.openConnection(env, generation);

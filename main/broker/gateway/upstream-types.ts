@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { SecretRedactor } from '../secrets/secret-redactor.js';
 import type { SecretStore } from '../secrets/secret-store.js';
+import type { ProviderCredentials } from './child-env.js';
 import { DEFAULT_BACKOFF, type BackoffTiming } from './restart-backoff.js';
 
 /** Where one upstream server is in its life. */
@@ -43,6 +44,8 @@ export interface UpstreamEvents {
 /** What an upstream server needs from the broker. */
 export interface UpstreamDeps {
   secrets: SecretStore;
+  /** Access tokens of provider accounts referenced as `{"provider": …}` in env (issue 3). */
+  credentials?: ProviderCredentials | undefined;
   audit: AuditSink;
   logger: Logger;
   clock: Clock;

@@ -1,0 +1,42 @@
+import type { AccountListing } from '../providers/provider-service.js';
+import { locations, parseCommand, writeLine, type CliIo } from './cli-context.js';
+import { callControl, expectOk } from './control-client.js';
+import { viaBrokerOrLocalProviders } from './provider-local.js';
+
+export const tokensHelp = `Usage: mcp-auth-broker tokens [--json]
+
+Signed-in provider accounts: status, account id at the provider, scopes, expiry and masked tokens
+(never the values).`;
+
+const when = (ms: number | undefined) => (ms === undefined ? 'never' : new Date(ms).toISOString());
+
+function describe(accounts: AccountListing[]): string {
+  if (accounts.length === 0) return '(no provider accounts; sign in with "mcp-auth-broker login <provider>")';
+  return accounts
+    .map((a) =>
+      [
+        `${a.account}  ${a.status === 'ok' ? 'signed in' : `SIGN-IN NEEDED (${a.reason ?? 'unknown'}): mcp-auth-broker login ${a.account}`}`,
+        ...(a.subject ? [`  subject:  ${a.subject}`] : []),
+        `  scopes:   ${a.scopes.join(' ') || '(none)'}`,
+        `  expires:  ${when(a.expiresAt)}${a.refreshedAt ? `  (refreshed ${when(a.refreshedAt)})` : ''}`,
+        ...(a.accessToken ? [`  access:   ${a.accessToken}`] : []),
+        ...(a.refreshToken ? [`  refresh:  ${a.refreshToken}`] : []),
+      ].join('\n'),
+    )
+    .join('\n');
+}
+
+export async function tokensCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseCommand(args, { json: { type: 'boolean' } });
+  if (values.help) return (writeLine(io.stdout, tokensHelp), 0);
+  const where = locations(values, io.env);
+  const accounts = await viaBrokerOrLocalProviders(
+    where,
+    async () =>
+      (expectOk(await callControl(where.dataDir, 'GET', '/tokens')) as { accounts: AccountListing[] })
+        .accounts,
+    (service) => service.list(),
+  );
+  writeLine(io.stdout, values.json ? JSON.stringify(accounts) : describe(accounts));
+  return 0;
+}

@@ -1,0 +1,13 @@
+import type { PresetName } from './provider-config.js';
+import { entraPreset } from './presets/entra.js';
+import { githubPreset } from './presets/github.js';
+import { googlePreset } from './presets/google.js';
+import type { ProviderPreset } from './presets/preset-types.js';
+
+export { STANDARD_QUIRKS, type ProviderPreset, type ProviderQuirks } from './presets/preset-types.js';
+
+export const PRESETS: Readonly<Record<PresetName, ProviderPreset>> = {
+  github: githubPreset,
+  google: googlePreset,
+  entra: entraPreset,
+};

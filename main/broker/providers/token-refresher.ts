@@ -1,0 +1,230 @@
+import { EventEmitter } from 'node:events';
+import * as client from 'openid-client';
+import type { AuditSink } from '../audit/audit-event.js';
+import type { Clock } from '../clock.js';
+import { BrokerError, isBrokerError, messageOf } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { SecretRedactor } from '../secrets/secret-redactor.js';
+import { parseAccountId, tokenSecretName, type AccountId } from './provider-config.js';
+import type { ResolvedProvider } from './provider-discovery.js';
+import { toStoredTokens } from './sign-in-events.js';
+import type { StoredTokens, TokenStore } from './token-store.js';
+
+export interface RefresherDeps {
+  store: TokenStore;
+  /** The provider of an account (resolved once and cached by the caller). */
+  provider: (providerId: string) => Promise<ResolvedProvider>;
+  audit: AuditSink;
+  clock: Clock;
+  logger: Logger;
+  redactor: SecretRedactor;
+  /** Refresh this long before the access token expires (ms; 60 s by default). */
+  refreshAheadMs?: number;
+  /** Backoff of retries after a transient failure (ms). */
+  retry?: { initialMs: number; maxMs: number };
+}
+
+export interface RefresherEvents {
+  /** New tokens were saved for the account (servers holding the old token restart). */
+  refreshed: [account: string];
+  signInNeeded: [account: string];
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const inText = (ms: number) => (ms < 1000 ? `${String(ms)} ms` : `${String(Math.round(ms / 1000))} s`);
+
+/** The error tools of an affected server report: names the provider and the command that fixes it. */
+export function signInNeededError(account: AccountId, reason?: string): BrokerError {
+  const why = reason === undefined ? 'is not signed in' : `needs sign-in again (${reason})`;
+  return new BrokerError(
+    'SIGNIN_NEEDED',
+    `Provider "${account.provider}" account "${account.id}" ${why}. Run: mcp-auth-broker login ${account.id}`,
+  );
+}
+
+/**
+ * The one owner of refreshing: only the broker process runs this. Per account, one refresh is in
+ * flight at a time and every caller shares it; the rotated refresh token is saved before the new
+ * access token is handed out; a refresh is scheduled ahead of expiry; transient failures retry with
+ * backoff while the old access token stays in use until it expires; `invalid_grant` marks the account
+ * "sign-in needed" (audited) and stops — no loop.
+ *
+ * @see RFC 6749 §6, OAuth 2.0 Security BCP (RFC 9700) §4.14.2
+ */
+export class TokenRefresher extends EventEmitter<RefresherEvents> {
+  private readonly inFlight = new Map<string, Promise<StoredTokens>>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly failures = new Map<string, number>();
+  private stopped = false;
+  private readonly aheadMs: number;
+
+  constructor(private readonly deps: RefresherDeps) {
+    super();
+    this.aheadMs = deps.refreshAheadMs ?? 60_000;
+  }
+
+  /** Schedules the proactive refresh of every signed-in account (from the non-secret metadata). */
+  start(): void {
+    for (const meta of this.deps.store.list()) {
+      if (meta.status === 'ok' && meta.hasRefreshToken && meta.expiresAt !== undefined) {
+        this.schedule(parseAccountId(meta.account), meta.expiresAt);
+      }
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  /** A fresh sign-in: schedules its refresh and lets servers holding an old token restart. */
+  signedIn(accountId: string, tokens: StoredTokens): void {
+    const account = parseAccountId(accountId);
+    this.failures.delete(account.id);
+    if (tokens.expiresAt !== undefined && tokens.refreshToken !== undefined) {
+      this.schedule(account, tokens.expiresAt);
+    }
+    this.emit('refreshed', account.id);
+  }
+
+  /** Forgets an account's schedule (sign-out). */
+  forget(accountId: string): void {
+    clearTimeout(this.timers.get(accountId));
+    this.timers.delete(accountId);
+    this.failures.delete(accountId);
+  }
+
+  /** A usable access token, refreshed first when it is due. Throws SIGNIN_NEEDED naming the fix. */
+  async accessToken(accountId: string): Promise<string> {
+    const account = parseAccountId(accountId);
+    const meta = this.deps.store.metadata(account.id);
+    if (meta?.status === 'signin_needed') throw signInNeededError(account, meta.reason);
+    const tokens = await this.deps.store.load(account);
+    if (!tokens) throw signInNeededError(account);
+    this.deps.redactor.add(tokens.accessToken);
+    if (!this.isDue(tokens)) return tokens.accessToken;
+    try {
+      return (await this.refresh(account.id, false)).accessToken;
+    } catch (error) {
+      const stillValid = tokens.expiresAt !== undefined && this.deps.clock.now() < tokens.expiresAt;
+      if (!isBrokerError(error, 'SIGNIN_NEEDED') && stillValid) return tokens.accessToken;
+      throw error;
+    }
+  }
+
+  /**
+   * Refreshes now (`force`, the default: "Refresh now" in the window) or only when due, sharing a
+   * refresh already in flight for the account either way.
+   */
+  refresh(accountId: string, force = true): Promise<StoredTokens> {
+    const running = this.inFlight.get(accountId);
+    if (running) return running;
+    const account = parseAccountId(accountId);
+    const next = this.refreshOnce(account, force).finally(() => this.inFlight.delete(accountId));
+    this.inFlight.set(accountId, next);
+    return next;
+  }
+
+  private isDue(tokens: StoredTokens): boolean {
+    return tokens.expiresAt !== undefined && this.deps.clock.now() >= tokens.expiresAt - this.aheadMs;
+  }
+
+  private async refreshOnce(account: AccountId, force: boolean): Promise<StoredTokens> {
+    const tokens = await this.deps.store.load(account);
+    if (!tokens) throw signInNeededError(account);
+    // Someone else refreshed while this caller waited: nothing to do.
+    if (!force && !this.isDue(tokens)) return tokens;
+    if (tokens.refreshToken === undefined) {
+      if (tokens.expiresAt !== undefined && this.deps.clock.now() >= tokens.expiresAt) {
+        return this.onSignInNeeded(account, 'the access token expired and there is no refresh token');
+      }
+      if (!force) return tokens;
+      throw new BrokerError(
+        'TOKEN_REFRESH_FAILED',
+        `The provider gave "${account.id}" no refresh token, so it cannot be refreshed. To renew it, run: mcp-auth-broker login ${account.id}`,
+      );
+    }
+    const provider = await this.deps.provider(account.provider);
+    const resource = provider.resource === undefined ? {} : { resource: provider.resource };
+    let response;
+    try {
+      response = await client.refreshTokenGrant(provider.config, tokens.refreshToken, resource);
+    } catch (error) {
+      if (error instanceof client.ResponseBodyError && error.error === 'invalid_grant') {
+        return this.onSignInNeeded(account, 'invalid_grant: the provider refused the refresh token');
+      }
+      return this.onTransientFailure(account, error);
+    }
+    const now = this.deps.clock.now();
+    const next = toStoredTokens(response, now, tokens);
+    this.deps.redactor.add(next.accessToken);
+    if (next.refreshToken !== undefined) this.deps.redactor.add(next.refreshToken);
+    // The rotated refresh token is stored before anyone gets the new access token.
+    await this.deps.store.save(account, next, now, false);
+    this.failures.delete(account.id);
+    this.deps.audit.record({ type: 'token.refresh', outcome: 'ok', secretName: tokenSecretName(account) });
+    if (next.expiresAt !== undefined && next.refreshToken !== undefined)
+      this.schedule(account, next.expiresAt);
+    this.emit('refreshed', account.id);
+    return next;
+  }
+
+  private async onSignInNeeded(account: AccountId, reason: string): Promise<never> {
+    this.forget(account.id);
+    await this.deps.store.markSignInNeeded(account, reason.split(':')[0] ?? reason);
+    this.deps.audit.record({
+      type: 'token.refresh_failed',
+      outcome: 'error',
+      secretName: tokenSecretName(account),
+      errorCode: 'SIGNIN_NEEDED',
+      message: `${reason}; sign-in needed`,
+    });
+    this.emit('signInNeeded', account.id);
+    throw signInNeededError(account, reason.split(':')[0]);
+  }
+
+  private onTransientFailure(account: AccountId, error: unknown): never {
+    const attempt = (this.failures.get(account.id) ?? 0) + 1;
+    this.failures.set(account.id, attempt);
+    const { initialMs, maxMs } = this.deps.retry ?? { initialMs: 5_000, maxMs: 5 * 60_000 };
+    const delay = Math.min(maxMs, initialMs * 2 ** (attempt - 1));
+    const detail = this.deps.redactor.redact(
+      error instanceof client.ResponseBodyError ? error.error : messageOf(error),
+    );
+    this.deps.audit.record({
+      type: 'token.refresh_failed',
+      outcome: 'error',
+      secretName: tokenSecretName(account),
+      errorCode: 'TOKEN_REFRESH_FAILED',
+      message: `attempt ${String(attempt)}: ${detail}; retrying in ${inText(delay)}`,
+    });
+    this.setTimer(account, delay);
+    throw new BrokerError(
+      'TOKEN_REFRESH_FAILED',
+      `Refreshing "${account.id}" failed (${detail}); retrying in ${inText(delay)}.`,
+      { cause: error },
+    );
+  }
+
+  private schedule(account: AccountId, expiresAt: number): void {
+    this.setTimer(account, expiresAt - this.aheadMs - this.deps.clock.now());
+  }
+
+  private setTimer(account: AccountId, delayMs: number): void {
+    if (this.stopped) return;
+    clearTimeout(this.timers.get(account.id));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(account.id);
+        this.refresh(account.id, false).catch((error: unknown) => {
+          this.deps.logger.debug({ account: account.id, err: messageOf(error) }, 'scheduled refresh failed');
+        });
+      },
+      Math.min(MAX_TIMER_MS, Math.max(0, delayMs)),
+    );
+    timer.unref();
+    this.timers.set(account.id, timer);
+  }
+}

@@ -1,0 +1,133 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { writeFileAtomic } from '../atomic-file.js';
+import { BrokerError } from '../errors.js';
+import type { SecretStore } from '../secrets/secret-store.js';
+import { parseAccountId, tokenSecretName, type AccountId } from './provider-config.js';
+
+/**
+ * Where signed-in accounts live: the tokens (access, refresh, expiry, scopes, granted subject) as one
+ * JSON secret per account in the secret store (the keychain), never on disk in plaintext; the
+ * non-secret facts (who, when, scopes, expiry, "sign-in needed") in `<dataDir>/providers/accounts.json`,
+ * written atomically, so `tokens` can list accounts without unlocking anything.
+ */
+const StoredTokensSchema = z.object({
+  accessToken: z.string().min(1),
+  refreshToken: z.string().min(1).optional(),
+  /** Ms since the epoch; absent for tokens that do not expire (e.g. GitHub OAuth apps). */
+  expiresAt: z.number().optional(),
+  scopes: z.array(z.string()),
+  tokenType: z.string(),
+  subject: z.string().optional(),
+});
+export type StoredTokens = z.infer<typeof StoredTokensSchema>;
+
+const AccountMetadataSchema = z.object({
+  account: z.string(),
+  provider: z.string(),
+  subject: z.string().optional(),
+  scopes: z.array(z.string()),
+  expiresAt: z.number().optional(),
+  hasRefreshToken: z.boolean(),
+  signedInAt: z.number(),
+  refreshedAt: z.number().optional(),
+  status: z.enum(['ok', 'signin_needed']),
+  /** Why sign-in is needed (an OAuth error code), never a token. */
+  reason: z.string().optional(),
+});
+export type AccountMetadata = z.infer<typeof AccountMetadataSchema>;
+
+const MetadataFileSchema = z.object({ accounts: z.record(z.string(), AccountMetadataSchema) });
+
+/**
+ * One TokenStore per process that owns the accounts (the broker, or the CLI holding the broker lock),
+ * so it keeps what it read: a tool call does not cost a keychain round trip.
+ */
+export class TokenStore {
+  private readonly file: string;
+  private readonly cache = new Map<string, StoredTokens>();
+  private accountsCache: Record<string, AccountMetadata> | undefined;
+
+  constructor(
+    private readonly secrets: SecretStore,
+    dataDir: string,
+  ) {
+    this.file = join(dataDir, 'providers', 'accounts.json');
+  }
+
+  async load(account: AccountId): Promise<StoredTokens | undefined> {
+    const cached = this.cache.get(account.id);
+    if (cached) return cached;
+    const text = await this.secrets.get(tokenSecretName(account));
+    if (text === undefined) return undefined;
+    const parsed = StoredTokensSchema.safeParse(JSON.parse(text));
+    if (!parsed.success) {
+      throw new BrokerError(
+        'SIGNIN_NEEDED',
+        `The stored tokens of "${account.id}" are unreadable. Run: mcp-auth-broker login ${account.id}`,
+      );
+    }
+    this.cache.set(account.id, parsed.data);
+    return parsed.data;
+  }
+
+  /** Saves tokens (secret first, then metadata). `signedIn` marks a fresh sign-in rather than a refresh. */
+  async save(account: AccountId, tokens: StoredTokens, now: number, signedIn: boolean): Promise<void> {
+    await this.secrets.set(tokenSecretName(account), JSON.stringify(tokens));
+    this.cache.set(account.id, tokens);
+    const previous = this.metadata(account.id);
+    this.writeMetadata(account.id, {
+      account: account.id,
+      provider: account.provider,
+      ...(tokens.subject === undefined ? {} : { subject: tokens.subject }),
+      scopes: tokens.scopes,
+      ...(tokens.expiresAt === undefined ? {} : { expiresAt: tokens.expiresAt }),
+      hasRefreshToken: tokens.refreshToken !== undefined,
+      signedInAt: signedIn || !previous ? now : previous.signedInAt,
+      ...(signedIn ? {} : { refreshedAt: now }),
+      status: 'ok',
+    });
+  }
+
+  /** Marks an account "sign-in needed" (its refresh token was refused); the tokens are deleted. */
+  async markSignInNeeded(account: AccountId, reason: string): Promise<void> {
+    this.cache.delete(account.id);
+    await this.secrets.delete(tokenSecretName(account));
+    const previous = this.metadata(account.id);
+    if (previous) this.writeMetadata(account.id, { ...previous, status: 'signin_needed', reason });
+  }
+
+  /** Deletes the tokens and the metadata. True when there were tokens. */
+  async delete(account: AccountId): Promise<boolean> {
+    this.cache.delete(account.id);
+    const deleted = await this.secrets.delete(tokenSecretName(account));
+    this.writeMetadata(account.id, undefined);
+    return deleted;
+  }
+
+  metadata(accountId: string): AccountMetadata | undefined {
+    return this.readAll()[accountId];
+  }
+
+  /** Every known account, sorted by id. */
+  list(): AccountMetadata[] {
+    return Object.values(this.readAll()).sort((a, b) => (a.account < b.account ? -1 : 1));
+  }
+
+  private readAll(): Record<string, AccountMetadata> {
+    if (this.accountsCache) return this.accountsCache;
+    if (!existsSync(this.file)) return {};
+    const parsed = MetadataFileSchema.safeParse(JSON.parse(readFileSync(this.file, 'utf8')));
+    this.accountsCache = parsed.success ? parsed.data.accounts : {};
+    return this.accountsCache;
+  }
+
+  private writeMetadata(accountId: string, value: AccountMetadata | undefined): void {
+    parseAccountId(accountId);
+    const others = Object.entries(this.readAll()).filter(([id]) => id !== accountId);
+    const accounts = Object.fromEntries(value === undefined ? others : [...others, [accountId, value]]);
+    writeFileAtomic(this.file, JSON.stringify({ accounts }, null, 2) + '\n');
+    this.accountsCache = accounts;
+  }
+}
