@@ -1,0 +1,72 @@
+import { errors as joseErrors, importJWK, jwtVerify, type CryptoKey, type JWK, type KeyObject } from 'jose';
+import type { Clock } from '../clock.js';
+import { InvalidTokenError, type AccessTokenClaims, type AccessTokenVerifier } from './access-token.js';
+
+export interface JwtAccessTokenVerifierOptions {
+  /** Issuer, byte-exact (`http://127.0.0.1:<port>`). */
+  issuer: string;
+  /** The broker's `/mcp` URL: the only accepted audience (RFC 8707, RFC 9068 §4). */
+  resource: string;
+  /** Private or public signing JWK (only its public part is used). */
+  signingJwk: JWK;
+  /** True while the grant behind a token still exists (not revoked, not expired). */
+  grantAlive: (grantId: string) => boolean;
+  clock: Clock;
+}
+
+function publicPart(jwk: JWK): JWK {
+  const { kty, crv, x, y, kid, alg } = jwk;
+  return Object.fromEntries(Object.entries({ kty, crv, x, y, kid, alg }).filter(([, v]) => v !== undefined));
+}
+
+function stringArray(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/**
+ * Verifies the broker's own JWT access tokens (RFC 9068 profile, `typ: at+jwt`, ES256): signature,
+ * issuer, audience = the `/mcp` URL, expiry, and that the grant behind the token was not revoked —
+ * so `clients revoke` and refresh-token reuse detection cut a client off at once, not at expiry.
+ */
+export class JwtAccessTokenVerifier implements AccessTokenVerifier {
+  private key: Promise<CryptoKey | KeyObject | Uint8Array> | undefined;
+
+  constructor(private readonly options: JwtAccessTokenVerifierOptions) {}
+
+  async verify(token: string): Promise<AccessTokenClaims> {
+    const { issuer, resource, clock } = this.options;
+    this.key ??= importJWK(publicPart(this.options.signingJwk), 'ES256');
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, await this.key, {
+        issuer,
+        algorithms: ['ES256'],
+        typ: 'at+jwt',
+        currentDate: new Date(clock.now()),
+        requiredClaims: ['exp', 'sub', 'client_id'],
+      }));
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired)
+        throw new InvalidTokenError('expired', 'The access token expired.');
+      throw new InvalidTokenError(
+        'invalid',
+        'The access token is malformed or was not issued by this broker.',
+      );
+    }
+    const audience = stringArray(payload.aud);
+    if (!audience.includes(resource))
+      throw new InvalidTokenError('audience', `The access token was not issued for ${resource}.`);
+    const grantId = typeof payload['gid'] === 'string' ? payload['gid'] : undefined;
+    if (grantId === undefined || !this.options.grantAlive(grantId))
+      throw new InvalidTokenError('revoked', 'The access token was revoked.');
+    return {
+      clientId: String(payload['client_id']),
+      subject: String(payload.sub),
+      scopes: typeof payload['scope'] === 'string' ? payload['scope'].split(' ').filter(Boolean) : [],
+      audience,
+      expiresAt: payload.exp ?? 0,
+      grantId,
+    };
+  }
+}

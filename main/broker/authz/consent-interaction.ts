@@ -1,0 +1,195 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type Provider from 'oidc-provider';
+import type { AuditSink } from '../audit/audit-event.js';
+import { consentPageBody, errorPageBody, sendPage } from './consent-page.js';
+import { ConsentRegistry } from './consent-registry.js';
+
+/** The only account at the broker: the person logged in to this machine. */
+export const LOCAL_ACCOUNT = 'local-user';
+
+/** Path prefix of the consent pages (oidc-provider's interaction URLs). */
+export const INTERACTION_PREFIX = '/oauth/interaction';
+
+const MAX_FORM_BYTES = 16 * 1024;
+
+export interface ConsentInteractionDeps {
+  provider: Provider;
+  consents: ConsentRegistry;
+  /** The resource every token is for: the broker's `/mcp` URL. */
+  resource: string;
+  /** Scopes the broker offers, one per configured server, keyed by server name. */
+  serverScopes: Map<string, string>;
+  audit: AuditSink;
+}
+
+type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_FORM_BYTES) return undefined;
+    chunks.push(chunk);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+function requestedScopes(details: Details): string[] {
+  const scope = details.params['scope'];
+  return typeof scope === 'string' ? scope.split(' ').filter(Boolean) : [];
+}
+
+/**
+ * The consent step of oidc-provider's interactions, rendered by the broker (checklist CD-1). There is
+ * no password: the local person's click on Approve is the proof of presence. A consent is
+ * remembered per client and exact redirect URI, so a second authorization for the same servers does
+ * not ask again — but a request with a different redirect URI (another loopback port, which any local
+ * process could listen on) asks again.
+ */
+export class ConsentInteraction {
+  private readonly csrfKey = randomBytes(32);
+
+  constructor(private readonly deps: ConsentInteractionDeps) {}
+
+  private csrfFor(uid: string): string {
+    return createHmac('sha256', this.csrfKey).update(uid).digest('base64url');
+  }
+
+  private csrfValid(uid: string, given: string | null): boolean {
+    const expected = Buffer.from(this.csrfFor(uid));
+    const actual = Buffer.from(given ?? '');
+    return actual.length === expected.length && timingSafeEqual(actual, expected);
+  }
+
+  /** Route handler for `/oauth/interaction/<uid>` (GET shows, POST decides). */
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let details: Details;
+    try {
+      details = await this.deps.provider.interactionDetails(req, res);
+    } catch {
+      sendPage(
+        res,
+        400,
+        'Request expired',
+        errorPageBody(
+          'invalid_request',
+          'This authorization request has expired or was opened in another browser. Start again from the client.',
+        ),
+      );
+      return;
+    }
+    if (req.method === 'GET') await this.show(req, res, details);
+    else if (req.method === 'POST') await this.decide(req, res, details);
+    else sendPage(res, 405, 'Method not allowed', errorPageBody('invalid_request', 'Use GET or POST.'));
+  }
+
+  private offered(details: Details) {
+    const asked = new Set(requestedScopes(details));
+    const anyAsked = [...this.deps.serverScopes.values()].some((s) => asked.has(s));
+    return [...this.deps.serverScopes].map(([name, scope]) => ({
+      name,
+      scope,
+      requested: anyAsked ? asked.has(scope) : true,
+    }));
+  }
+
+  private async show(req: IncomingMessage, res: ServerResponse, details: Details): Promise<void> {
+    const clientId = String(details.params['client_id']);
+    const redirectUri = String(details.params['redirect_uri']);
+    const wanted = this.offered(details)
+      .filter((s) => s.requested)
+      .map((s) => s.scope);
+    const prompt = details.params['prompt'];
+    const forced = typeof prompt === 'string' && prompt.split(' ').includes('consent');
+    const remembered = forced ? undefined : await this.deps.consents.covering(clientId, redirectUri, wanted);
+    if (remembered) {
+      await this.finish(req, res, remembered);
+      return;
+    }
+    const client = await this.deps.provider.Client.find(clientId);
+    sendPage(
+      res,
+      200,
+      'Approve MCP client',
+      consentPageBody({
+        action: `${INTERACTION_PREFIX}/${details.uid}`,
+        csrf: this.csrfFor(details.uid),
+        clientName: client?.clientName ?? clientId,
+        clientId,
+        redirectHost: redirectHostOf(redirectUri),
+        servers: this.offered(details),
+      }),
+    );
+  }
+
+  private async decide(req: IncomingMessage, res: ServerResponse, details: Details): Promise<void> {
+    const form = await readForm(req);
+    if (!form || !this.csrfValid(details.uid, form.get('csrf'))) {
+      sendPage(
+        res,
+        403,
+        'Refused',
+        errorPageBody(
+          'invalid_request',
+          "The form was not submitted from the broker's consent page (CSRF check failed).",
+        ),
+      );
+      return;
+    }
+    const clientId = String(details.params['client_id']);
+    if (form.get('decision') !== 'approve') {
+      this.deps.audit.record({ type: 'consent.denied', outcome: 'denied', client: clientId });
+      await this.deps.provider.interactionFinished(req, res, {
+        error: 'access_denied',
+        error_description: 'The person denied this client access to the broker.',
+      });
+      return;
+    }
+    const offered = new Set(this.deps.serverScopes.values());
+    const chosen = form.getAll('scope').filter((s) => offered.has(s));
+    const grantId = await this.saveGrant(clientId, details, chosen);
+    await this.deps.consents.remember(clientId, String(details.params['redirect_uri']), grantId, chosen);
+    this.deps.audit.record({
+      type: 'consent.granted',
+      outcome: 'ok',
+      client: clientId,
+      message: `scopes: ${chosen.join(' ') || '(none)'}`,
+    });
+    await this.finish(req, res, grantId);
+  }
+
+  private async saveGrant(clientId: string, details: Details, chosen: string[]): Promise<string> {
+    const grant = new this.deps.provider.Grant({ accountId: LOCAL_ACCOUNT, clientId });
+    const rejected = requestedScopes(details).filter((s) => !chosen.includes(s) && s.startsWith('mcp:'));
+    // Server scopes are both resource scopes (they go into the access token) and listed provider
+    // scopes (so metadata advertises them); the grant records them as both.
+    const openid = requestedScopes(details).includes('openid') ? ['openid'] : [];
+    if (chosen.length) grant.addResourceScope(this.deps.resource, chosen);
+    if (chosen.length || openid.length) grant.addOIDCScope([...chosen, ...openid]);
+    if (rejected.length) {
+      grant.rejectResourceScope(this.deps.resource, rejected);
+      grant.rejectOIDCScope(rejected);
+    }
+    return grant.save();
+  }
+
+  private finish(req: IncomingMessage, res: ServerResponse, grantId: string): Promise<void> {
+    return this.deps.provider.interactionFinished(
+      req,
+      res,
+      { login: { accountId: LOCAL_ACCOUNT }, consent: { grantId } },
+      { mergeWithLastSubmission: false },
+    );
+  }
+}
+
+function redirectHostOf(uri: string): string {
+  try {
+    const url = new URL(uri);
+    return url.host ? `${url.protocol}//${url.host}` : `${url.protocol}//${url.pathname.split('/')[0] ?? ''}`;
+  } catch {
+    return uri;
+  }
+}

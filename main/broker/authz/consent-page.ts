@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+
+/**
+ * HTML of the broker's own authorization pages: the consent page a person sees before any token is
+ * issued to a client (checklist CD-1), and the error page shown instead of redirecting when the
+ * redirect target cannot be trusted (RED-1, CIMD-1). Every page is sent with anti-framing headers
+ * (`X-Frame-Options: DENY`, CSP `frame-ancestors 'none'`), a strict CSP that allows only this page's
+ * own inline style (by nonce), no scripts at all, and `Cache-Control: no-store`.
+ */
+
+export interface ConsentServer {
+  name: string;
+  scope: string;
+  /** Pre-checked (asked for by the client). */
+  requested: boolean;
+}
+
+export interface ConsentView {
+  action: string;
+  csrf: string;
+  clientName: string;
+  clientId: string;
+  redirectHost: string;
+  servers: ConsentServer[];
+}
+
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** Escapes text for HTML element content and double-quoted attributes. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+}
+
+const STYLE =
+  'body{font:15px/1.5 system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#222}' +
+  'h1{font-size:1.4rem}code{background:#f3f3f3;padding:0 .25rem;border-radius:3px}' +
+  'fieldset{border:1px solid #ccc;border-radius:6px;margin:1rem 0}label{display:block;margin:.3rem 0}' +
+  'button{font:inherit;padding:.45rem 1.2rem;margin-right:.6rem;border-radius:5px;border:1px solid #888}' +
+  'button[value=approve]{background:#1a5fb4;color:#fff;border-color:#1a5fb4}.muted{color:#666;font-size:.9rem}';
+
+/** A page's HTML and the broker's security headers for it. */
+export function renderPage(title: string, body: string): { html: string; headers: Record<string, string> } {
+  const nonce = randomBytes(16).toString('base64');
+  const html =
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>` +
+    `<meta name="viewport" content="width=device-width,initial-scale=1">` +
+    `<style nonce="${nonce}">${STYLE}</style></head><body>${body}</body></html>`;
+  return {
+    html,
+    headers: {
+      'cache-control': 'no-store',
+      'x-frame-options': 'DENY',
+      'x-content-type-options': 'nosniff',
+      // Not no-referrer: with it Chromium sends `Origin: null` on the form POST, which the loopback
+      // Origin guard refuses. same-origin still sends no referrer to the client's redirect URI.
+      'referrer-policy': 'same-origin',
+      'content-security-policy': `default-src 'none'; style-src 'nonce-${nonce}'; frame-ancestors 'none'; base-uri 'none'`,
+    },
+  };
+}
+
+/** Sends a page with the broker's security headers. */
+export function sendPage(res: ServerResponse, status: number, title: string, body: string): void {
+  const { html, headers } = renderPage(title, body);
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'text/html; charset=utf-8',
+    'content-length': String(Buffer.byteLength(html)),
+  });
+  res.end(html);
+}
+
+/** The consent form: who asks, where the answer goes, and one checkbox per server. */
+export function consentPageBody(view: ConsentView): string {
+  const servers = view.servers.length
+    ? view.servers
+        .map(
+          (s) =>
+            `<label><input type="checkbox" name="scope" value="${escapeHtml(s.scope)}"${s.requested ? ' checked' : ''}> ` +
+            `<strong>${escapeHtml(s.name)}</strong> <span class="muted">(${escapeHtml(s.scope)})</span></label>`,
+        )
+        .join('')
+    : '<p class="muted">No MCP servers are configured in the broker.</p>';
+  return (
+    `<h1>Allow <span id="client-name">${escapeHtml(view.clientName)}</span> to use your MCP servers?</h1>` +
+    `<p>Client id: <code>${escapeHtml(view.clientId)}</code></p>` +
+    `<p>After you answer, the browser returns to <strong id="redirect-host">${escapeHtml(view.redirectHost)}</strong>.</p>` +
+    `<form method="post" action="${escapeHtml(view.action)}">` +
+    `<input type="hidden" name="csrf" value="${escapeHtml(view.csrf)}">` +
+    `<fieldset><legend>Servers this client may use</legend>${servers}</fieldset>` +
+    `<button type="submit" name="decision" value="approve">Approve</button>` +
+    `<button type="submit" name="decision" value="deny">Deny</button></form>` +
+    `<p class="muted">Only approve clients you started yourself. You can revoke access at any time with ` +
+    `<code>mcp-auth-broker clients revoke &lt;id&gt;</code>.</p>`
+  );
+}
+
+/** An error page: what went wrong, and that nothing was sent back to the client. */
+export function errorPageBody(error: string, description: string): string {
+  return (
+    `<h1>Authorization request refused</h1><p><code id="error">${escapeHtml(error)}</code></p>` +
+    `<p id="error-description">${escapeHtml(description)}</p>` +
+    `<p class="muted">The MCP Auth Broker did not redirect back to the client, because the request ` +
+    `could not be trusted. Close this tab and try again from the client.</p>`
+  );
+}

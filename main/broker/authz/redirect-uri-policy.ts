@@ -1,0 +1,58 @@
+/**
+ * Which redirect URIs a client of the broker may register (by RFC 7591 registration or in a Client
+ * ID Metadata Document). The broker's clients are native apps and CLIs on this machine, so:
+ * - `http:` only on a loopback IP literal or `localhost` (RFC 8252 §7.3; the port may vary at
+ *   authorization time, §7.3 / oidc-provider's native-client rule);
+ * - `https:` on a non-loopback host (claimed URLs, RFC 8252 §7.2; e.g. `https://vscode.dev/redirect`);
+ * - a private-use scheme (RFC 8252 §7.1; e.g. `cursor://anysphere.cursor-mcp/oauth/callback`),
+ *   except schemes a browser would execute or resolve locally.
+ * No fragments (RFC 6749 §3.1.2).
+ */
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+const FORBIDDEN_SCHEMES = new Set([
+  'javascript:',
+  'data:',
+  'vbscript:',
+  'file:',
+  'blob:',
+  'about:',
+  'filesystem:',
+  'ws:',
+  'wss:',
+  'ftp:',
+]);
+
+/** Why `uri` may not be registered, or undefined when it may. */
+export function redirectUriRefusal(uri: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return `"${uri.slice(0, 80)}" is not a valid URL`;
+  }
+  if (uri.includes('#')) return 'redirect URIs must not contain a fragment';
+  if (url.protocol === 'http:') {
+    return LOOPBACK_HOSTS.has(url.hostname)
+      ? undefined
+      : `http redirect URIs must use a loopback host (127.0.0.1, [::1] or localhost), not "${url.hostname}"`;
+  }
+  if (url.protocol === 'https:') {
+    return LOOPBACK_HOSTS.has(url.hostname)
+      ? 'https redirect URIs must not point at a loopback host; use http://127.0.0.1:<port>/…'
+      : undefined;
+  }
+  if (FORBIDDEN_SCHEMES.has(url.protocol)) return `the ${url.protocol} scheme is not allowed`;
+  return undefined;
+}
+
+/** The first refusal among `uris`, or undefined when all may be registered. */
+export function redirectUrisRefusal(uris: unknown): string | undefined {
+  if (!Array.isArray(uris) || uris.length === 0) return 'redirect_uris must be a non-empty array';
+  for (const uri of uris) {
+    if (typeof uri !== 'string') return 'redirect_uris must contain strings';
+    const refusal = redirectUriRefusal(uri);
+    if (refusal) return refusal;
+  }
+  return undefined;
+}

@@ -1,0 +1,139 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type {
+  OAuthClientInformationMixed,
+  OAuthClientMetadata,
+  OAuthTokens,
+} from '@modelcontextprotocol/sdk/shared/auth.js';
+import { chromium, type Browser, type Page } from '@playwright/test';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Broker } from '../broker.js';
+import { silentLogger } from '../logger.js';
+import { SecretRedactor } from '../secrets/secret-redactor.js';
+import { MemorySecretStore } from '../../test-support/authz-test-kit.js';
+import { fixtureServer } from '../../test-support/broker-process.js';
+import { makeTempDir } from '../../test-support/temp-dir.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`skipping the Chromium consent test: ${CHROMIUM} is not installed`);
+
+/** The MCP SDK's OAuth client side, with the browser step done by Chromium clicking Approve. */
+class BrowserOAuthProvider implements OAuthClientProvider {
+  info: OAuthClientInformationMixed | undefined;
+  saved: OAuthTokens | undefined;
+  verifier = '';
+  constructor(
+    readonly redirectUrl: string,
+    private readonly page: Page,
+  ) {}
+  get clientMetadata(): OAuthClientMetadata {
+    return {
+      client_name: 'SDK e2e client',
+      redirect_uris: [this.redirectUrl],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    };
+  }
+  clientInformation() {
+    return this.info;
+  }
+  saveClientInformation(info: OAuthClientInformationMixed) {
+    this.info = info;
+  }
+  tokens() {
+    return this.saved;
+  }
+  saveTokens(tokens: OAuthTokens) {
+    this.saved = tokens;
+  }
+  saveCodeVerifier(verifier: string) {
+    this.verifier = verifier;
+  }
+  codeVerifier() {
+    return this.verifier;
+  }
+  async redirectToAuthorization(url: URL): Promise<void> {
+    await this.page.goto(url.href);
+    await expect.poll(() => this.page.locator('#client-name').textContent()).toBe('SDK e2e client');
+    await this.page.uncheck('input[value="mcp:servers:beta"]');
+    await this.page.click('button[value=approve]');
+  }
+}
+
+describe.skipIf(!hasChromium)('SDK client against the broker, consent in Chromium', () => {
+  const tmp = makeTempDir('mab-e2e-');
+  let broker: Broker;
+  let browser: Browser;
+  let callback: Server;
+  let codeArrived: Promise<string>;
+
+  beforeAll(async () => {
+    const configPath = join(tmp.path, 'config.json');
+    writeFileSync(configPath, JSON.stringify({ servers: { alpha: fixtureServer(), beta: fixtureServer() } }));
+    broker = await Broker.start({
+      configPath,
+      dataDir: join(tmp.path, 'data'),
+      port: 0,
+      logger: silentLogger(),
+      redactor: new SecretRedactor(),
+      secretStore: new MemorySecretStore(),
+    });
+    let arrived: (code: string) => void = () => undefined;
+    codeArrived = new Promise((resolve) => (arrived = resolve));
+    callback = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      res.end('You can close this tab.');
+      if (url.pathname === '/callback') arrived(url.searchParams.get('code') ?? '');
+    });
+    await new Promise<void>((r) => callback.listen(0, '127.0.0.1', r));
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+      env: { ...process.env, HOME: tmp.path, XDG_CONFIG_HOME: join(tmp.path, 'xdg') },
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser.close();
+    callback.closeAllConnections();
+    callback.close();
+    await broker.close();
+    tmp.remove();
+  });
+
+  it('CD-1 SDK client discovers the broker from the 401, registers, is approved in Chromium and calls a granted tool', async () => {
+    const page = await browser.newPage();
+    const port = (callback.address() as AddressInfo).port;
+    const provider = new BrowserOAuthProvider(`http://127.0.0.1:${String(port)}/callback`, page);
+    const mcpUrl = new URL(`${broker.url}/mcp`);
+    const first = new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider });
+    await expect(new Client({ name: 'e2e', version: '1' }).connect(first)).rejects.toThrow(UnauthorizedError);
+    await first.finishAuth(await codeArrived);
+    expect(provider.saved?.scope).toBe('mcp:servers:alpha');
+    const client = new Client({ name: 'e2e', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider }));
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    expect(names).toContain('alpha__echo');
+    expect(names.some((n) => n.startsWith('beta__'))).toBe(false);
+    const result = await client.callTool({ name: 'alpha__echo', arguments: { text: 'hello broker' } });
+    expect(JSON.stringify(result.content)).toContain('hello broker');
+    await client.close();
+    expect(broker.listClients()).toMatchObject({
+      clients: [expect.objectContaining({ clientName: 'SDK e2e client', scopes: ['mcp:servers:alpha'] })],
+    });
+  }, 60_000);
+});

@@ -1,0 +1,93 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Broker } from '../broker.js';
+import { silentLogger } from '../logger.js';
+import { SecretRedactor } from '../secrets/secret-redactor.js';
+import { MemorySecretStore, obtainTokens } from '../../test-support/authz-test-kit.js';
+import { fixtureServer } from '../../test-support/broker-process.js';
+import { makeTempDir } from '../../test-support/temp-dir.js';
+import { runCli } from './index.js';
+
+const tmp = makeTempDir('mab-clients-');
+const configPath = join(tmp.path, 'config.json');
+const dataDir = join(tmp.path, 'data');
+let broker: Broker;
+
+beforeAll(async () => {
+  writeFileSync(configPath, JSON.stringify({ servers: { alpha: fixtureServer() } }));
+  broker = await Broker.start({
+    configPath,
+    dataDir,
+    port: 0,
+    logger: silentLogger(),
+    redactor: new SecretRedactor(),
+    secretStore: new MemorySecretStore(),
+  });
+});
+
+afterAll(async () => {
+  await broker.close();
+  tmp.remove();
+});
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d: Buffer) => (out += d.toString()));
+  stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const code = await runCli([...args, '--config', configPath, '--data-dir', dataDir], {
+    stdin: new PassThrough(),
+    stdout,
+    stderr,
+    env: {},
+    cliScript: 'mcp-auth-broker',
+  });
+  return { code, stdout: out, stderr: err };
+}
+
+function postMcp(token: string): Promise<Response> {
+  return fetch(`${broker.url}/mcp`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+    }),
+  });
+}
+
+describe('mcp-auth-broker clients', () => {
+  it('lists OAuth clients with their grants and revokes one so its token stops working at once', async () => {
+    const t = await obtainTokens(broker.url);
+    expect((await postMcp(t.accessToken)).status).toBe(200);
+    const listed = await cli(['clients', '--json']);
+    expect(listed.code).toBe(0);
+    const clients = JSON.parse(listed.stdout) as { clientId: string; scopes: string[] }[];
+    expect(clients).toEqual([
+      expect.objectContaining({ clientId: t.clientId, scopes: ['mcp:servers:alpha'] }),
+    ]);
+    expect(listed.stdout).not.toContain(t.refreshToken);
+    const human = await cli(['clients']);
+    expect(human.stdout).toContain('Kit client');
+    expect(human.stdout).toContain('servers: alpha');
+    const revoked = await cli(['clients', 'revoke', t.clientId]);
+    expect(revoked.code).toBe(0);
+    expect(revoked.stdout).toContain('Revoked 1 grant');
+    const after = await postMcp(t.accessToken);
+    expect(after.status).toBe(401);
+    expect(after.headers.get('www-authenticate')).toContain('invalid_token');
+    const unknown = await cli(['clients', 'revoke', 'no-such-client']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('No OAuth client');
+  });
+});

@@ -1,0 +1,246 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { AuditEventInput } from '../broker/audit/audit-event.js';
+import { attachAuthorizationServer, type AuthorizationServer } from '../broker/authz/authorization-server.js';
+import type { Clock } from '../broker/clock.js';
+import { silentLogger } from '../broker/logger.js';
+import type { SecretStore } from '../broker/secrets/secret-store.js';
+import { startLoopbackHttp, type LoopbackHttp } from '../broker/server/loopback-http.js';
+import { makeTempDir } from './temp-dir.js';
+
+/** A SecretStore in memory (tests of code that keeps keys in the store, not of the store). */
+export class MemorySecretStore implements SecretStore {
+  readonly description = 'memory (test)';
+  readonly values = new Map<string, string>();
+  get(name: string) {
+    return Promise.resolve(this.values.get(name));
+  }
+  set(name: string, value: string) {
+    this.values.set(name, value);
+    return Promise.resolve();
+  }
+  delete(name: string) {
+    return Promise.resolve(this.values.delete(name));
+  }
+  list() {
+    return Promise.resolve([...this.values.keys()].sort());
+  }
+}
+
+export interface TestAuthzServer {
+  as: AuthorizationServer;
+  http: LoopbackHttp;
+  issuer: string;
+  events: AuditEventInput[];
+  dataDir: string;
+  store: SecretStore;
+  close(): Promise<void>;
+}
+
+/** Starts a loopback HTTP endpoint on port 0 with the broker's authorization server on it. */
+export async function startTestAuthzServer(
+  options: {
+    servers?: string[];
+    store?: SecretStore;
+    dataDir?: string;
+    clock?: Clock;
+    allowLoopbackClientDocuments?: boolean;
+  } = {},
+): Promise<TestAuthzServer> {
+  const events: AuditEventInput[] = [];
+  const audit = { record: (e: AuditEventInput) => void events.push(e) };
+  const tmp = options.dataDir === undefined ? makeTempDir('mab-authz-') : undefined;
+  const dataDir = options.dataDir ?? tmp?.path ?? '';
+  const http = await startLoopbackHttp(0, audit, 'test');
+  const store = options.store ?? new MemorySecretStore();
+  const as = await attachAuthorizationServer({
+    http,
+    servers: options.servers ?? ['alpha', 'beta'],
+    store,
+    dataDir,
+    audit,
+    logger: silentLogger(),
+    clock: options.clock ?? { now: () => Date.now() },
+    ...(options.allowLoopbackClientDocuments ? { allowLoopbackClientDocuments: true } : {}),
+  });
+  return {
+    as,
+    http,
+    issuer: http.url,
+    events,
+    dataDir,
+    store,
+    close: async () => {
+      http.server.closeAllConnections();
+      await new Promise((r) => http.server.close(r));
+      tmp?.remove();
+    },
+  };
+}
+
+export function pkcePair(): { verifier: string; challenge: string } {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+/** RFC 7591 registration of a public native client; returns the parsed response. */
+export async function registerClient(
+  issuer: string,
+  metadata: Record<string, unknown>,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${issuer}/oauth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token_endpoint_auth_method: 'none', ...metadata }),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+export async function tokenRequest(
+  issuer: string,
+  params: Record<string, string>,
+): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
+  const res = await fetch(`${issuer}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(params),
+  });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** Where a browser-like walk through the authorization endpoint ended. */
+export type WalkEnd =
+  | { kind: 'page'; url: string; status: number; html: string; headers: Headers }
+  | { kind: 'redirect'; location: URL };
+
+/**
+ * The person's browser, as a cookie jar over fetch: follows the broker's own redirects and stops at
+ * a page (consent, error) or at a redirect leaving the broker (back to the client).
+ */
+export class BrowserJar {
+  private readonly cookies = new Map<string, string>();
+
+  constructor(private readonly issuer: string) {}
+
+  private header(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  private keep(res: Response): void {
+    for (const line of res.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const eq = pair?.indexOf('=') ?? -1;
+      if (pair && eq > 0) this.cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1));
+    }
+  }
+
+  async walk(url: string, init: { method?: string; body?: URLSearchParams } = {}): Promise<WalkEnd> {
+    let next = url;
+    let method = init.method ?? 'GET';
+    let body = init.body;
+    for (let hops = 0; hops < 10; hops++) {
+      const res = await fetch(next, {
+        method,
+        redirect: 'manual',
+        headers: {
+          cookie: this.header(),
+          ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        },
+        ...(body ? { body } : {}),
+      });
+      this.keep(res);
+      const location = res.headers.get('location');
+      if (res.status >= 300 && res.status < 400 && location) {
+        const target = new URL(location, next);
+        if (target.origin !== this.issuer) return { kind: 'redirect', location: target };
+        next = target.href;
+        method = 'GET';
+        body = undefined;
+        continue;
+      }
+      return { kind: 'page', url: next, status: res.status, html: await res.text(), headers: res.headers };
+    }
+    throw new Error('too many redirects');
+  }
+
+  /** Submits the consent form of `page` with `decision` and the checked `scopes` (default: as shown). */
+  async answer(page: WalkEnd, decision: 'approve' | 'deny', scopes?: string[]): Promise<WalkEnd> {
+    if (page.kind !== 'page') throw new Error('not on a page');
+    const action = /<form[^>]*action="([^"]+)"/.exec(page.html)?.[1];
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page.html)?.[1];
+    if (!action || !csrf) throw new Error(`no consent form on the page: ${page.html.slice(0, 300)}`);
+    const shown = [...page.html.matchAll(/name="scope" value="([^"]+)"( checked)?/g)]
+      .filter((m) => m[2])
+      .map((m) => m[1] as string);
+    const form = new URLSearchParams({ csrf, decision });
+    for (const s of scopes ?? shown) form.append('scope', s);
+    return this.walk(new URL(action, page.url).href, { method: 'POST', body: form });
+  }
+}
+
+export function authorizeUrl(issuer: string, params: Record<string, string>): string {
+  return `${issuer}/oauth/authorize?${new URLSearchParams({ response_type: 'code', ...params }).toString()}`;
+}
+
+export interface FlowOptions {
+  clientId: string;
+  redirectUri: string;
+  scope?: string;
+  state?: string;
+  resource?: string;
+  jar?: BrowserJar;
+  /** Scopes to leave checked on the consent page (default: as shown). */
+  approve?: string[];
+}
+
+/** Authorization request with PKCE, approved on the consent page; returns the code and verifier. */
+export async function authorizeAndApprove(
+  issuer: string,
+  options: FlowOptions,
+): Promise<{ location: URL; code: string; verifier: string; jar: BrowserJar }> {
+  const jar = options.jar ?? new BrowserJar(issuer);
+  const { verifier, challenge } = pkcePair();
+  const page = await jar.walk(
+    authorizeUrl(issuer, {
+      client_id: options.clientId,
+      redirect_uri: options.redirectUri,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      state: options.state ?? 'state-1',
+      resource: options.resource ?? `${issuer}/mcp`,
+      ...(options.scope === undefined ? {} : { scope: options.scope }),
+    }),
+  );
+  const end = page.kind === 'redirect' ? page : await jar.answer(page, 'approve', options.approve);
+  if (end.kind !== 'redirect') throw new Error(`no redirect after consent: ${end.html.slice(0, 400)}`);
+  return { location: end.location, code: end.location.searchParams.get('code') ?? '', verifier, jar };
+}
+
+/** Registers a client, approves it and exchanges the code: the whole dance for tests that need tokens. */
+export async function obtainTokens(
+  issuer: string,
+  options: { scope?: string; redirectUri?: string; approve?: string[] } = {},
+): Promise<{ clientId: string; body: Record<string, unknown>; accessToken: string; refreshToken: string }> {
+  const redirectUri = options.redirectUri ?? 'http://127.0.0.1:7777/callback';
+  const reg = await registerClient(issuer, { client_name: 'Kit client', redirect_uris: [redirectUri] });
+  const clientId = String(reg.body['client_id']);
+  const flow = await authorizeAndApprove(issuer, {
+    clientId,
+    redirectUri,
+    scope: options.scope ?? 'mcp:servers:alpha',
+    ...(options.approve ? { approve: options.approve } : {}),
+  });
+  const token = await tokenRequest(issuer, {
+    grant_type: 'authorization_code',
+    code: flow.code,
+    redirect_uri: redirectUri,
+    client_id: clientId,
+    code_verifier: flow.verifier,
+    resource: `${issuer}/mcp`,
+  });
+  return {
+    clientId,
+    body: token.body,
+    accessToken: String(token.body['access_token']),
+    refreshToken: String(token.body['refresh_token']),
+  };
+}
