@@ -1,0 +1,92 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  fixtureServer,
+  runCli,
+  startBroker,
+  writeBrokerHome,
+  type BrokerHome,
+  type RunningBroker,
+} from '../main/test-support/broker-process.js';
+import { makeTempDir } from '../main/test-support/temp-dir.js';
+
+/** Why browser specs cannot run here, or undefined when Chromium is installed. */
+export function chromiumMissing(path: string): string | undefined {
+  return existsSync(path)
+    ? undefined
+    : `Chromium not found at ${path}: install it with "apt-get install chromium" (or set CHROMIUM_PATH).`;
+}
+
+export const PASSPHRASE = 'e2e-passphrase';
+
+/** The login link `serve` prints right after its URL line (waits for that output, 10 s at most). */
+export function printedLink(broker: RunningBroker): Promise<string | undefined> {
+  const find = () => /Open the window \(one-time link, 5 min\): (\S+)/.exec(broker.output())?.[1];
+  return new Promise((resolve) => {
+    const done = (link: string | undefined) => {
+      clearTimeout(timer);
+      broker.process.stdout?.off('data', onData);
+      resolve(link);
+    };
+    // The helper's own listener (registered first) has appended the chunk when this one runs.
+    const onData = () => {
+      const link = find();
+      if (link) done(link);
+    };
+    const timer = setTimeout(() => done(find()), 10_000);
+    broker.process.stdout?.on('data', onData);
+    onData();
+  });
+}
+
+/** A real broker in browser mode: temp HOME / XDG dirs, encrypted-file secret store, fixture servers. */
+export interface BrowserBroker {
+  dir: string;
+  home: BrokerHome;
+  env: NodeJS.ProcessEnv;
+  broker: RunningBroker;
+  /** The login link `serve` printed. */
+  firstLink: string;
+  /** A fresh one-time login link from `mcp-auth-broker ui`. */
+  newLink(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startBrowserBroker(): Promise<BrowserBroker> {
+  const temp = makeTempDir('mab-e2e-');
+  const env = {
+    HOME: temp.path,
+    XDG_CONFIG_HOME: join(temp.path, 'xdg-config'),
+    XDG_DATA_HOME: join(temp.path, 'xdg-data'),
+    MCP_AUTH_BROKER_PASSPHRASE: PASSPHRASE,
+  };
+  mkdirSync(env.XDG_CONFIG_HOME, { recursive: true });
+  const home = writeBrokerHome(temp.path, {
+    servers: {
+      alpha: fixtureServer({ FIXTURE_NAME: 'alpha' }),
+      beta: fixtureServer({ FIXTURE_NAME: 'beta' }),
+    },
+    secretStore: { type: 'encrypted-file' },
+  });
+  const broker = await startBroker(home, [], env);
+  const link = await printedLink(broker);
+  if (!link) throw new Error(`serve printed no login link:\n${broker.output()}`);
+  const where = ['--config', home.configPath, '--data-dir', home.dataDir];
+  return {
+    dir: temp.path,
+    home,
+    env: { ...process.env, ...env },
+    broker,
+    firstLink: link,
+    newLink: async () => {
+      const result = await runCli(['ui', ...where], { env });
+      const url = /http:\/\/127\.0\.0\.1:\d+\/ui\/login\?token=\S+/.exec(result.stdout)?.[0];
+      if (!url) throw new Error(`"ui" printed no link: ${result.stderr}`);
+      return url;
+    },
+    close: async () => {
+      await broker.stop();
+      temp.remove();
+    },
+  };
+}

@@ -1,0 +1,310 @@
+import { z } from 'zod';
+
+/**
+ * The one contract between the broker and its window. The desktop app's preload bridge (Electron
+ * IPC) and browser mode's HTTP bridge both implement {@link BrokerApi}; every call's input and output
+ * is described by a zod schema in {@link BROKER_API_METHODS}, so each transport parses what crosses
+ * it. This module is browser-safe: it imports nothing but zod.
+ *
+ * Values of secrets and tokens never cross this contract: only names, masked forms and metadata.
+ */
+
+const Name = z.string().min(1).max(128);
+
+export const ServerStateSchema = z.enum(['starting', 'running', 'crashed', 'failed', 'disabled', 'stopped']);
+
+export const ServerInfoSchema = z.object({
+  name: z.string(),
+  state: ServerStateSchema,
+  pid: z.number().optional(),
+  enabled: z.boolean(),
+  toolCount: z.number(),
+  tools: z.array(z.string()),
+  restarts: z.number(),
+  lastError: z.string().optional(),
+  stderrTail: z.array(z.string()),
+  startedAt: z.string().optional(),
+  /** Program and arguments as configured (env values are never shown). */
+  command: z.string().optional(),
+  /** Env variable names, each with the secret it references, if any. */
+  env: z.array(z.object({ name: z.string(), secret: z.string().optional() })).optional(),
+});
+
+export const StatusSchema = z.object({
+  broker: z.object({
+    pid: z.number(),
+    version: z.string(),
+    url: z.string(),
+    startedAt: z.string(),
+    secretStore: z.string(),
+    clients: z.number(),
+    configPath: z.string().optional(),
+    paused: z.boolean().optional(),
+  }),
+  servers: z.array(ServerInfoSchema),
+});
+
+export const AuditOutcomeSchema = z.enum(['ok', 'error', 'denied']);
+
+export const AuditRecordSchema = z.object({
+  seq: z.number(),
+  time: z.string(),
+  type: z.string(),
+  outcome: AuditOutcomeSchema.optional(),
+  client: z.string().optional(),
+  server: z.string().optional(),
+  tool: z.string().optional(),
+  durationMs: z.number().optional(),
+  errorCode: z.union([z.string(), z.number()]).optional(),
+  message: z.string().optional(),
+  secretName: z.string().optional(),
+  prev: z.string(),
+  hash: z.string(),
+});
+
+/** Audit filter: every field narrows; `text` searches type, client, server, tool, message. */
+export const AuditQuerySchema = z
+  .object({
+    limit: z.number().int().min(1).max(5000).default(500),
+    type: z.string().max(64).optional(),
+    client: z.string().max(256).optional(),
+    server: z.string().max(64).optional(),
+    outcome: AuditOutcomeSchema.optional(),
+    /** ISO times, inclusive. */
+    since: z.string().max(40).optional(),
+    until: z.string().max(40).optional(),
+    text: z.string().max(200).optional(),
+  })
+  .strict();
+
+export const AuditPageSchema = z.object({
+  records: z.array(AuditRecordSchema),
+  /** How many records matched before `limit` cut the list (newest are kept). */
+  matched: z.number(),
+});
+
+export const AuditVerifySchema = z.object({
+  ok: z.boolean(),
+  records: z.number(),
+  files: z.array(z.string()),
+  file: z.string().optional(),
+  line: z.number().optional(),
+  seq: z.number().optional(),
+  reason: z.string().optional(),
+});
+
+/** A feature another part of the broker provides, with what to do while it is missing. */
+const Availability = {
+  available: z.boolean(),
+  /** When unavailable: what is missing and how to turn it on. */
+  message: z.string().optional(),
+};
+
+export const ProviderListSchema = z.object({
+  ...Availability,
+  providers: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      flows: z.array(z.enum(['device', 'pkce'])),
+      accounts: z.array(z.object({ id: z.string(), label: z.string(), status: z.string() })),
+    }),
+  ),
+});
+
+export const TokenListSchema = z.object({
+  ...Availability,
+  tokens: z.array(
+    z.object({
+      id: z.string(),
+      provider: z.string(),
+      account: z.string(),
+      /** e.g. "gho_…a1B2" — never the value. */
+      masked: z.string(),
+      scopes: z.array(z.string()),
+      expiresAt: z.string().optional(),
+      refreshable: z.boolean(),
+    }),
+  ),
+});
+
+export const ClientListSchema = z.object({
+  ...Availability,
+  clients: z.array(
+    z.object({
+      clientId: z.string(),
+      name: z.string(),
+      grants: z.array(z.string()),
+      approvedAt: z.string().optional(),
+    }),
+  ),
+});
+
+export const ConnectTargetSchema = z.enum(['claude-desktop', 'cursor']);
+
+export const ConnectInfoSchema = z.object({
+  targets: z.array(
+    z.object({
+      id: ConnectTargetSchema,
+      label: z.string(),
+      path: z.string(),
+      exists: z.boolean(),
+      /** True when the file already has the broker entry. */
+      installed: z.boolean(),
+      snippet: z.string(),
+    }),
+  ),
+});
+
+export const InstallResultSchema = z.object({
+  path: z.string(),
+  /** Copy of the previous file, when there was one. */
+  backup: z.string().optional(),
+});
+
+export const ImportSourceSchema = z.union([
+  z.object({ path: z.string().min(1).max(4096) }).strict(),
+  z
+    .object({
+      text: z
+        .string()
+        .min(1)
+        .max(1024 * 1024),
+    })
+    .strict(),
+]);
+
+export const ImportPlanSchema = z.object({
+  servers: z.array(
+    z.object({
+      name: z.string(),
+      command: z.string(),
+      /** Env variables that will move into the secret store: variable → secret name. */
+      secrets: z.array(z.object({ variable: z.string(), secret: z.string() })),
+      /** Why it cannot be imported (name clash, remote server …), if so. */
+      problem: z.string().optional(),
+    }),
+  ),
+});
+
+export const ImportResultSchema = z.object({
+  imported: z.array(z.string()),
+  skipped: z.array(z.object({ name: z.string(), reason: z.string() })),
+  /** Which env values moved into the secret store (names only). */
+  moved: z.array(z.object({ server: z.string(), variable: z.string(), secret: z.string() })),
+});
+
+export const BrokerEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('audit'), record: AuditRecordSchema }),
+  z.object({ type: z.literal('status'), status: StatusSchema }),
+]);
+
+const Empty = z.object({}).strict().default({});
+const Ok = z.object({ ok: z.literal(true) });
+
+/** Every call of the contract: its input and output schemas. The key is the call's name. */
+export const BROKER_API_METHODS = {
+  getStatus: { input: Empty, output: StatusSchema },
+  restartServer: { input: z.object({ name: Name }).strict(), output: Ok },
+  setServerEnabled: { input: z.object({ name: Name, enabled: z.boolean() }).strict(), output: Ok },
+  pauseAllServers: { input: z.object({ paused: z.boolean() }).strict(), output: Ok },
+  planImport: { input: ImportSourceSchema, output: ImportPlanSchema },
+  runImport: {
+    input: z.object({ source: ImportSourceSchema, servers: z.array(Name).max(200).optional() }).strict(),
+    output: ImportResultSchema,
+  },
+  queryAudit: { input: AuditQuerySchema, output: AuditPageSchema },
+  exportAudit: { input: AuditQuerySchema, output: z.object({ jsonl: z.string() }) },
+  verifyAudit: { input: Empty, output: AuditVerifySchema },
+  listSecrets: { input: Empty, output: z.object({ names: z.array(z.string()) }) },
+  getConnectInfo: { input: Empty, output: ConnectInfoSchema },
+  installConnect: { input: z.object({ target: ConnectTargetSchema }).strict(), output: InstallResultSchema },
+  listProviders: { input: Empty, output: ProviderListSchema },
+  signIn: {
+    input: z.object({ provider: Name }).strict(),
+    output: z.object({
+      /** Where the person signs in (a device flow's `verification_uri`, or the browser page). */
+      verificationUri: z.string().optional(),
+      /** The same page with the code filled in, when the provider offers it (RFC 8628 §3.3.1). */
+      verificationUriComplete: z.string().optional(),
+      userCode: z.string().optional(),
+      /** When the device code expires. */
+      expiresAt: z.string().optional(),
+    }),
+  },
+  signOut: { input: z.object({ account: Name }).strict(), output: Ok },
+  listTokens: { input: Empty, output: TokenListSchema },
+  refreshToken: { input: z.object({ id: Name }).strict(), output: Ok },
+  revokeToken: { input: z.object({ id: Name }).strict(), output: Ok },
+  listClients: { input: Empty, output: ClientListSchema },
+  revokeClient: { input: z.object({ clientId: z.string().min(1).max(2048) }).strict(), output: Ok },
+} as const;
+
+export type BrokerApiMethod = keyof typeof BROKER_API_METHODS;
+export type ApiInput<M extends BrokerApiMethod> = z.input<(typeof BROKER_API_METHODS)[M]['input']>;
+export type ApiOutput<M extends BrokerApiMethod> = z.output<(typeof BROKER_API_METHODS)[M]['output']>;
+/** A call's input after parsing (defaults applied). */
+export type ApiParsedInput<M extends BrokerApiMethod> = z.output<(typeof BROKER_API_METHODS)[M]['input']>;
+
+export type Status = z.infer<typeof StatusSchema>;
+export type ServerInfo = z.infer<typeof ServerInfoSchema>;
+export type AuditRecordView = z.infer<typeof AuditRecordSchema>;
+export type AuditQuery = z.input<typeof AuditQuerySchema>;
+export type AuditVerify = z.infer<typeof AuditVerifySchema>;
+export type ProviderList = z.infer<typeof ProviderListSchema>;
+export type TokenList = z.infer<typeof TokenListSchema>;
+export type ClientList = z.infer<typeof ClientListSchema>;
+export type ConnectInfo = z.infer<typeof ConnectInfoSchema>;
+export type ConnectTarget = z.infer<typeof ConnectTargetSchema>;
+export type ImportSource = z.infer<typeof ImportSourceSchema>;
+export type ImportPlan = z.infer<typeof ImportPlanSchema>;
+export type ImportResult = z.infer<typeof ImportResultSchema>;
+export type BrokerEvent = z.infer<typeof BrokerEventSchema>;
+
+/** The calls, one function each, plus the live event stream. */
+export type BrokerApiCalls = {
+  [M in BrokerApiMethod]: (input: ApiInput<M>) => Promise<ApiOutput<M>>;
+};
+
+/** The server side: each call gets its input already parsed by the transport (defaults applied). */
+export type BrokerApiHandlers = {
+  [M in BrokerApiMethod]: (input: ApiParsedInput<M>) => Promise<ApiOutput<M>>;
+};
+
+export interface BrokerApi extends BrokerApiCalls {
+  /** Live updates (audit events, server state). Returns the function that stops them. */
+  onEvent(listener: (event: BrokerEvent) => void): () => void;
+}
+
+/** Error shape every transport returns: a stable code and a message that says what to do. */
+export const ApiErrorSchema = z.object({ code: z.string(), message: z.string() });
+export type ApiErrorBody = z.infer<typeof ApiErrorSchema>;
+
+/** Thrown on the renderer side when a call fails; `code` is the broker's stable error code. */
+export class BrokerApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BrokerApiError';
+  }
+}
+
+/** Parses a call's input; throws BrokerApiError `BAD_REQUEST` naming the first problem. */
+export function parseApiInput<M extends BrokerApiMethod>(method: M, input: unknown): ApiParsedInput<M> {
+  const result = BROKER_API_METHODS[method].input.safeParse(input ?? {});
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+    throw new BrokerApiError(
+      'BAD_REQUEST',
+      `Invalid arguments for ${method}${where}: ${issue?.message ?? ''}`,
+    );
+  }
+  return result.data as ApiParsedInput<M>;
+}
+
+export function isBrokerApiMethod(name: string): name is BrokerApiMethod {
+  return Object.hasOwn(BROKER_API_METHODS, name);
+}

@@ -1,0 +1,79 @@
+import { BrokerError } from '../errors.js';
+import type { ApiOutput, BrokerApiHandlers, ClientList, ProviderList, TokenList } from './broker-api.js';
+
+/**
+ * Features other parts of the broker plug into the UI contract when they exist: provider sign-in
+ * and the tokens it holds (issue #3), and the MCP clients approved by the broker's authorization
+ * server (issue #4). While a feature is absent, its calls answer with `available: false` and a
+ * message saying how to turn it on.
+ */
+export interface ProvidersFeature {
+  listProviders(): Promise<ProviderList['providers']>;
+  /** Starts a sign-in; a device flow returns the code to show, a PKCE flow opens the browser itself. */
+  signIn(provider: string): Promise<ApiOutput<'signIn'>>;
+  signOut(account: string): Promise<void>;
+  listTokens(): Promise<TokenList['tokens']>;
+  refreshToken(id: string): Promise<void>;
+  revokeToken(id: string): Promise<void>;
+}
+
+export interface ClientsFeature {
+  listClients(): Promise<ClientList['clients']>;
+  revokeClient(clientId: string): Promise<void>;
+}
+
+export interface BrokerFeatures {
+  providers?: ProvidersFeature;
+  clients?: ClientsFeature;
+}
+
+export const PROVIDERS_MISSING =
+  'Provider sign-in is not configured: add a provider (e.g. GitHub) to the "providers" section of the config file, then restart the broker.';
+export const CLIENTS_MISSING =
+  'No MCP clients have been approved: clients that connect over HTTP (Cursor, Claude Code, VS Code) appear here once the broker’s authorization server approves them. Clients using the stdio "connect" command need no approval.';
+
+type FeatureCalls =
+  | 'listProviders'
+  | 'signIn'
+  | 'signOut'
+  | 'listTokens'
+  | 'refreshToken'
+  | 'revokeToken'
+  | 'listClients'
+  | 'revokeClient';
+
+const OK = { ok: true } as const;
+
+/**
+ * The contract's provider, token and client calls over whatever features are plugged in right now:
+ * lists answer `available: false` with what to do, actions fail with FEATURE_UNAVAILABLE.
+ */
+export function featureHandlers(features: BrokerFeatures): Pick<BrokerApiHandlers, FeatureCalls> {
+  const providers = () => {
+    if (!features.providers) throw new BrokerError('FEATURE_UNAVAILABLE', PROVIDERS_MISSING);
+    return features.providers;
+  };
+  const clients = () => {
+    if (!features.clients) throw new BrokerError('FEATURE_UNAVAILABLE', CLIENTS_MISSING);
+    return features.clients;
+  };
+  return {
+    listProviders: async () =>
+      features.providers
+        ? { available: true, providers: await features.providers.listProviders() }
+        : { available: false, message: PROVIDERS_MISSING, providers: [] },
+    signIn: ({ provider }) => providers().signIn(provider),
+    signOut: async ({ account }) => (await providers().signOut(account), OK),
+    listTokens: async () =>
+      features.providers
+        ? { available: true, tokens: await features.providers.listTokens() }
+        : { available: false, message: PROVIDERS_MISSING, tokens: [] },
+    refreshToken: async ({ id }) => (await providers().refreshToken(id), OK),
+    revokeToken: async ({ id }) => (await providers().revokeToken(id), OK),
+    listClients: async () =>
+      features.clients
+        ? { available: true, clients: await features.clients.listClients() }
+        : { available: false, message: CLIENTS_MISSING, clients: [] },
+    revokeClient: async ({ clientId }) => (await clients().revokeClient(clientId), OK),
+  };
+}

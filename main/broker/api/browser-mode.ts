@@ -1,0 +1,189 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { basename, extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BrokerError, messageOf, type BrokerErrorCode } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { readJsonBody, sendJson } from '../server/http-json.js';
+import type { LoopbackHttp } from '../server/loopback-http.js';
+import { BrokerApiError, isBrokerApiMethod, parseApiInput } from './broker-api.js';
+import type { BrokerApiCore } from './broker-api-core.js';
+import { UiSessions } from './ui-session.js';
+
+/** Strict CSP of the UI pages: only the broker's own scripts, styles and API; never framed. */
+export const UI_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const SECURITY_HEADERS = {
+  'content-security-policy': UI_CSP,
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'cache-control': 'no-store',
+};
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+};
+
+/** Built renderer: `dist/renderer`, from both `dist/main/broker/api` and the sources. */
+export function defaultRendererDir(): string {
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  return basename(root) === 'dist' ? join(root, 'renderer') : join(root, 'dist', 'renderer');
+}
+
+function page(res: ServerResponse, status: number, title: string, text: string): void {
+  const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${String(c.charCodeAt(0))};`);
+  const body = `<!doctype html><html lang="en"><meta charset="utf-8"><title>${esc(title)}</title><h1>${esc(title)}</h1><p>${esc(text)}</p></html>`;
+  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' });
+  res.end(body);
+}
+
+const NOT_SIGNED_IN =
+  'This browser has no session. Run "mcp-auth-broker ui" in a terminal and open the one-time login link it prints.';
+
+const STATUS_BY_CODE: Partial<Record<BrokerErrorCode | 'BAD_REQUEST', number>> = {
+  BAD_REQUEST: 400,
+  USAGE: 400,
+  IMPORT_INVALID: 400,
+  CONFIG_INVALID: 400,
+  CLIENT_CONFIG_INVALID: 409,
+  SERVER_EXISTS: 409,
+  SERVER_NOT_FOUND: 404,
+  SECRET_NAME_INVALID: 400,
+  FEATURE_UNAVAILABLE: 501,
+  SECRET_STORE_UNAVAILABLE: 503,
+  SERVER_UNAVAILABLE: 503,
+};
+
+function sendError(res: ServerResponse, error: unknown): void {
+  const code = error instanceof BrokerError || error instanceof BrokerApiError ? error.code : 'INTERNAL';
+  sendJson(res, STATUS_BY_CODE[code as BrokerErrorCode] ?? 500, { code, message: messageOf(error) });
+}
+
+export interface BrowserModeOptions {
+  http: LoopbackHttp;
+  api: BrokerApiCore;
+  sessions: UiSessions;
+  logger: Logger;
+  rendererDir?: string;
+}
+
+/**
+ * Browser mode: the built renderer at `/ui/`, the contract at `POST /api/call/<method>` and the live
+ * stream as server-sent events at `GET /api/events`, all behind the session cookie. State-changing
+ * calls must come from the broker's own page (`Origin` equal to its URL); the loopback guard has
+ * already refused foreign `Host` and `Origin` headers.
+ */
+export function mountBrowserMode(options: BrowserModeOptions): void {
+  const { http, api, sessions } = options;
+  const dir = options.rendererDir ?? defaultRendererDir();
+  http.route('/ui', (req, res, url) => {
+    if (url.pathname === '/ui/login') login(res, url, sessions);
+    else if (url.pathname === '/ui') redirect(res, '/ui/');
+    else if (!sessions.isAuthenticated(req)) page(res, 401, 'Sign-in needed', NOT_SIGNED_IN);
+    else serveStatic(res, dir, url.pathname.slice('/ui/'.length));
+  });
+  http.route('/api', async (req, res, url) => {
+    if (!sessions.isAuthenticated(req)) {
+      sendJson(res, 401, { code: 'UNAUTHENTICATED', message: NOT_SIGNED_IN });
+      return;
+    }
+    if (url.pathname === '/api/events' && req.method === 'GET') {
+      events(req, res, api);
+      return;
+    }
+    const method = url.pathname.slice('/api/call/'.length);
+    if (!url.pathname.startsWith('/api/call/') || !isBrokerApiMethod(method) || req.method !== 'POST') {
+      sendJson(res, 404, { code: 'NOT_FOUND', message: `No API call ${req.method ?? ''} ${url.pathname}` });
+      return;
+    }
+    if (req.headers.origin !== http.url) {
+      sendJson(res, 403, { code: 'FORBIDDEN', message: 'API calls must come from the broker’s own page.' });
+      return;
+    }
+    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
+      sendJson(res, 415, { code: 'BAD_REQUEST', message: 'Send the arguments as application/json.' });
+      return;
+    }
+    try {
+      const input = parseApiInput(method, await readJsonBody(req));
+      const handler = api[method] as (input: unknown) => Promise<unknown>;
+      sendJson(res, 200, await handler(input));
+    } catch (error) {
+      options.logger.debug({ method, err: messageOf(error) }, 'UI API call failed');
+      sendError(res, error);
+    }
+  });
+}
+
+function redirect(res: ServerResponse, location: string, headers: Record<string, string> = {}): void {
+  res.writeHead(303, { ...headers, location, 'cache-control': 'no-store' });
+  res.end();
+}
+
+function login(res: ServerResponse, url: URL, sessions: UiSessions): void {
+  const session = sessions.redeemLoginToken(url.searchParams.get('token') ?? '');
+  if (session === undefined) {
+    page(
+      res,
+      401,
+      'Login link not valid',
+      'This login link was already used or has expired (links work once, for 5 minutes). Run "mcp-auth-broker ui" for a new one.',
+    );
+    return;
+  }
+  redirect(res, '/ui/', { 'set-cookie': UiSessions.cookieFor(session) });
+}
+
+function serveStatic(res: ServerResponse, dir: string, relative: string): void {
+  if (!existsSync(join(dir, 'index.html'))) {
+    page(
+      res,
+      503,
+      'Window not built',
+      'The UI has not been built. Run "npm run build" in the project folder.',
+    );
+    return;
+  }
+  const target = normalize(join(dir, decodeURIComponent(relative)));
+  const inside = target.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+  const file = inside && existsSync(target) && statSync(target).isFile() ? target : join(dir, 'index.html');
+  res.writeHead(200, {
+    ...SECURITY_HEADERS,
+    'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+  });
+  res.end(readFileSync(file));
+}
+
+function events(req: IncomingMessage, res: ServerResponse, api: BrokerApiCore): void {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+  });
+  res.write(': connected\n\n');
+  const stop = api.onEvent((event) => res.write(`data: ${JSON.stringify(event)}\n\n`));
+  const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 25_000);
+  heartbeat.unref();
+  req.once('close', () => {
+    clearInterval(heartbeat);
+    stop();
+  });
+}

@@ -1,0 +1,84 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  fixtureServer,
+  runCli,
+  startBroker,
+  writeBrokerHome,
+  type BrokerHome,
+} from '../../test-support/broker-process.js';
+import { makeTempDir } from '../../test-support/temp-dir.js';
+
+const env = { MCP_AUTH_BROKER_PASSPHRASE: 'cli-import-test' };
+const TOKEN = 'ghp_cliImportPlaintextToken0123456789AB';
+
+let tmp: ReturnType<typeof makeTempDir>;
+let home: BrokerHome;
+let claude: string;
+let where: string[];
+
+beforeEach(() => {
+  tmp = makeTempDir();
+  home = writeBrokerHome(tmp.path, { servers: {}, secretStore: { type: 'encrypted-file' } });
+  where = ['--config', home.configPath, '--data-dir', home.dataDir];
+  claude = join(tmp.path, 'claude_desktop_config.json');
+  writeFileSync(
+    claude,
+    JSON.stringify({
+      mcpServers: { gh: fixtureServer({ FIXTURE_NAME: 'gh', GITHUB_TOKEN: TOKEN, MODE: 'x' }) },
+    }),
+  );
+});
+afterEach(() => tmp.remove());
+
+describe('mcp-auth-broker import', () => {
+  it('moves the plaintext token into the secret store and says so (no broker running)', async () => {
+    const result = await runCli(['import', claude, ...where], { env });
+    expect(result.stderr).not.toContain('Error');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('imported gh');
+    expect(result.stdout).toContain('moved    gh: GITHUB_TOKEN → keychain secret "gh-GITHUB_TOKEN"');
+    const config = readFileSync(home.configPath, 'utf8');
+    expect(config).not.toContain(TOKEN);
+    expect(JSON.parse(config)).toMatchObject({
+      servers: { gh: { env: { GITHUB_TOKEN: { secret: 'gh-GITHUB_TOKEN' }, MODE: 'x' } } },
+    });
+    const list = await runCli(['secret', 'list', ...where], { env });
+    expect(list.stdout).toContain('gh-GITHUB_TOKEN');
+    expect(readFileSync(join(home.dataDir, 'secrets.enc.json'), 'utf8')).not.toContain(TOKEN);
+    expect(readFileSync(claude, 'utf8')).toContain(TOKEN); // the source file is never modified
+  });
+
+  it('goes through a running broker, which starts the imported server', async () => {
+    const broker = await startBroker(home, [], env);
+    try {
+      const result = await runCli(['import', claude, '--json', ...where], { env });
+      expect(JSON.parse(result.stdout)).toEqual({
+        imported: ['gh'],
+        skipped: [],
+        moved: [{ server: 'gh', variable: 'GITHUB_TOKEN', secret: 'gh-GITHUB_TOKEN' }],
+      });
+      const status = await runCli(['status', '--json', ...where], { env });
+      expect(status.stdout).toContain('"gh"');
+      const again = await runCli(['import', claude, ...where], { env });
+      expect(again.code).toBe(1);
+      expect(again.stdout).toContain('skipped  gh: a server named "gh" is already configured');
+    } finally {
+      await broker.stop();
+    }
+  });
+
+  it('"ui" prints a one-time login link of the running broker, and says how to start one otherwise', async () => {
+    const none = await runCli(['ui', ...where], { env });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('The broker is not running');
+    const broker = await startBroker(home, [], env);
+    try {
+      const result = await runCli(['ui', ...where], { env });
+      expect(result.stdout.trim()).toMatch(new RegExp(`^${broker.url}/ui/login\\?token=[\\w-]{43}$`));
+    } finally {
+      await broker.stop();
+    }
+  });
+});

@@ -1,0 +1,66 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { loadConfigFile, writeConfigFile } from '../config/config-file.js';
+import { readMcpServersFile } from '../import/mcp-config-import.js';
+import { runImport } from '../import/run-import.js';
+import { locations, parseCommand, writeLine, type CliIo } from './cli-context.js';
+import { callControl, expectOk } from './control-client.js';
+import { viaBrokerOrLocal } from './secret-command.js';
+import { BrokerError } from '../errors.js';
+
+export const importHelp = `Usage: mcp-auth-broker import FILE [--json] [--config FILE] [--data-dir DIR]
+
+Imports the MCP servers of a Claude Desktop config (claude_desktop_config.json) or a Cursor config
+(~/.cursor/mcp.json) into the broker's config. Env values that look like credentials (names with
+token, key, secret, password, pat or auth, or long random values) are moved into the keychain as
+"<server>-<VAR>" and replaced by {"secret": "<server>-<VAR>"}; the command lists which ones moved.
+FILE itself is never changed: remove the old entries (or install the broker entry from the window's
+Connect screen) once the broker runs them.`;
+
+const ResultSchema = z.object({
+  imported: z.array(z.string()),
+  skipped: z.array(z.object({ name: z.string(), reason: z.string() })),
+  moved: z.array(z.object({ server: z.string(), variable: z.string(), secret: z.string() })),
+});
+
+type Result = z.infer<typeof ResultSchema>;
+
+function report(io: CliIo, result: Result): void {
+  for (const name of result.imported) writeLine(io.stdout, `imported ${name}`);
+  for (const { name, reason } of result.skipped) writeLine(io.stdout, `skipped  ${name}: ${reason}`);
+  for (const m of result.moved) {
+    writeLine(io.stdout, `moved    ${m.server}: ${m.variable} → keychain secret "${m.secret}"`);
+  }
+  if (result.imported.length === 0) writeLine(io.stdout, 'Nothing was imported.');
+}
+
+export async function importCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommand(args, { json: { type: 'boolean' } }, true);
+  if (values.help) return (writeLine(io.stdout, importHelp), 0);
+  const [file, ...extra] = positionals;
+  if (file === undefined || extra.length > 0)
+    throw new BrokerError('USAGE', `Give one file.\n\n${importHelp}`);
+  const path = resolve(file);
+  const where = locations(values, io.env);
+  const result = ResultSchema.parse(
+    await viaBrokerOrLocal(
+      where,
+      async () => expectOk(await callControl(where.dataDir, 'POST', '/import', { path })),
+      async (store, audit) => {
+        if (!existsSync(where.configPath)) writeConfigFile(where.configPath, { servers: {} });
+        const existing = new Set(Object.keys(loadConfigFile(where.configPath).servers));
+        const outcome = await runImport(readMcpServersFile(path), {
+          configPath: where.configPath,
+          store,
+          audit,
+          existing,
+        });
+        return { imported: outcome.imported, skipped: outcome.skipped, moved: outcome.moved };
+      },
+    ),
+  );
+  if (values.json) writeLine(io.stdout, JSON.stringify(result, null, 2));
+  else report(io, result);
+  return result.imported.length > 0 || result.skipped.length === 0 ? 0 : 1;
+}

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { BrokerError, isBrokerError } from '../errors.js';
+import { locations, parseCommand, writeLine, type CliIo } from './cli-context.js';
+import { callControl, expectOk } from './control-client.js';
+import { openBrowser } from './open-browser.js';
+
+export const uiHelp = `Usage: mcp-auth-broker ui [--open] [--config FILE] [--data-dir DIR]
+
+Prints a one-time login link to the running broker's window in the browser
+(http://127.0.0.1:<port>/ui/). The link works once, for 5 minutes, and only on this machine; it sets
+a session cookie in the browser that opens it. --open also opens it in the default browser.`;
+
+export async function uiCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseCommand(args, { open: { type: 'boolean' } });
+  if (values.help) return (writeLine(io.stdout, uiHelp), 0);
+  const { dataDir } = locations(values, io.env);
+  let url: string;
+  try {
+    const body = expectOk(await callControl(dataDir, 'POST', '/ui/login-link'));
+    url = z.object({ url: z.string().startsWith('http://127.0.0.1:') }).parse(body).url;
+  } catch (error) {
+    if (isBrokerError(error, 'BROKER_UNREACHABLE')) {
+      throw new BrokerError(
+        'BROKER_UNREACHABLE',
+        'The broker is not running. Start it with "mcp-auth-broker serve" (it prints a login link too).',
+      );
+    }
+    throw error;
+  }
+  writeLine(io.stdout, url);
+  if (values.open) await openBrowser(url);
+  return 0;
+}

@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { BrokerError } from '../errors.js';
+import { parseConfig, writeConfigFile } from './config-file.js';
+import type { BrokerConfig, StdioServerConfig } from './config-schema.js';
+
+/**
+ * Edits of the `servers` section of the broker's config file made from the UI or `import`: the file
+ * is read as raw JSON (so defaults are not written out and other fields stay as the person wrote
+ * them), changed, validated with the same schema as at start, and written atomically.
+ */
+
+type RawConfig = Record<string, unknown> & { servers?: Record<string, unknown> };
+
+function readRaw(file: string): RawConfig {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  } catch (error) {
+    throw new BrokerError(
+      'CONFIG_UNREADABLE',
+      `Cannot read the config file ${file} to change it (${error instanceof Error ? error.message : String(error)}).`,
+    );
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new BrokerError('CONFIG_INVALID', `The config file ${file} is not a JSON object.`);
+  }
+  return value as RawConfig;
+}
+
+/** Applies `change` to the raw servers table, validates the result and writes it. Returns the parsed config. */
+export function editServers(file: string, change: (servers: Record<string, unknown>) => void): BrokerConfig {
+  const raw = readRaw(file);
+  const servers = { ...(raw.servers ?? {}) };
+  change(servers);
+  const next = { ...raw, servers };
+  const parsed = parseConfig(next, file);
+  writeConfigFile(file, next);
+  return parsed;
+}
+
+/** Adds new server entries; a name that is already configured fails with SERVER_EXISTS. */
+export function addServerEntries(file: string, entries: Record<string, unknown>): BrokerConfig {
+  return editServers(file, (servers) => {
+    for (const [name, entry] of Object.entries(entries)) {
+      if (Object.hasOwn(servers, name)) {
+        throw new BrokerError(
+          'SERVER_EXISTS',
+          `A server named "${name}" is already configured. Rename the new one or remove the old one first.`,
+        );
+      }
+      servers[name] = entry;
+    }
+  });
+}
+
+/** Sets `enabled` of one server; returns its new parsed config. */
+export function setServerEnabled(file: string, name: string, enabled: boolean): StdioServerConfig {
+  const config = editServers(file, (servers) => {
+    const entry = servers[name];
+    if (typeof entry !== 'object' || entry === null) {
+      throw new BrokerError('SERVER_NOT_FOUND', `No server named "${name}" in the config.`);
+    }
+    const next: Record<string, unknown> = { ...(entry as Record<string, unknown>) };
+    if (enabled) delete next['enabled'];
+    else next['enabled'] = false;
+    servers[name] = next;
+  });
+  const server = config.servers[name];
+  if (!server) throw new BrokerError('SERVER_NOT_FOUND', `No server named "${name}" in the config.`);
+  return server;
+}

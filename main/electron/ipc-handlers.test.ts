@@ -1,0 +1,118 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BROKER_API_METHODS } from '../broker/api/broker-api.js';
+import { Broker } from '../broker/broker.js';
+import { silentLogger } from '../broker/logger.js';
+import { EncryptedFileSecretStore } from '../broker/secrets/encrypted-file-store.js';
+import { SecretRedactor } from '../broker/secrets/secret-redactor.js';
+import { fixtureServer, writeBrokerHome } from '../test-support/broker-process.js';
+import { makeTempDir } from '../test-support/temp-dir.js';
+import { API_CHANNELS } from './ipc-channels.js';
+import {
+  registerBrokerIpc,
+  trustedSender,
+  type IpcInvokeEventLike,
+  type IpcMainLike,
+} from './ipc-handlers.js';
+
+/** Electron's ipcMain, faked at the boundary: it keeps the handlers so the test can invoke them. */
+class FakeIpcMain implements IpcMainLike {
+  readonly handlers = new Map<string, (event: IpcInvokeEventLike, ...args: unknown[]) => Promise<unknown>>();
+  handle(
+    channel: string,
+    listener: (event: IpcInvokeEventLike, ...args: unknown[]) => Promise<unknown>,
+  ): void {
+    if (this.handlers.has(channel)) throw new Error(`second handler for ${channel}`);
+    this.handlers.set(channel, listener);
+  }
+  removeHandler(channel: string): void {
+    this.handlers.delete(channel);
+  }
+  invoke(channel: string, event: IpcInvokeEventLike, ...args: unknown[]): Promise<unknown> {
+    const handler = this.handlers.get(channel);
+    if (!handler) throw new Error(`no handler for ${channel}`);
+    return handler(event, ...args);
+  }
+}
+
+const APP_PAGE = 'file:///opt/mcp-auth-broker/dist/renderer/index.html';
+const WINDOW_ID = 7;
+const fromApp: IpcInvokeEventLike = {
+  sender: { id: WINDOW_ID },
+  senderFrame: { url: `${APP_PAGE}#/servers` },
+};
+
+let tmp: ReturnType<typeof makeTempDir>;
+let broker: Broker;
+const ipc = new FakeIpcMain();
+let unregister: () => void;
+
+beforeAll(async () => {
+  tmp = makeTempDir();
+  const home = writeBrokerHome(tmp.path, { servers: { alpha: fixtureServer({ FIXTURE_NAME: 'alpha' }) } });
+  broker = await Broker.start({
+    ...home,
+    port: 0,
+    logger: silentLogger(),
+    redactor: new SecretRedactor(),
+    secretStore: new EncryptedFileSecretStore({ path: join(tmp.path, 's.enc.json'), passphrase: 'pw' }),
+  });
+  unregister = registerBrokerIpc(
+    ipc,
+    broker.ui!.api,
+    trustedSender(() => WINDOW_ID, APP_PAGE),
+  );
+});
+
+afterAll(async () => {
+  await broker.close();
+  tmp.remove();
+});
+
+describe('IPC contract of the desktop window', () => {
+  it('registers exactly one handler per BrokerApi call', () => {
+    expect([...ipc.handlers.keys()].sort()).toEqual([...API_CHANNELS].sort());
+    expect(API_CHANNELS).toHaveLength(Object.keys(BROKER_API_METHODS).length);
+  });
+
+  it('every handler refuses another window, a navigated frame and a missing frame', async () => {
+    const strangers: IpcInvokeEventLike[] = [
+      { sender: { id: WINDOW_ID + 1 }, senderFrame: { url: APP_PAGE } },
+      { sender: { id: WINDOW_ID }, senderFrame: { url: 'https://evil.example/index.html' } },
+      { sender: { id: WINDOW_ID }, senderFrame: { url: 'file:///tmp/other.html' } },
+      { sender: { id: WINDOW_ID }, senderFrame: null },
+    ];
+    for (const channel of API_CHANNELS) {
+      for (const event of strangers) {
+        await expect(ipc.invoke(channel, event, {}), `${channel} ${JSON.stringify(event)}`).rejects.toThrow(
+          /^FORBIDDEN: IPC \w+ refused/,
+        );
+      }
+    }
+  });
+
+  it('every handler rejects arguments its schema does not allow', async () => {
+    for (const channel of API_CHANNELS) {
+      await expect(ipc.invoke(channel, fromApp, { unexpected: 1 }), channel).rejects.toThrow(
+        /^BAD_REQUEST: /,
+      );
+      await expect(ipc.invoke(channel, fromApp, {}, {}), channel).rejects.toThrow(
+        /^BAD_REQUEST: .* takes one argument/,
+      );
+      await expect(ipc.invoke(channel, fromApp, 'text'), channel).rejects.toThrow(/^BAD_REQUEST: /);
+    }
+  });
+
+  it('answers a trusted, well-formed call from the real broker', async () => {
+    const status = (await ipc.invoke('broker:getStatus', fromApp, {})) as { servers: { name: string }[] };
+    expect(status.servers.map((s) => s.name)).toEqual(['alpha']);
+    await expect(ipc.invoke('broker:restartServer', fromApp, { name: 'nope' })).rejects.toThrow(
+      /^SERVER_NOT_FOUND: No server named "nope"/,
+    );
+  });
+
+  it('removes its handlers again', () => {
+    unregister();
+    expect(ipc.handlers.size).toBe(0);
+  });
+});

@@ -1,0 +1,87 @@
+import { useCallback, useEffect, useState, type ComponentType } from 'react';
+import type { BrokerEvent, Status } from '../../main/broker/api/broker-api.js';
+import { useBrokerEvents, useLoad } from './api-context.js';
+import { AuditScreen } from './screens/audit-screen.js';
+import { ClientsScreen } from './screens/clients-screen.js';
+import { ConnectScreen } from './screens/connect-screen.js';
+import { ProvidersScreen } from './screens/providers-screen.js';
+import { ServersScreen } from './screens/servers-screen.js';
+import { TokensScreen } from './screens/tokens-screen.js';
+
+export const SCREENS: { id: string; label: string; component: ComponentType }[] = [
+  { id: 'servers', label: 'Servers', component: ServersScreen },
+  { id: 'providers', label: 'Providers', component: ProvidersScreen },
+  { id: 'tokens', label: 'Tokens', component: TokensScreen },
+  { id: 'clients', label: 'Clients', component: ClientsScreen },
+  { id: 'audit', label: 'Audit', component: AuditScreen },
+  { id: 'connect', label: 'Connect', component: ConnectScreen },
+];
+
+function screenFromHash(): string {
+  const id = window.location.hash.replace(/^#\/?/, '').split('/')[0] ?? '';
+  return SCREENS.some((s) => s.id === id) ? id : 'servers';
+}
+
+/** One line: is the broker up, how many servers run. */
+function StatusLine() {
+  const loaded = useLoad((api) => api.getStatus({}));
+  const [live, setLive] = useState<Status | undefined>();
+  const onEvent = useCallback((e: BrokerEvent) => {
+    if (e.type === 'status') setLive(e.status);
+  }, []);
+  useBrokerEvents(onEvent);
+  const status = live ?? loaded.data;
+  if (loaded.error)
+    return (
+      <p className="status bad" role="status">
+        Broker not reachable: {loaded.error.message}
+      </p>
+    );
+  if (!status)
+    return (
+      <p className="status" role="status">
+        Connecting…
+      </p>
+    );
+  const running = status.servers.filter((s) => s.state === 'running').length;
+  return (
+    <p className="status" role="status">
+      {status.broker.paused ? 'Paused · ' : ''}
+      {running}/{status.servers.length} servers running · {status.broker.secretStore} · v
+      {status.broker.version}
+    </p>
+  );
+}
+
+/** The window: navigation on the left, the chosen screen on the right. */
+export function App() {
+  const [screen, setScreen] = useState(screenFromHash);
+  useEffect(() => {
+    const onHash = () => setScreen(screenFromHash());
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+  const Current = SCREENS.find((s) => s.id === screen)?.component ?? ServersScreen;
+  return (
+    <div className="app">
+      <aside>
+        <h1>MCP Auth Broker</h1>
+        <nav aria-label="Screens">
+          <ul>
+            {SCREENS.map((s) => (
+              <li key={s.id}>
+                <a href={`#/${s.id}`} aria-current={s.id === screen ? 'page' : undefined}>
+                  {s.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <StatusLine />
+      </aside>
+      <main>
+        <Current />
+      </main>
+    </div>
+  );
+}
