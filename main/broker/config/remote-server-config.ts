@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { SECRET_NAME_PATTERN } from '../secrets/secret-store.js';
+
+/**
+ * A remote MCP server entry (issue 5): reached over the network instead of spawned. Its URL is the
+ * MCP endpoint and, for OAuth, the canonical resource URI (RFC 8707 §2, MCP authorization §2.5).
+ */
+
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+
+export const RemoteAuthSchema = z.union(
+  [
+    z.literal('none'),
+    z.literal('oauth'),
+    z.object({ provider: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}(:[a-z0-9][a-z0-9-]{0,31})?$/) }).strict(),
+    z
+      .object({
+        header: z.string().regex(HEADER_NAME, 'an HTTP header name'),
+        secret: z.string().regex(SECRET_NAME_PATTERN, 'a secret name'),
+        /** Text around the secret, e.g. `Bearer {secret}`. */
+        template: z.string().includes('{secret}').optional(),
+      })
+      .strict(),
+  ],
+  {
+    error:
+      'must be "none", "oauth", {"provider": "<id>[:<account>]"} or {"header": "X-Api-Key", "secret": "NAME"}',
+  },
+);
+
+export const RemoteServerSchema = z
+  .object({
+    url: z.url({
+      protocol: /^(https?|wss?)$/,
+      error: 'the MCP endpoint URL, e.g. https://mcp.example.com/mcp',
+    }),
+    transport: z.enum(['streamable-http', 'sse', 'websocket']).default('streamable-http'),
+    /** `oauth` (MCP authorization) is the default: it is only used when the server answers 401. */
+    auth: RemoteAuthSchema.default('oauth'),
+    /** A client id registered with the server's authorization server beforehand (CL-4). */
+    clientId: z.string().min(1).optional(),
+    /** An https URL of this broker's client ID metadata document, used when the AS supports CIMD (CL-4). */
+    clientMetadataUrl: z.url({ protocol: /^https$/ }).optional(),
+    /** Extra scopes to ask for on top of what the server advertises. */
+    scopes: z.array(z.string().min(1)).optional(),
+    enabled: z.boolean().default(true),
+    tools: z
+      .union([
+        z.object({ allow: z.array(z.string().min(1)).min(1) }).strict(),
+        z.object({ deny: z.array(z.string().min(1)).min(1) }).strict(),
+      ])
+      .optional(),
+  })
+  .strict();
+
+export type RemoteServerConfig = z.infer<typeof RemoteServerSchema>;
+export type RemoteAuth = z.infer<typeof RemoteAuthSchema>;
+
+/** True for a raw config entry that describes a remote server (it has a `url`). */
+export function isRemoteEntry(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && 'url' in value;
+}

@@ -1,0 +1,220 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { WebSocketServer } from 'ws';
+import { z } from 'zod';
+import { WebSocketTransport } from '../broker/resource/websocket-transport.js';
+
+/* eslint-disable @typescript-eslint/no-deprecated -- the legacy HTTP+SSE server transport is the point of the SSE variant */
+
+/**
+ * A real protected remote MCP server for the issue-5 tests: an SDK McpServer on 127.0.0.1 over
+ * streamable HTTP (`/mcp`), legacy HTTP+SSE (`/sse` + `/messages`) or WebSocket (`/ws`), behind bearer
+ * auth that verifies JWT access tokens of its authorization server (issuer, `aud` = this server),
+ * serving RFC 9728 metadata (path-suffixed, at the root, or only via the challenge). The tool
+ * `admin_action` needs scope `mcp:admin` (403 insufficient_scope otherwise, RFC 6750 §3.1).
+ */
+export type RemoteKind = 'streamable-http' | 'sse' | 'websocket';
+
+export interface ProtectedServerOptions {
+  kind?: RemoteKind;
+  /** Where RFC 9728 metadata is served: path-suffixed (default), only at the root, or nowhere. */
+  metadataAt?: 'path' | 'root' | 'none';
+  /** Put `resource_metadata` in the 401 challenge (default true). */
+  challengeMetadata?: boolean;
+  /** The authorization server named in the metadata; undefined = no bearer auth at all. */
+  authorizationServer?: string;
+  /** For `websocket`: the X-Api-Key value the upgrade must carry (static header auth). */
+  apiKey?: string;
+}
+
+export interface ProtectedRemoteServer {
+  origin: string;
+  /** The MCP endpoint (`/mcp`, `/sse` or `/ws`) and the resource URI. */
+  url: string;
+  /** `METHOD path status` of every request (no headers, no tokens). */
+  log: string[];
+  /** Closes and listens again on the same port: every session is gone. */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The SDK hands `req.auth` to tool handlers as `authInfo` (per request, not per session). */
+type AuthedRequest = IncomingMessage & { auth?: AuthInfo };
+
+function buildMcpServer(): McpServer {
+  const server = new McpServer({ name: 'protected-remote', version: '1.0.0' });
+  server.registerTool('whoami', { description: 'The caller of the token' }, (extra) => {
+    const info = extra.authInfo;
+    const who = info ? { sub: info.extra?.['sub'], scopes: info.scopes } : { sub: 'anonymous', scopes: [] };
+    return { content: [{ type: 'text', text: JSON.stringify(who) }] };
+  });
+  server.registerTool('echo', { inputSchema: { text: z.string() } }, ({ text }) => ({
+    content: [{ type: 'text', text }],
+  }));
+  server.registerTool('admin_action', { description: 'Needs mcp:admin' }, () => ({
+    content: [{ type: 'text', text: 'admin done' }],
+  }));
+  return server;
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text ? (JSON.parse(text) as unknown) : undefined;
+}
+
+const needsAdmin = (body: unknown) =>
+  typeof body === 'object' &&
+  body !== null &&
+  (body as { method?: unknown }).method === 'tools/call' &&
+  (body as { params?: { name?: unknown } }).params?.name === 'admin_action';
+
+type Session = StreamableHTTPServerTransport | SSEServerTransport;
+type Verify = (req: IncomingMessage) => Promise<{ sub: string; scopes: string[] } | undefined>;
+
+/** Where the server lives and what it serves; `sessions` is replaced on restart. */
+interface Site {
+  kind: RemoteKind;
+  origin: string;
+  url: string;
+  prmUrl: string;
+  options: ProtectedServerOptions;
+  sessions: Map<string, Session>;
+}
+
+/** Verifies a JWT access token of the authorization server with `aud` = this server (RFC 9068). */
+function bearerVerifier(as: string | undefined, audience: string): Verify {
+  const jwks = as === undefined ? undefined : createRemoteJWKSet(new URL(`${as}/jwks`));
+  return async (req) => {
+    const header = req.headers.authorization;
+    if (!jwks || as === undefined || !header?.startsWith('Bearer ')) return undefined;
+    try {
+      const { payload } = await jwtVerify(header.slice(7), jwks, { issuer: as, audience });
+      const scope = typeof payload['scope'] === 'string' ? payload['scope'] : '';
+      return { sub: String(payload.sub), scopes: scope.split(' ').filter(Boolean) };
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+function challenge(site: Site, res: ServerResponse, status: number, extra: string): void {
+  const rm = site.options.challengeMetadata === false ? '' : `, resource_metadata="${site.prmUrl}"`;
+  res.writeHead(status, { 'www-authenticate': `Bearer realm="mcp"${extra}${rm}` }).end();
+}
+
+/** RFC 9728 metadata where the options say; true when the request was for a well-known URL. */
+function serveMetadata(site: Site, path: string, res: ServerResponse): boolean {
+  if (!path.startsWith('/.well-known/oauth-protected-resource')) return false;
+  const servedAt = site.options.metadataAt === 'none' ? undefined : site.prmUrl;
+  if (`${site.origin}${path}` !== servedAt) return (res.writeHead(404).end(), true);
+  const as = site.options.authorizationServer;
+  const metadata = {
+    resource: site.url,
+    authorization_servers: as ? [as] : [],
+    scopes_supported: ['mcp:read'],
+  };
+  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(metadata));
+  return true;
+}
+
+/** Hands the request to its session, or opens one (streamable HTTP, or SSE on `GET /sse`). */
+async function routeMcp(site: Site, req: IncomingMessage, res: ServerResponse, body: unknown, u: URL) {
+  const sessionId = (req.headers['mcp-session-id'] as string | undefined) ?? u.searchParams.get('sessionId');
+  const existing = sessionId ? site.sessions.get(sessionId) : undefined;
+  if (existing instanceof StreamableHTTPServerTransport) return existing.handleRequest(req, res, body);
+  if (existing instanceof SSEServerTransport) return existing.handlePostMessage(req, res, body);
+  if (sessionId) return void res.writeHead(404).end('unknown session');
+  if (site.kind === 'sse' && req.method === 'GET' && u.pathname === '/sse') {
+    const transport = new SSEServerTransport('/messages', res);
+    site.sessions.set(transport.sessionId, transport);
+    return buildMcpServer().connect(transport);
+  }
+  const owned = site.sessions;
+  const transport = new StreamableHTTPServerTransport({
+    sessionIdGenerator: randomUUID,
+    onsessioninitialized: (id) => void owned.set(id, transport),
+  });
+  await buildMcpServer().connect(transport);
+  await transport.handleRequest(req, res, body);
+}
+
+function requestHandler(site: Site, verify: Verify) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const u = new URL(req.url ?? '/', site.origin);
+    if (serveMetadata(site, u.pathname, res)) return;
+    const auth = await verify(req);
+    if (auth) {
+      const info: AuthInfo = {
+        token: 'verified',
+        clientId: 'remote',
+        scopes: auth.scopes,
+        extra: { sub: auth.sub },
+      };
+      (req as AuthedRequest).auth = info;
+    } else if (site.options.authorizationServer !== undefined) {
+      challenge(site, res, 401, req.headers.authorization ? ', error="invalid_token"' : '');
+      return;
+    }
+    const body = req.method === 'POST' ? await readBody(req) : undefined;
+    if (needsAdmin(body) && !auth?.scopes.includes('mcp:admin')) {
+      challenge(site, res, 403, ', error="insufficient_scope", scope="mcp:read mcp:admin"');
+      return;
+    }
+    await routeMcp(site, req, res, body, u);
+  };
+}
+
+/** `/ws`: MCP over WebSocket, the upgrade checked against the X-Api-Key option. */
+function attachWebSocket(http: Server, apiKey: string | undefined): WebSocketServer {
+  const wss = new WebSocketServer({
+    server: http,
+    path: '/ws',
+    verifyClient: (info, done) => done(apiKey === undefined || info.req.headers['x-api-key'] === apiKey, 401),
+  });
+  wss.on('connection', (socket) => void buildMcpServer().connect(new WebSocketTransport(socket)));
+  return wss;
+}
+
+export async function startProtectedRemoteServer(
+  options: ProtectedServerOptions = {},
+): Promise<ProtectedRemoteServer> {
+  const kind = options.kind ?? 'streamable-http';
+  const path = kind === 'sse' ? '/sse' : kind === 'websocket' ? '/ws' : '/mcp';
+  const http: Server = createServer();
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const port = (http.address() as AddressInfo).port;
+  const origin = `http://127.0.0.1:${String(port)}`;
+  const url = kind === 'websocket' ? `ws://127.0.0.1:${String(port)}/ws` : `${origin}${path}`;
+  const wellKnown = `${origin}/.well-known/oauth-protected-resource`;
+  const prmUrl = options.metadataAt === 'root' ? wellKnown : `${wellKnown}${path}`;
+  const site: Site = { kind, origin, url, prmUrl, options, sessions: new Map() };
+  const handle = requestHandler(site, bearerVerifier(options.authorizationServer, url));
+  const log: string[] = [];
+  http.on('request', (req, res) => {
+    res.on('finish', () =>
+      log.push(`${req.method ?? ''} ${req.url?.split('?')[0] ?? ''} ${String(res.statusCode)}`),
+    );
+    handle(req, res).catch(() => (res.headersSent ? res.end() : res.writeHead(500).end()));
+  });
+  const wss = kind === 'websocket' ? attachWebSocket(http, options.apiKey) : undefined;
+  const close = () =>
+    new Promise<void>((resolve) => {
+      for (const socket of wss?.clients ?? []) socket.terminate();
+      http.closeAllConnections();
+      http.close(() => resolve());
+    });
+  const restart = async () => {
+    await close();
+    site.sessions = new Map();
+    await new Promise<void>((resolve) => http.listen(port, '127.0.0.1', resolve));
+  };
+  return { origin, url, log, restart, close };
+}

@@ -1,0 +1,115 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Provider, { errors, type Configuration } from 'oidc-provider';
+
+/**
+ * The authorization server a protected remote MCP server trusts in the issue-5 tests: a real
+ * oidc-provider on 127.0.0.1 with dynamic client registration (RFC 7591), resource indicators
+ * (RFC 8707) issuing JWT access tokens whose `aud` is the MCP server, PKCE required, rotating refresh
+ * tokens, RFC 9207 `iss`, and the built-in login/consent pages a test's person fills in. It records
+ * paths and grant types (never token values) so tests can count registrations and refreshes.
+ */
+export const REMOTE_SCOPES = ['mcp:read', 'mcp:admin'];
+
+export interface RemoteAuthServer {
+  issuer: string;
+  provider: Provider;
+  /** `METHOD path [grant_type] [resource=…] status` of every request that reached the provider. */
+  log: string[];
+  /** Sets the MCP server URL that tokens may be issued for (the one accepted `resource`). */
+  setResource(resource: string): void;
+  /** Forgets every dynamically registered client (the AS "lost" them: next use is invalid_client). */
+  forgetClients(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface RemoteAuthServerOptions {
+  accessTokenTtlS?: number;
+}
+
+function configuration(state: { resource: string }, options: RemoteAuthServerOptions): Configuration {
+  const ttl = options.accessTokenTtlS ?? 300;
+  return {
+    findAccount: (_ctx, sub) => Promise.resolve({ accountId: sub, claims: () => ({ sub }) }),
+    scopes: ['openid', 'offline_access', ...REMOTE_SCOPES],
+    features: {
+      devInteractions: { enabled: true },
+      registration: { enabled: true },
+      revocation: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => state.resource,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, indicator) => {
+          if (indicator !== state.resource) throw new errors.InvalidTarget();
+          return Promise.resolve({
+            scope: REMOTE_SCOPES.join(' '),
+            audience: state.resource,
+            accessTokenFormat: 'jwt' as const,
+            accessTokenTTL: ttl,
+            jwt: { sign: { alg: 'RS256' as const } },
+          });
+        },
+      },
+    },
+    pkce: { required: () => true },
+    rotateRefreshToken: true,
+    issueRefreshToken: (_ctx, client) => Promise.resolve(client.grantTypeAllowed('refresh_token')),
+    ttl: {
+      AccessToken: ttl,
+      RefreshToken: 3600,
+      Grant: 3600,
+      Session: 3600,
+      Interaction: 600,
+      AuthorizationCode: 60,
+    },
+    cookies: { keys: ['remote-test-cookie-key-not-secret'] },
+  };
+}
+
+/** Starts the authorization server on 127.0.0.1, ephemeral port. */
+export async function startRemoteAuthServer(
+  options: RemoteAuthServerOptions = {},
+): Promise<RemoteAuthServer> {
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const issuer = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
+  const state = { resource: 'http://127.0.0.1/unset' };
+  const provider = new Provider(issuer, configuration(state, options));
+  const log: string[] = [];
+  const registered = new Set<string>();
+  provider.on('registration_create.success', (_ctx: unknown, client: { clientId: string }) => {
+    registered.add(client.clientId);
+  });
+  provider.use(async (ctx, next) => {
+    await next();
+    const params = (ctx as { oidc?: { params?: Record<string, unknown> } }).oidc?.params;
+    const grant = typeof params?.['grant_type'] === 'string' ? ` ${params['grant_type']}` : '';
+    const resource = typeof params?.['resource'] === 'string' ? ` resource=${params['resource']}` : '';
+    log.push(`${ctx.method} ${ctx.path}${grant}${resource} ${String(ctx.status)}`);
+  });
+  const handler = provider.callback();
+  server.on('request', (req, res) => {
+    void handler(req, res);
+  });
+  return {
+    issuer,
+    provider,
+    log,
+    setResource: (resource) => {
+      state.resource = resource;
+    },
+    forgetClients: async () => {
+      // oidc-provider's typings omit the static adapter its Client model has.
+      const adapter = (provider.Client as unknown as { adapter: { destroy(id: string): Promise<void> } })
+        .adapter;
+      for (const id of registered) await adapter.destroy(id);
+      registered.clear();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

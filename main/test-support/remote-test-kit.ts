@@ -1,0 +1,140 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { AccessTokenVerifier } from '../broker/authz/access-token.js';
+import { Broker } from '../broker/broker.js';
+import { SocketTransport } from '../broker/jsonrpc/socket-transport.js';
+import { silentLogger } from '../broker/logger.js';
+import type { SignInEvent } from '../broker/providers/sign-in-events.js';
+import { remoteAccountId } from '../broker/remote/remote-authorizations.js';
+import { SecretRedactor } from '../broker/secrets/secret-redactor.js';
+import { memorySecretStore } from './memory-secret-store.js';
+import { actAsPerson, type PersonOptions } from './oauth-person.js';
+import {
+  startProtectedRemoteServer,
+  type ProtectedRemoteServer,
+  type ProtectedServerOptions,
+} from './protected-remote-server.js';
+import {
+  startRemoteAuthServer,
+  type RemoteAuthServer,
+  type RemoteAuthServerOptions,
+} from './remote-oauth-server.js';
+import { makeTempDir } from './temp-dir.js';
+
+/**
+ * An in-process broker (port 0, temp data dir, memory secret store) with one remote server `remote`
+ * in front of a real protected MCP server and its real oidc-provider, plus helpers to sign in the way
+ * `login --server remote` does (the person approving in the background) and to call tools over the
+ * broker's MCP socket (the channel the `connect` shim relays).
+ */
+export interface RemoteKit {
+  as: RemoteAuthServer;
+  server: ProtectedRemoteServer;
+  broker: Broker;
+  secrets: ReturnType<typeof memorySecretStore>;
+  /** A new MCP client on the broker's socket. */
+  client(): Promise<Client>;
+  /** Signs `remote` in through the broker (browser flow, person approving); returns the events. */
+  signIn(person?: PersonOptions): Promise<SignInEvent[]>;
+  auditText(): string;
+  stop(): Promise<void>;
+}
+
+export interface RemoteKitOptions {
+  server?: Omit<ProtectedServerOptions, 'authorizationServer'>;
+  as?: RemoteAuthServerOptions;
+  /** Extra fields of the `remote` server entry. */
+  entry?: Record<string, unknown>;
+  /** No authorization server: the protected server is open (or uses an API key). */
+  withoutAuth?: boolean;
+  /** Verifies tokens on the broker's own `/mcp` (to call remote tools through it). */
+  verifier?: AccessTokenVerifier;
+  /** Register a native client at the AS first and configure its `clientId` (CL-4 pre-registration). */
+  preRegister?: boolean;
+  /** Secrets in the broker's (memory) store from the start. */
+  secrets?: Record<string, string>;
+}
+
+/** Registers a public native client with a loopback redirect, as an administrator would. */
+async function registerNativeClient(issuer: string): Promise<string> {
+  const response = await fetch(`${issuer}/reg`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      application_type: 'native',
+      redirect_uris: ['http://127.0.0.1/callback'],
+      grant_types: ['authorization_code', 'refresh_token'],
+      token_endpoint_auth_method: 'none',
+    }),
+  });
+  return ((await response.json()) as { client_id: string }).client_id;
+}
+
+export async function startRemoteKit(options: RemoteKitOptions = {}): Promise<RemoteKit> {
+  const tmp = makeTempDir('mab-rm-');
+  const as = await startRemoteAuthServer(options.as);
+  const server = await startProtectedRemoteServer({
+    ...options.server,
+    ...(options.withoutAuth === true ? {} : { authorizationServer: as.issuer }),
+  });
+  as.setResource(server.url);
+  const configPath = join(tmp.path, 'config.json');
+  const transport = options.server?.kind ?? 'streamable-http';
+  const clientId = options.preRegister === true ? await registerNativeClient(as.issuer) : undefined;
+  const entry = { url: server.url, transport, ...(clientId ? { clientId } : {}), ...options.entry };
+  writeFileSync(
+    configPath,
+    JSON.stringify({ servers: { remote: entry }, secretStore: { type: 'keychain' } }),
+  );
+  const secrets = memorySecretStore(options.secrets);
+  const broker = await Broker.start({
+    configPath,
+    dataDir: join(tmp.path, 'data'),
+    port: 0,
+    logger: silentLogger(),
+    redactor: new SecretRedactor(),
+    secretStore: secrets,
+    serverStartWaitMs: 15_000,
+    ...(options.verifier ? { accessTokenVerifier: options.verifier } : {}),
+  });
+  const clients: Client[] = [];
+  return {
+    as,
+    server,
+    broker,
+    secrets,
+    client: async () => {
+      const socket = connect(broker.paths.mcpSocket);
+      await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+      const client = new Client({ name: 'remote-test', version: '1.0.0' });
+      await client.connect(new SocketTransport(socket));
+      clients.push(client);
+      return client;
+    },
+    signIn: async (personOptions = {}) => {
+      const events: SignInEvent[] = [];
+      let person: Promise<unknown> | undefined;
+      const onEvent = (event: SignInEvent) => {
+        events.push(event);
+        if (event.event === 'browser') person = actAsPerson(event.url, personOptions);
+      };
+      await broker.providerLogin(remoteAccountId('remote'), 'browser', onEvent, new AbortController().signal);
+      await person;
+      return events;
+    },
+    auditText: () => readFileSync(join(tmp.path, 'data', 'audit', 'audit.jsonl'), 'utf8'),
+    stop: async () => {
+      for (const client of clients) await client.close().catch(() => undefined);
+      // The broker audits each disconnect when it sees the socket close; let that happen first.
+      const open = () => (broker.status() as { broker: { clients: number } }).broker.clients;
+      for (let i = 0; i < 200 && open() > 0; i += 1) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setImmediate(r));
+      await broker.close();
+      await server.close();
+      await as.close();
+      tmp.remove();
+    },
+  };
+}
