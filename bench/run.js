@@ -2,7 +2,9 @@
 // `npm run bench`: sequential tools/call throughput and latency, in one run, for
 //   (a) an SDK client talking to a stdio MCP server directly,
 //   (b) the same client through `connect` → broker → the same server, and the ratio b/a (goal ≥ 0.5),
-//   (c) 16 concurrent clients, each through its own `connect` shim (goal: 0 errors).
+//   (c) 16 concurrent clients, each through its own `connect` shim (goal: 0 errors),
+//   (d) an SDK client talking to a streamable-HTTP MCP server directly, and (e) the same client
+//       through `connect` → broker → that remote server (issue 5), and the ratio e/d (goal ≥ 0.7).
 // Figures are printed, never asserted: speed goals are checked here, not in tests.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 1000);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2000);
@@ -18,6 +21,21 @@ const CONCURRENT = 16;
 const CONCURRENT_CALLS = Number(process.env.BENCH_CONCURRENT_CALLS ?? 200);
 const CLI = fileURLToPath(new URL('../bin/mcp-auth-broker.js', import.meta.url));
 const SERVER = fileURLToPath(new URL('../main/test-support/fixture-server.mjs', import.meta.url));
+const HTTP_UPSTREAM = fileURLToPath(new URL('./http-upstream.mjs', import.meta.url));
+
+/** Starts the streamable-HTTP bench upstream; resolves with its child process and MCP URL. */
+function startHttpUpstream() {
+  const child = spawn(process.execPath, [HTTP_UPSTREAM], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const match = /listening (\S+)/.exec(out);
+      if (match) resolve({ child, url: match[1] });
+    });
+    child.once('exit', (code) => reject(new Error(`http upstream exited ${code}`)));
+  });
+}
 
 async function connect(command, args, env = {}) {
   const client = new Client({ name: 'bench', version: '1' });
@@ -68,9 +86,15 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'mab-bench-'));
   const configPath = join(dir, 'config.json');
   const dataDir = join(dir, 'data');
+  const upstream = await startHttpUpstream();
   writeFileSync(
     configPath,
-    JSON.stringify({ servers: { bench: { command: process.execPath, args: [SERVER] } } }),
+    JSON.stringify({
+      servers: {
+        bench: { command: process.execPath, args: [SERVER] },
+        httpbench: { url: upstream.url, auth: 'none' },
+      },
+    }),
   );
   const broker = await startBroker(configPath, dataDir);
   try {
@@ -100,6 +124,14 @@ async function main() {
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     await Promise.all(clients.map((c) => c.close()));
 
+    const httpDirect = new Client({ name: 'bench', version: '1' });
+    await httpDirect.connect(new StreamableHTTPClientTransport(new URL(upstream.url)));
+    const d = await sequential(httpDirect, 'echo', CALLS);
+    await httpDirect.close();
+    const viaBrokerHttp = await connect(process.execPath, shimArgs);
+    const e = await sequential(viaBrokerHttp, 'httpbench__echo', CALLS);
+    await viaBrokerHttp.close();
+
     console.log(`tools/call, ${CALLS} sequential calls after ${WARMUP} warm-up (echo tool):`);
     console.log(`  (a) direct stdio          ${fmt(a)}`);
     console.log(`  (b) connect → broker      ${fmt(b)}`);
@@ -107,9 +139,13 @@ async function main() {
     console.log(
       `  (c) ${CONCURRENT} concurrent shims × ${CONCURRENT_CALLS} calls: ${((CONCURRENT * CONCURRENT_CALLS) / seconds).toFixed(0)} ops/s total, ${errors} errors (goal 0)`,
     );
+    console.log(`  (d) direct streamable HTTP ${fmt(d)}`);
+    console.log(`  (e) connect → broker → HTTP ${fmt(e)}`);
+    console.log(`  ratio e/d = ${(e.opsPerSec / d.opsPerSec).toFixed(2)}  (goal ≥ 0.7)`);
   } finally {
     broker.kill('SIGTERM');
     await new Promise((r) => broker.once('exit', r));
+    upstream.child.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -7,7 +7,7 @@ import { systemClock, type Clock } from './clock.js';
 import { demoConfig, DEMO_SECRET_NAME } from './config/demo-config.js';
 import { loadConfigFile, writeConfigFile } from './config/config-file.js';
 import type { BrokerConfig } from './config/config-schema.js';
-import { BrokerError, messageOf } from './errors.js';
+import { BrokerError, isBrokerError, messageOf } from './errors.js';
 import { Gateway } from './gateway/gateway.js';
 import { SocketTransport } from './jsonrpc/socket-transport.js';
 import type { Logger } from './logger.js';
@@ -20,8 +20,17 @@ import { acquireInstanceLock, type InstanceLock } from './server/instance-lock.j
 import { listenLocal } from './server/local-socket.js';
 import { startLoopbackHttp, type LoopbackHttp } from './server/loopback-http.js';
 import { createFrontSession } from './server/mcp-front.js';
+import type { AccessTokenVerifier } from './authz/access-token.js';
+import { attachAuthorizationServer, type AuthorizationServer } from './authz/authorization-server.js';
+import { mountProtectedResource, type ProtectedResource } from './resource/protected-resource.js';
 import { BROKER_VERSION } from './version.js';
+import { ProviderService } from './providers/provider-service.js';
+import { wireLiveRotation } from './providers/credential-rotation.js';
+import type { SignInListener } from './providers/sign-in-events.js';
+import { openBrowserUi, type BrowserUi } from './api/browser-ui.js';
+import { clientsFeature, providersFeature } from './api/feature-adapters.js';
 import { randomBytes } from 'node:crypto';
+import { RemoteServers } from './remote/remote-servers.js';
 
 export interface BrokerOptions {
   configPath: string;
@@ -35,6 +44,10 @@ export interface BrokerOptions {
   secretStore?: SecretStore;
   /** How long start-up waits for the servers before opening the MCP channel (they keep starting after). */
   serverStartWaitMs?: number;
+  /** Verifies bearer tokens on `/mcp` and `/ws`; without one every token is refused (fail closed). */
+  accessTokenVerifier?: AccessTokenVerifier;
+  /** TEST ONLY: let the authorization server fetch `http://127.0.0.1…` client metadata documents. */
+  allowLoopbackClientDocuments?: boolean;
 }
 
 /** Creates the default demo config (and its demo secret where a store is available) on first run. */
@@ -64,8 +77,18 @@ async function ensureConfig(
 export class Broker implements BrokerControl {
   private readonly sockets = new Set<Socket>();
   private connections = 0;
+  /** `/mcp` and `/ws` as an OAuth protected resource (issue #4). */
+  private resource: ProtectedResource | undefined;
+  /** The broker's OAuth authorization server for HTTP MCP clients (issue #4); its verifier guards `/mcp`. */
+  authz: AuthorizationServer | undefined;
   private closed = false;
   readonly startedAt: string;
+  /** Provider accounts, tokens and their refresh (issue #3). */
+  providers: ProviderService | undefined;
+  /** The window's API (Electron, in-process) and browser mode at `/ui/` (issue #6). */
+  ui: BrowserUi | undefined;
+  /** Remote MCP servers and their authorization (issue #5). */
+  remote: RemoteServers | undefined;
 
   private constructor(
     readonly config: BrokerConfig,
@@ -106,10 +129,19 @@ export class Broker implements BrokerControl {
       });
       cleanups.unshift(() => audit.close());
       const store = options.secretStore ?? openSecretStore(config.secretStore, options.dataDir);
+      const remote = new RemoteServers({ servers: config.remoteServers, secrets: store, audit, logger });
+      // Provider sign-in (issue 3): this process is the one owner of token refresh.
+      const providers = new ProviderService({
+        ...{ providers: config.providers, secrets: store, dataDir: options.dataDir },
+        ...{ audit, clock, logger, redactor },
+        extraProvider: (id) => remote.authorizations.provider(id),
+      });
+      cleanups.unshift(() => providers.refresher.stop());
       const http = await startLoopbackHttp(
         options.port ?? config.port ?? DEFAULT_PORT,
         audit,
         BROKER_VERSION,
+        logger,
       );
       cleanups.unshift(() => http.server.close());
       lock.update({ url: http.url });
@@ -121,11 +153,16 @@ export class Broker implements BrokerControl {
       const gateway = new Gateway({
         servers: config.servers,
         secrets: store,
+        credentials: providers.refresher,
         audit,
         logger,
         clock,
         redactor,
+        extraUpstreams: (deps) => remote.upstreams(deps, providers),
       });
+      cleanups.unshift(wireLiveRotation(providers.refresher, gateway, logger));
+      cleanups.unshift(remote.attach(gateway, providers));
+      providers.refresher.start();
       const started = gateway.start();
       await Promise.race([
         started,
@@ -133,6 +170,32 @@ export class Broker implements BrokerControl {
       ]);
       const paths = runtimePaths(options.dataDir);
       broker = new Broker(config, http.url, paths, gateway, store, audit, lock, http, logger, clock);
+      broker.providers = providers;
+      broker.remote = remote;
+      broker.authz = await attachAuthorizationServer({
+        ...{ http, store, audit, logger, clock, dataDir: options.dataDir },
+        servers: [...Object.entries(config.servers), ...Object.entries(config.remoteServers)]
+          .filter(([, server]) => server.enabled)
+          .map(([name]) => name),
+        allowLoopbackClientDocuments: options.allowLoopbackClientDocuments === true,
+      });
+      broker.resource = mountProtectedResource({
+        http,
+        gateway,
+        audit,
+        logger,
+        version: BROKER_VERSION,
+        verifier: options.accessTokenVerifier ?? broker.authz.verifier,
+      });
+      const self = broker;
+      broker.ui = openBrowserUi({
+        ...{ http, gateway, store, audit, config, logger, clock },
+        ...{ configPath: options.configPath, dataDir: options.dataDir, status: () => self.status() },
+      });
+      if (Object.keys(config.providers).length > 0) {
+        broker.ui.api.features.providers = providersFeature(providers, config.providers, clock);
+      }
+      broker.ui.api.features.clients = clientsFeature(broker.authz.clients);
       await listenLocal(broker.mcp, paths.mcpSocket, paths.runDir);
       await listenLocal(broker.control, paths.controlSocket, paths.runDir);
       return broker;
@@ -202,6 +265,63 @@ export class Broker implements BrokerControl {
     await this.gateway.restartServer(name);
   }
 
+  /** Signs a provider account in here, in the one broker process (`login`), streaming events. */
+  async providerLogin(
+    account: string,
+    mode: 'device' | 'browser',
+    onEvent: SignInListener,
+    signal: AbortSignal,
+  ): Promise<void> {
+    try {
+      await this.providerService().login(account, { mode, onEvent, signal });
+    } catch (error) {
+      this.remote?.signInFailed(
+        account,
+        isBrokerError(error) ? error.code : 'SIGNIN_FAILED',
+        messageOf(error),
+      );
+      throw error;
+    }
+    await this.remote?.signedIn(account);
+  }
+
+  providerLogout(account: string): Promise<unknown> {
+    return this.providerService().logout(account);
+  }
+
+  providerTokens(): Promise<unknown> {
+    return this.providerService().list();
+  }
+
+  private providerService(): ProviderService {
+    if (!this.providers) throw new BrokerError('FEATURE_UNAVAILABLE', 'Provider sign-in is not running.');
+    return this.providers;
+  }
+
+  uiLoginUrl(): string {
+    if (!this.ui) throw new BrokerError('FEATURE_UNAVAILABLE', 'Browser mode is not running.');
+    return this.ui.loginUrl();
+  }
+
+  async importServers(path: string): Promise<unknown> {
+    if (!this.ui) throw new BrokerError('FEATURE_UNAVAILABLE', 'Browser mode is not running.');
+    return this.ui.api.runImport({ source: { path } });
+  }
+
+  listClients(): unknown {
+    return { clients: this.authz?.clients.list() ?? [], persistent: this.authz?.persistent ?? false };
+  }
+
+  revokeClient(clientId: string): unknown {
+    const result = this.authz?.clients.revoke(clientId);
+    if (!result?.revoked)
+      throw new BrokerError(
+        'CLIENT_NOT_FOUND',
+        `No OAuth client "${clientId}"; see "mcp-auth-broker clients".`,
+      );
+    return { clientId, grants: result.grants };
+  }
+
   /** Stops everything, in reverse order of start. Safe to call twice. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -209,8 +329,11 @@ export class Broker implements BrokerControl {
     this.mcp.close();
     this.control.close();
     for (const socket of this.sockets) socket.destroy();
+    this.ui?.close();
+    await this.resource?.close();
     this.http.server.closeAllConnections();
     this.http.server.close();
+    this.providers?.refresher.stop();
     await this.gateway.stop();
     this.audit.record({ type: 'broker.stop', outcome: 'ok' });
     this.audit.close();

@@ -19,7 +19,22 @@ export type BrokerErrorCode =
   | 'TOOL_NOT_FOUND'
   | 'TOOL_DENIED'
   | 'AUDIT_CHAIN_BROKEN'
-  | 'USAGE';
+  | 'PROVIDER_NOT_FOUND'
+  | 'PROVIDER_CONFIG_INVALID'
+  | 'PROVIDER_DISCOVERY_FAILED'
+  | 'SIGNIN_FAILED'
+  | 'SIGNIN_NEEDED'
+  | 'TOKEN_REFRESH_FAILED'
+  | 'IMPORT_INVALID'
+  | 'SERVER_EXISTS'
+  | 'CLIENT_CONFIG_INVALID'
+  | 'FEATURE_UNAVAILABLE'
+  | 'CLIENT_NOT_FOUND'
+  | 'USAGE'
+  /** Remote MCP servers (issue 5). */
+  | 'UPSTREAM_INSECURE_URL'
+  | 'UPSTREAM_AUTH_FAILED'
+  | 'UPSTREAM_UNREACHABLE';
 
 export class BrokerError extends Error {
   readonly code: BrokerErrorCode;

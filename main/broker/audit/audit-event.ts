@@ -16,8 +16,31 @@ export type AuditEventType =
   | 'tool.call'
   | 'tool.denied'
   | 'http.denied'
+  /** The MCP endpoint (`/mcp`, `/ws`) refused a request: 400/401/403/404 with the reason, never the token. */
+  | 'mcp.denied'
+  /** Provider sign-in (issue 3): account ids and token *names* only (`provider:github:work`). */
+  | 'provider.signin'
+  | 'provider.signin_failed'
+  | 'provider.signout'
+  | 'token.refresh'
+  | 'token.refresh_failed'
   | 'secret.set'
-  | 'secret.delete';
+  | 'secret.delete'
+  | 'client.registered'
+  | 'consent.granted'
+  | 'consent.denied'
+  | 'token.issued'
+  | 'token.refreshed'
+  | 'token.revoked'
+  | 'token.denied'
+  | 'authorization.denied'
+  /** Remote MCP servers (issue 5): sign-in, refresh, step-up, re-registration, auth failures. */
+  | 'upstream.signin'
+  | 'upstream.token_refresh'
+  | 'upstream.step_up'
+  | 'upstream.registered'
+  | 'upstream.reregister'
+  | 'upstream.auth_failed';
 
 export type AuditOutcome = 'ok' | 'error' | 'denied';
 

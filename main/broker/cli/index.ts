@@ -7,6 +7,13 @@ import { connectCommand, connectHelp } from './connect-command.js';
 import { secretCommand, secretHelp } from './secret-command.js';
 import { serveCommand, serveHelp } from './serve-command.js';
 import { statusCommand, statusHelp } from './status-command.js';
+import { loginCommand, loginHelp } from './login-command.js';
+import { logoutCommand, logoutHelp } from './logout-command.js';
+import { tokensCommand, tokensHelp } from './tokens-command.js';
+import { importCommand, importHelp } from './import-command.js';
+import { uiCommand, uiHelp } from './ui-command.js';
+import { clientsCommand, clientsHelp } from './clients-command.js';
+import { doctorCommand, doctorHelp } from './doctor-command.js';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
@@ -21,6 +28,25 @@ const COMMANDS: Record<string, { run: Command; help: string; summary: string }> 
   secret: { run: secretCommand, help: secretHelp, summary: 'set, list or delete keychain secrets' },
   audit: { run: auditCommand, help: auditHelp, summary: 'verify or tail the audit log' },
   config: { run: configCommand, help: configHelp, summary: 'check the config file' },
+  login: { run: loginCommand, help: loginHelp, summary: 'sign in to a provider (device code or browser)' },
+  logout: { run: logoutCommand, help: logoutHelp, summary: 'sign out of a provider (revoke, delete tokens)' },
+  tokens: { run: tokensCommand, help: tokensHelp, summary: 'provider accounts with masked tokens' },
+  clients: {
+    run: clientsCommand,
+    help: clientsHelp,
+    summary: 'OAuth clients of the broker and their grants; revoke one',
+  },
+  ui: { run: uiCommand, help: uiHelp, summary: 'print a one-time login link to the window in the browser' },
+  import: {
+    run: importCommand,
+    help: importHelp,
+    summary: 'import servers from a Claude Desktop / Cursor config',
+  },
+  doctor: {
+    run: doctorCommand,
+    help: doctorHelp,
+    summary: 'walk the OAuth discovery of a remote MCP server and diagnose it',
+  },
 };
 
 const MAIN_HELP = `MCP Auth Broker ${BROKER_VERSION}: every MCP credential on this machine in one place.

@@ -5,6 +5,7 @@ import { locations, parseCommand, writeLine, type CliIo } from './cli-context.js
 import { streamControl } from './control-stream.js';
 import { openBrowser } from './open-browser.js';
 import { viaBrokerOrLocalProviders } from './provider-local.js';
+import { remoteAccountId } from '../remote/remote-authorizations.js';
 
 export const loginHelp = `Usage: mcp-auth-broker login <provider>[:<account>] [--device | --browser] [--no-open] [--json]
 
@@ -14,7 +15,11 @@ Signs in to a provider from the config's "providers" and keeps the tokens in the
   --no-open   with --browser: print the URL instead of opening the browser
   --json      one JSON object per event (device_code, waiting, browser, success, failure)
 Several accounts per provider: "login github:work", "login github:personal". With a broker running,
-the sign-in happens inside it (the only process that refreshes tokens).`;
+the sign-in happens inside it (the only process that refreshes tokens).
+
+       mcp-auth-broker login --server <name> [--no-open] [--json]
+Signs in to a remote MCP server of the config that uses "auth": "oauth" (MCP authorization: discovery,
+registration, PKCE in the browser); the server reconnects once signed in.`;
 
 const mmss = (s: number) => `${String(Math.floor(s / 60))}:${String(s % 60).padStart(2, '0')}`;
 
@@ -49,15 +54,20 @@ export async function loginCommand(args: string[], io: CliIo): Promise<number> {
       browser: { type: 'boolean' },
       'no-open': { type: 'boolean' },
       json: { type: 'boolean' },
+      server: { type: 'string' },
     },
     true,
   );
-  if (values.help || positionals.length === 0) return (writeLine(io.stdout, loginHelp), values.help ? 0 : 2);
-  if (positionals.length > 1) throw new BrokerError('USAGE', 'login takes one <provider>[:<account>].');
+  const server = values.server;
+  if (values.help || (positionals.length === 0 && server === undefined))
+    return (writeLine(io.stdout, loginHelp), values.help ? 0 : 2);
+  if (positionals.length > (server === undefined ? 1 : 0))
+    throw new BrokerError('USAGE', 'login takes one <provider>[:<account>], or --server <name>.');
   if (values.device && values.browser)
     throw new BrokerError('USAGE', 'Choose --device or --browser, not both.');
-  const account = parseAccountId(positionals[0] ?? '').id;
-  const mode = values.browser ? 'browser' : 'device';
+  // A remote MCP server (issue 5) signs in as its own provider account, always in the browser.
+  const account = server === undefined ? parseAccountId(positionals[0] ?? '').id : remoteAccountId(server);
+  const mode = values.browser || server !== undefined ? 'browser' : 'device';
   const noOpen = values['no-open'] === true;
   let failure: SignInEvent | undefined;
   // On a terminal the countdown rewrites one line; elsewhere each poll is a line.

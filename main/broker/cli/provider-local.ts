@@ -7,6 +7,7 @@ import { ConfigSchema } from '../config/config-schema.js';
 import { isBrokerError } from '../errors.js';
 import { silentLogger } from '../logger.js';
 import { ProviderService } from '../providers/provider-service.js';
+import { RemoteAuthorizations } from '../remote/remote-authorizations.js';
 import { openSecretStore } from '../secrets/open-secret-store.js';
 import { SecretRedactor } from '../secrets/secret-redactor.js';
 import { acquireInstanceLock } from '../server/instance-lock.js';
@@ -30,9 +31,12 @@ export async function withLocalProviders<T>(
       clock: systemClock,
       redactor,
     });
+    const secrets = openSecretStore(config.secretStore, where.dataDir);
+    const remote = new RemoteAuthorizations({ servers: config.remoteServers, secrets, audit });
     const service = new ProviderService({
       providers: config.providers,
-      secrets: openSecretStore(config.secretStore, where.dataDir),
+      secrets,
+      extraProvider: (id) => remote.provider(id),
       dataDir: where.dataDir,
       audit,
       clock: systemClock,

@@ -22,7 +22,7 @@ one from a server's env in the config: "GITHUB_TOKEN": {"secret": "NAME"}. With 
 the change goes through it and the servers using that secret restart with the new value.`;
 
 /** Runs `fn` against the store and audit log directly, holding the broker lock (no broker running). */
-async function withLocalState<T>(
+export async function withLocalState<T>(
   where: Locations,
   fn: (store: SecretStore, audit: AuditLog) => Promise<T>,
 ): Promise<T> {
@@ -46,7 +46,7 @@ async function withLocalState<T>(
 }
 
 /** Through the running broker when there is one, else directly with the lock held. */
-async function viaBrokerOrLocal<T>(
+export async function viaBrokerOrLocal<T>(
   where: Locations,
   remote: () => Promise<T>,
   local: (store: SecretStore, audit: AuditLog) => Promise<T>,

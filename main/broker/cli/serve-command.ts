@@ -21,6 +21,10 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   writeLine(io.stdout, `config: ${where.configPath}`);
   writeLine(io.stdout, `data:   ${where.dataDir}`);
   writeLine(io.stdout, `Claude Desktop command: ${process.execPath} ${io.cliScript} connect`);
+  if (broker.ui) {
+    writeLine(io.stdout, `Open the window (one-time link, 5 min): ${broker.ui.loginUrl()}`);
+    writeLine(io.stdout, 'A new link any time: mcp-auth-broker ui');
+  }
   return new Promise((resolve) => {
     const stop = (signal: string) => {
       logger.info({ signal }, 'stopping');

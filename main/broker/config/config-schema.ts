@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { SECRET_NAME_PATTERN } from '../secrets/secret-store.js';
+import { ProviderEnvRefSchema, ProvidersSchema } from '../providers/provider-config.js';
+import { isRemoteEntry, RemoteServerSchema, type RemoteServerConfig } from './remote-server-config.js';
 
 /**
  * The broker's config file. Server entries use Claude Desktop's shape (`command`, `args`, `env`) so
@@ -19,8 +21,8 @@ export const SecretRefSchema = z
   })
   .strict();
 
-export const EnvValueSchema = z.union([z.string(), SecretRefSchema], {
-  error: 'must be a string or {"secret": "<name>"}',
+export const EnvValueSchema = z.union([z.string(), SecretRefSchema, ProviderEnvRefSchema], {
+  error: 'must be a string or {"secret": "<name>"} or {"provider": "<provider>[:<account>]"}',
 });
 
 export const ToolFilterSchema = z.union(
@@ -43,6 +45,33 @@ export const StdioServerSchema = z
     tools: ToolFilterSchema.optional(),
   })
   .strict();
+
+/** A stdio entry, or a remote one (issue 5) when it has a `url`; issues keep their JSON paths. */
+export const ServerEntrySchema = z.unknown().transform((value, ctx) => {
+  const result = isRemoteEntry(value)
+    ? RemoteServerSchema.safeParse(value)
+    : StdioServerSchema.safeParse(value);
+  if (result.success) return result.data;
+  // Re-raised as they are (code and path kept), so config errors read the same as before.
+  for (const issue of result.error.issues) ctx.addIssue({ ...issue });
+  return z.NEVER;
+});
+
+/** Moves remote entries out of `servers` (stdio only, as before) into `remoteServers`. */
+function splitRemoteServers<T extends { servers: Record<string, StdioServerConfig | RemoteServerConfig> }>(
+  config: T,
+): Omit<T, 'servers'> & {
+  servers: Record<string, StdioServerConfig>;
+  remoteServers: Record<string, RemoteServerConfig>;
+} {
+  const servers: Record<string, StdioServerConfig> = {};
+  const remoteServers: Record<string, RemoteServerConfig> = {};
+  for (const [name, entry] of Object.entries(config.servers)) {
+    if ('url' in entry) remoteServers[name] = entry;
+    else servers[name] = entry;
+  }
+  return { ...config, servers, remoteServers };
+}
 
 export const SecretStoreConfigSchema = z.discriminatedUnion('type', [
   z
@@ -67,9 +96,11 @@ export const ConfigSchema = z
     servers: z
       .record(
         z.string().regex(SERVER_NAME_PATTERN, 'a server name: 1-32 letters, digits or "-" (no "_")'),
-        StdioServerSchema,
+        ServerEntrySchema,
       )
       .default({}),
+    /** Sign-in providers (issue 3): presets (github, google, entra) or discovered issuers. */
+    providers: ProvidersSchema.default({}),
     secretStore: SecretStoreConfigSchema.default({ type: 'keychain', service: 'mcp-auth-broker' }),
     /** Loopback port of the HTTP endpoint; 0 picks a free one. `--port` overrides it. */
     port: z.number().int().min(0).max(65535).optional(),
@@ -85,10 +116,12 @@ export const ConfigSchema = z
       .strict()
       .default({ maxFileBytes: 10 * 1024 * 1024 }),
   })
-  .strict();
+  .strict()
+  .transform(splitRemoteServers);
 
 export type BrokerConfig = z.infer<typeof ConfigSchema>;
 export type StdioServerConfig = z.infer<typeof StdioServerSchema>;
+export type { RemoteServerConfig } from './remote-server-config.js';
 export type EnvValue = z.infer<typeof EnvValueSchema>;
 export type ToolFilter = z.infer<typeof ToolFilterSchema>;
 export type SecretStoreConfig = z.infer<typeof SecretStoreConfigSchema>;

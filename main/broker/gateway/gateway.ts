@@ -31,7 +31,12 @@ import { NAME_SEPARATOR } from './tool-naming.js';
 import { accountsOfServer } from '../providers/provider-env.js';
 import type { ProviderCredentials } from './child-env.js';
 import { UpstreamServer } from './upstream-server.js';
-import { DEFAULT_UPSTREAM_TIMING, type UpstreamLogMessage, type UpstreamTiming } from './upstream-types.js';
+import {
+  DEFAULT_UPSTREAM_TIMING,
+  type UpstreamDeps,
+  type UpstreamLogMessage,
+  type UpstreamTiming,
+} from './upstream-types.js';
 
 import { serverStatus, type ServerStatus } from './server-status.js';
 import { upstreamRequestOptions, type CallContext } from './call-context.js';
@@ -61,6 +66,8 @@ export interface GatewayDeps {
   clock: Clock;
   redactor: SecretRedactor;
   timing?: Partial<GatewayTiming>;
+  /** Upstreams of other kinds (remote MCP servers, issue 5), built with the gateway's upstream deps. */
+  extraUpstreams?: (deps: UpstreamDeps) => UpstreamServer[];
 }
 
 /** Events for the front layer: list changes (no payload), upstream log messages, status changes. */
@@ -91,6 +98,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     for (const [name, config] of Object.entries(deps.servers)) {
       const upstream = new UpstreamServer(name, config, { ...deps, timing: this.timing, clientInfo });
       this.upstreams.set(name, upstream);
+      this.relay(upstream);
+    }
+    for (const upstream of deps.extraUpstreams?.({ ...deps, timing: this.timing, clientInfo }) ?? []) {
+      this.upstreams.set(upstream.name, upstream);
       this.relay(upstream);
     }
   }

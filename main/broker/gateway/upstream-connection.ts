@@ -9,7 +9,8 @@ import {
 import type { StdioServerConfig } from '../config/config-schema.js';
 import { isBrokerError, messageOf } from '../errors.js';
 import type { SecretRedactor } from '../secrets/secret-redactor.js';
-import { ObservedStdioTransport, describeExit } from './observed-stdio-transport.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { ObservedStdioTransport, describeExit, type ChildExit } from './observed-stdio-transport.js';
 import { fetchCatalog, type CatalogPart, type UpstreamCatalog } from './upstream-catalog.js';
 
 /**
@@ -18,8 +19,14 @@ import { fetchCatalog, type CatalogPart, type UpstreamCatalog } from './upstream
  */
 export interface UpstreamConnection {
   client: Client;
-  transport: ObservedStdioTransport;
+  transport: UpstreamTransport;
 }
+
+/** A stdio transport (with its pid and exit) or a remote one (issue 5: neither). */
+export type UpstreamTransport = Transport & {
+  readonly spawnedPid?: number | undefined;
+  readonly exit?: ChildExit | undefined;
+};
 
 /** What the connection reports to its owner. */
 export interface ConnectionHandlers {
@@ -52,6 +59,14 @@ export function createConnection(params: CreateConnectionParams): UpstreamConnec
   transport.stderr?.on('data', (chunk: unknown) => {
     if (typeof chunk === 'string' || Buffer.isBuffer(chunk)) handlers.onStderr(chunk);
   });
+  return { client: createUpstreamClient(clientInfo, handlers), transport };
+}
+
+/** The SDK client of an upstream connection, with every handler attached (any transport). */
+export function createUpstreamClient(
+  clientInfo: { name: string; version: string },
+  handlers: ConnectionHandlers,
+): Client {
   const client = new Client(clientInfo, { capabilities: {} });
   client.onclose = () => {
     handlers.onClose();
@@ -72,7 +87,7 @@ export function createConnection(params: CreateConnectionParams): UpstreamConnec
     const { level, logger, data } = notification.params;
     handlers.onLog({ level, ...(logger === undefined ? {} : { logger }), data });
   });
-  return { client, transport };
+  return client;
 }
 
 /**
@@ -96,7 +111,7 @@ export async function startConnection(
 export function describeStartFailure(
   error: unknown,
   command: string,
-  transport: ObservedStdioTransport | undefined,
+  transport: UpstreamTransport | undefined,
 ): string {
   if (isBrokerError(error)) return error.message;
   if (transport?.spawnedPid === undefined) return `could not run "${command}": ${messageOf(error)}`;

@@ -4,7 +4,7 @@ import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { StdioServerConfig } from '../config/config-schema.js';
 import { BrokerError, isBrokerError, messageOf } from '../errors.js';
 import { resolveServerEnv } from './child-env.js';
-import { describeExit, type ObservedStdioTransport } from './observed-stdio-transport.js';
+import { describeExit } from './observed-stdio-transport.js';
 import { RestartBackoff } from './restart-backoff.js';
 import { StderrTail } from './stderr-tail.js';
 import {
@@ -19,7 +19,9 @@ import {
   describeStartFailure,
   redactData,
   startConnection,
+  type ConnectionHandlers,
   type UpstreamConnection,
+  type UpstreamTransport,
 } from './upstream-connection.js';
 import { waitUntil } from './wait-until.js';
 import { CallDrain } from './call-drain.js';
@@ -27,7 +29,13 @@ import { upstreamAuditor, type UpstreamAuditor } from './upstream-audit.js';
 import type { UpstreamDeps, UpstreamEvents, UpstreamState } from './upstream-types.js';
 
 /** Errors after which retrying cannot help until the person fixes something and restarts. */
-const NO_RETRY_CODES = ['SECRET_NOT_FOUND', 'SECRET_STORE_UNAVAILABLE', 'SIGNIN_NEEDED'] as const;
+const NO_RETRY_CODES = [
+  'SECRET_NOT_FOUND',
+  'SECRET_STORE_UNAVAILABLE',
+  'SIGNIN_NEEDED',
+  'UPSTREAM_INSECURE_URL',
+  'UPSTREAM_AUTH_FAILED',
+] as const;
 
 /** Lets piped stderr that is already on its way arrive before a failure is described. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -56,7 +64,7 @@ export class UpstreamServer extends EventEmitter<UpstreamEvents> {
   constructor(
     readonly name: string,
     readonly config: StdioServerConfig,
-    private readonly deps: UpstreamDeps,
+    protected readonly deps: UpstreamDeps,
   ) {
     super();
     this.current = config.enabled ? 'stopped' : 'disabled';
@@ -218,15 +226,8 @@ export class UpstreamServer extends EventEmitter<UpstreamEvents> {
     this.tail.clear();
     this.setState('starting');
     try {
-      const { env, secretNames } = await resolveServerEnv(
-        this.config,
-        this.deps.secrets,
-        this.deps.redactor,
-        this.name,
-        this.deps.credentials,
-      );
+      const { connection, secretNames } = await this.prepareConnection(generation);
       if (generation !== this.generation) return;
-      const connection = this.openConnection(env, generation);
       const catalog = await startConnection(connection, this.deps.timing.startTimeoutMs);
       if (generation !== this.generation) {
         await connection.client.close().catch(() => undefined);
@@ -238,29 +239,49 @@ export class UpstreamServer extends EventEmitter<UpstreamEvents> {
     }
   }
 
-  private openConnection(env: Record<string, string>, generation: number): UpstreamConnection {
-    const { logger, redactor, clientInfo } = this.deps;
+  /** Resolves the credentials and builds the (unstarted) connection; remote servers override it. */
+  protected async prepareConnection(
+    generation: number,
+  ): Promise<{ connection: UpstreamConnection; secretNames: string[] }> {
+    const { env, secretNames } = await resolveServerEnv(
+      this.config,
+      this.deps.secrets,
+      this.deps.redactor,
+      this.name,
+      this.deps.credentials,
+    );
     const connection = createConnection({
       config: this.config,
       env,
-      clientInfo,
-      handlers: {
-        onStderr: (chunk) => {
-          this.tail.write(chunk);
-        },
-        onClose: () => {
-          this.onClose(generation);
-        },
-        onError: (error) => {
-          logger.debug({ server: this.name, err: messageOf(error) }, 'upstream error');
-        },
-        onListChanged: (part) => void this.refresh(connection.client, part, generation),
-        onLog: (message) =>
-          this.emit('log', { server: this.name, ...message, data: redactData(redactor, message.data) }),
-      },
+      clientInfo: this.deps.clientInfo,
+      handlers: this.connectionHandlers(generation, () => connection.client),
     });
-    this.connection = connection;
+    return { connection: this.adopt(connection, generation), secretNames };
+  }
+
+  /** Makes `connection` the one being started, unless a newer attempt or a stop came first. */
+  protected adopt(connection: UpstreamConnection, generation: number): UpstreamConnection {
+    if (generation === this.generation) this.connection = connection;
     return connection;
+  }
+
+  /** What a connection of generation `generation` reports back to this server. */
+  protected connectionHandlers(generation: number, client: () => Client): ConnectionHandlers {
+    const { logger, redactor } = this.deps;
+    return {
+      onStderr: (chunk) => {
+        this.tail.write(chunk);
+      },
+      onClose: () => {
+        this.onClose(generation);
+      },
+      onError: (error) => {
+        logger.debug({ server: this.name, err: messageOf(error) }, 'upstream error');
+      },
+      onListChanged: (part) => void this.refresh(client(), part, generation),
+      onLog: (message) =>
+        this.emit('log', { server: this.name, ...message, data: redactData(redactor, message.data) }),
+    };
   }
 
   private async refresh(client: Client, part: CatalogPart, generation: number): Promise<void> {
@@ -314,21 +335,26 @@ export class UpstreamServer extends EventEmitter<UpstreamEvents> {
     return lines.length === 0 ? reason : `${reason} Last stderr: ${lines.join(' | ')}`;
   }
 
+  /** Why a running connection ended: "it exited with code 1"; remote servers override it. */
+  protected describeLoss(transport: UpstreamTransport | undefined): string {
+    return `it ${describeExit(transport?.exit)}`;
+  }
+
   private onClose(generation: number): void {
     if (generation !== this.generation || this.current !== 'running') return;
     const transport = this.connection?.transport;
     this.connection = undefined;
-    this.lastErrorText = `it ${describeExit(transport?.exit)}.`;
+    this.lastErrorText = `${this.describeLoss(transport)}.`;
     this.setState('crashed');
     this.crashHandling = this.afterCrash(transport, generation);
   }
 
-  private async afterCrash(transport: ObservedStdioTransport | undefined, generation: number): Promise<void> {
+  private async afterCrash(transport: UpstreamTransport | undefined, generation: number): Promise<void> {
     await settle();
     if (generation !== this.generation) return;
     this.tail.flush();
     const exit = transport?.exit;
-    this.lastErrorText = this.withStderr(`it ${describeExit(exit)}.`);
+    this.lastErrorText = this.withStderr(`${this.describeLoss(transport)}.`);
     this.auditor.crashed(exit, this.deps.redactor.redact(this.lastErrorText));
     this.backoff.noteRunEnded(this.deps.clock.now() - (this.startedAtMs ?? 0));
     this.emit('statusChanged');

@@ -26,6 +26,8 @@ export interface ProviderServiceDeps {
   sleep?: Sleep;
   refreshAheadMs?: number;
   retry?: { initialMs: number; maxMs: number };
+  /** Providers not in the config: a remote MCP server's authorization server (issue 5), or undefined. */
+  extraProvider?: (id: string) => Promise<ResolvedProvider> | undefined;
 }
 
 export interface LoginOptions {
@@ -63,6 +65,8 @@ export class ProviderService {
 
   /** The resolved provider `id` (discovery runs once; a failure is retried on the next use). */
   provider(id: string): Promise<ResolvedProvider> {
+    const extra = this.deps.extraProvider?.(id);
+    if (extra) return extra;
     const config = this.deps.providers[id];
     if (!config) {
       const known = Object.keys(this.deps.providers).sort().join(', ') || 'none';

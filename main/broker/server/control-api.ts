@@ -3,22 +3,33 @@ import { z } from 'zod';
 import { BrokerError, isBrokerError, messageOf } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { readJsonBody, sendJson } from './http-json.js';
+import { providerRoutes, type ProviderControl } from './provider-routes.js';
 
 /** What the control API can ask of the running broker. Implemented by the Broker. */
-export interface BrokerControl {
+export interface BrokerControl extends ProviderControl {
   status(): unknown;
   listSecrets(): Promise<string[]>;
   setSecret(name: string, value: string): Promise<{ restarted: string[] }>;
   deleteSecret(name: string): Promise<boolean>;
   restartServer(name: string): Promise<void>;
+  /** A one-time browser-mode login link (`mcp-auth-broker ui`). */
+  uiLoginUrl(): string;
+  /** Imports the MCP servers of a Claude Desktop / Cursor config file (`mcp-auth-broker import`). */
+  importServers(path: string): Promise<unknown>;
+  /** OAuth clients of the broker's authorization server with their grants (`mcp-auth-broker clients`). */
+  listClients(): unknown;
+  /** Revokes every grant of a client; its tokens stop working at once (`clients revoke <id>`). */
+  revokeClient(clientId: string): unknown;
 }
 
 const SecretBody = z.object({ value: z.string().min(1) }).strict();
+const ImportBody = z.object({ path: z.string().min(1) }).strict();
 
 type Route = (req: IncomingMessage, res: ServerResponse, arg: string) => Promise<void>;
 
 function routes(control: BrokerControl): [string, RegExp, Route][] {
   return [
+    ...providerRoutes(control),
     [
       'GET',
       /^\/status$/,
@@ -44,6 +55,36 @@ function routes(control: BrokerControl): [string, RegExp, Route][] {
     ],
     [
       'POST',
+      /^\/ui\/login-link$/,
+      (_q, res) => {
+        sendJson(res, 200, { url: control.uiLoginUrl() });
+        return Promise.resolve();
+      },
+    ],
+    [
+      'POST',
+      /^\/import$/,
+      async (req, res) => {
+        const body = ImportBody.safeParse(await readJsonBody(req));
+        if (!body.success) throw new BrokerError('USAGE', 'Body must be {"path": "<config file>"}.');
+        sendJson(res, 200, await control.importServers(body.data.path));
+      },
+    ],
+    [
+      'GET',
+      /^\/clients$/,
+      (_q, res) => {
+        sendJson(res, 200, control.listClients());
+        return Promise.resolve();
+      },
+    ],
+    [
+      'DELETE',
+      /^\/clients\/([^/]+)$/,
+      (_q, res, id) => Promise.resolve().then(() => sendJson(res, 200, control.revokeClient(id))),
+    ],
+    [
+      'POST',
       /^\/servers\/([^/]+)\/restart$/,
       async (_q, res, name) => {
         await control.restartServer(name);
@@ -55,7 +96,10 @@ function routes(control: BrokerControl): [string, RegExp, Route][] {
 
 function statusFor(error: unknown): number {
   if (isBrokerError(error, 'SERVER_NOT_FOUND') || isBrokerError(error, 'SECRET_NOT_FOUND')) return 404;
+  if (isBrokerError(error, 'CLIENT_NOT_FOUND')) return 404;
+  if (isBrokerError(error, 'PROVIDER_NOT_FOUND')) return 404;
   if (isBrokerError(error, 'USAGE') || isBrokerError(error, 'SECRET_NAME_INVALID')) return 400;
+  if (isBrokerError(error, 'IMPORT_INVALID') || isBrokerError(error, 'SERVER_EXISTS')) return 400;
   if (isBrokerError(error, 'SECRET_STORE_UNAVAILABLE')) return 503;
   return 500;
 }

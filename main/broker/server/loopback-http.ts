@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { AuditSink } from '../audit/audit-event.js';
 import { BrokerError, messageOf } from '../errors.js';
@@ -34,7 +34,7 @@ function pick<T>(table: Map<string, T>, path: string): T | undefined {
 }
 
 /**
- * The broker's HTTP endpoint, bound to 127.0.0.1 only. Every request and upgrade passes the
+ * The broker's HTTP endpoint, bound to 127.0.0.1 (and [::1]) only. Every request and upgrade passes the
  * Host/Origin guard first (DNS rebinding, foreign pages); features register their paths with
  * `route()` / `upgrade()`. `GET /healthz` is built in.
  */
@@ -42,6 +42,7 @@ export async function startLoopbackHttp(
   port: number,
   audit: AuditSink,
   version: string,
+  logger?: { warn: (obj: object, msg: string) => void },
 ): Promise<LoopbackHttp> {
   let boundPort = port;
   const routes = new Map<string, HttpHandler>();
@@ -92,6 +93,7 @@ export async function startLoopbackHttp(
   });
   await listen(server, port);
   boundPort = (server.address() as AddressInfo).port;
+  await alsoListenOnIpv6Loopback(server, boundPort, logger);
   return {
     server,
     port: boundPort,
@@ -99,6 +101,28 @@ export async function startLoopbackHttp(
     route: (prefix, handler) => routes.set(prefix, handler),
     upgrade: (path, handler) => upgrades.set(path, handler),
   };
+}
+
+/**
+ * Also accepts connections on [::1] with the same port (clients that resolve `localhost` to IPv6
+ * first), handing them to the same HTTP server — and so to the same Host/Origin guard. Where ::1 is
+ * unavailable the broker logs it and serves 127.0.0.1 only.
+ */
+async function alsoListenOnIpv6Loopback(
+  server: Server,
+  port: number,
+  logger?: { warn: (obj: object, msg: string) => void },
+): Promise<void> {
+  const v6 = createNetServer((socket) => server.emit('connection', socket));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      v6.once('error', reject);
+      v6.listen({ port, host: '::1', ipv6Only: true }, () => resolve());
+    });
+    server.once('close', () => v6.close());
+  } catch (error) {
+    logger?.warn({ err: messageOf(error) }, 'not listening on [::1]; serving 127.0.0.1 only');
+  }
 }
 
 function listen(server: Server, port: number): Promise<void> {
