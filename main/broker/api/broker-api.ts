@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AuditRecordSchema } from '../audit/audit-record-schema.js';
 
 /**
  * The one contract between the broker and its window. The desktop app's preload bridge (Electron
@@ -46,21 +47,8 @@ export const StatusSchema = z.object({
 
 export const AuditOutcomeSchema = z.enum(['ok', 'error', 'denied']);
 
-export const AuditRecordSchema = z.object({
-  seq: z.number(),
-  time: z.string(),
-  type: z.string(),
-  outcome: AuditOutcomeSchema.optional(),
-  client: z.string().optional(),
-  server: z.string().optional(),
-  tool: z.string().optional(),
-  durationMs: z.number().optional(),
-  errorCode: z.union([z.string(), z.number()]).optional(),
-  message: z.string().optional(),
-  secretName: z.string().optional(),
-  prev: z.string(),
-  hash: z.string(),
-});
+/** One audit line as stored (the same schema the verifier uses). */
+export { AuditRecordSchema };
 
 /** Audit filter: every field narrows; `text` searches type, client, server, tool, message. */
 export const AuditQuerySchema = z

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
-import type { AuditEventType, AuditRecord } from './audit-event.js';
+import type { AuditRecord } from './audit-event.js';
+import { AuditRecordSchema } from './audit-record-schema.js';
 
 /**
  * The hash chain of the audit log, shared by the writer and the verifier so both produce the same
@@ -32,67 +32,6 @@ const OPTIONAL_FIELDS = [
   'message',
   'secretName',
 ] as const satisfies readonly (keyof AuditRecordBody)[];
-
-const AUDIT_EVENT_TYPES = [
-  'broker.start',
-  'broker.stop',
-  'audit.recovered',
-  'server.start',
-  'server.exit',
-  'server.crash',
-  'server.start_failed',
-  'server.credential',
-  'client.connect',
-  'client.disconnect',
-  'tool.call',
-  'tool.denied',
-  'http.denied',
-  'mcp.denied',
-  'provider.signin',
-  'provider.signin_failed',
-  'provider.signout',
-  'token.refresh',
-  'token.refresh_failed',
-  'secret.set',
-  'secret.delete',
-  'client.registered',
-  'consent.granted',
-  'consent.denied',
-  'token.issued',
-  'token.refreshed',
-  'token.revoked',
-  'token.denied',
-  'authorization.denied',
-  'upstream.signin',
-  'upstream.token_refresh',
-  'upstream.step_up',
-  'upstream.registered',
-  'upstream.reregister',
-  'upstream.auth_failed',
-] as const satisfies readonly AuditEventType[];
-
-/** Compile-time check that every AuditEventType is listed above (fails to compile otherwise). */
-const _allEventTypesListed: [Exclude<AuditEventType, (typeof AUDIT_EVENT_TYPES)[number]>] extends [never]
-  ? true
-  : never = true;
-
-const HEX64 = z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits');
-
-const AuditRecordSchema = z.strictObject({
-  seq: z.number().int().positive(),
-  time: z.iso.datetime(),
-  type: z.enum(AUDIT_EVENT_TYPES),
-  outcome: z.enum(['ok', 'error', 'denied']).optional(),
-  client: z.string().optional(),
-  server: z.string().optional(),
-  tool: z.string().optional(),
-  durationMs: z.number().optional(),
-  errorCode: z.union([z.string(), z.number()]).optional(),
-  message: z.string().optional(),
-  secretName: z.string().optional(),
-  prev: HEX64,
-  hash: HEX64,
-});
 
 /** SHA-256 of `data` as lowercase hex. */
 export function sha256Hex(data: string | Uint8Array): string {

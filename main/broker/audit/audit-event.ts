@@ -1,46 +1,18 @@
-/**
+import type { AUDIT_EVENT_TYPES } from './audit-record-schema.js';
+
+/*
  * The audit record: what happened, typed. One event per JSONL line. Events never carry secret
  * values, tool arguments, or token values — only names, outcomes and codes.
  */
-export type AuditEventType =
-  | 'broker.start'
-  | 'broker.stop'
-  | 'audit.recovered'
-  | 'server.start'
-  | 'server.exit'
-  | 'server.crash'
-  | 'server.start_failed'
-  | 'server.credential'
-  | 'client.connect'
-  | 'client.disconnect'
-  | 'tool.call'
-  | 'tool.denied'
-  | 'http.denied'
-  /** The MCP endpoint (`/mcp`, `/ws`) refused a request: 400/401/403/404 with the reason, never the token. */
-  | 'mcp.denied'
-  /** Provider sign-in (issue 3): account ids and token *names* only (`provider:github:work`). */
-  | 'provider.signin'
-  | 'provider.signin_failed'
-  | 'provider.signout'
-  | 'token.refresh'
-  | 'token.refresh_failed'
-  | 'secret.set'
-  | 'secret.delete'
-  | 'client.registered'
-  | 'consent.granted'
-  | 'consent.denied'
-  | 'token.issued'
-  | 'token.refreshed'
-  | 'token.revoked'
-  | 'token.denied'
-  | 'authorization.denied'
-  /** Remote MCP servers (issue 5): sign-in, refresh, step-up, re-registration, auth failures. */
-  | 'upstream.signin'
-  | 'upstream.token_refresh'
-  | 'upstream.step_up'
-  | 'upstream.registered'
-  | 'upstream.reregister'
-  | 'upstream.auth_failed';
+
+/**
+ * Every kind of event (the list lives in audit-record-schema.ts): broker, server and client
+ * lifecycle; tool calls and denials (`tool.denied`, `http.denied` for Host/Origin, `mcp.denied` for
+ * the MCP endpoint's 400/401/403/404); secrets; provider sign-in and token refresh (account and token
+ * *names* only, e.g. `provider:github:work`); the broker's authorization server (clients, consent,
+ * tokens); remote upstreams (sign-in, refresh, step-up, re-registration, auth failures).
+ */
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
 export type AuditOutcome = 'ok' | 'error' | 'denied';
 
