@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM_ARGS } from './main/test-support/chromium-consent.js';
 
 /**
  * End-to-end tests of the window in browser mode (a real broker process, real MCP servers, Debian's
@@ -33,14 +34,7 @@ export default defineConfig({
         XDG_CONFIG_HOME: join(browserHome, 'config'),
         XDG_CACHE_HOME: join(browserHome, 'cache'),
       },
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
+      args: CHROMIUM_ARGS,
     },
     viewport: { width: 1200, height: 800 },
     trace: 'off',

@@ -8,23 +8,9 @@ import { startLoopbackHttp, type LoopbackHttp } from '../broker/server/loopback-
 import { makeTempDir } from './temp-dir.js';
 
 /** A SecretStore in memory (tests of code that keeps keys in the store, not of the store). */
-export class MemorySecretStore implements SecretStore {
-  readonly description = 'memory (test)';
-  readonly values = new Map<string, string>();
-  get(name: string) {
-    return Promise.resolve(this.values.get(name));
-  }
-  set(name: string, value: string) {
-    this.values.set(name, value);
-    return Promise.resolve();
-  }
-  delete(name: string) {
-    return Promise.resolve(this.values.delete(name));
-  }
-  list() {
-    return Promise.resolve([...this.values.keys()].sort());
-  }
-}
+import { MemorySecretStore } from './memory-secret-store.js';
+
+export { MemorySecretStore };
 
 export interface TestAuthzServer {
   as: AuthorizationServer;

@@ -6,7 +6,8 @@ import { makeTempDir } from './temp-dir.js';
 /** Debian's Chromium; tests never download browsers. */
 export const CHROMIUM = '/usr/bin/chromium';
 
-const ARGS = [
+/** Flags that keep Chromium quiet on a machine with no network but the package registries. */
+export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-background-networking',
@@ -25,7 +26,7 @@ export async function launchChromium(): Promise<{ browser: Browser; close: () =>
   const home = makeTempDir('mab-chromium-');
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ARGS,
+    args: CHROMIUM_ARGS,
     env: {
       ...process.env,
       HOME: home.path,

@@ -5,7 +5,7 @@ import { scopeForServer } from '../broker/authz/access-token.js';
 import { Broker } from '../broker/broker.js';
 import { silentLogger } from '../broker/logger.js';
 import { SecretRedactor } from '../broker/secrets/secret-redactor.js';
-import type { SecretStore } from '../broker/secrets/secret-store.js';
+import { MemorySecretStore } from '../broker/secrets/memory-secret-store.js';
 import { makeTempDir } from './temp-dir.js';
 import { TestTokenIssuer, type TestTokenInput } from './test-token-issuer.js';
 
@@ -14,14 +14,6 @@ const RECORDER = fileURLToPath(new URL('./recording-server.mjs', import.meta.url
 
 /** The recording upstream's own credential (a literal env value in its config). */
 export const UPSTREAM_CREDENTIAL = 'upstream-own-credential-5d1e9b7c';
-
-const memoryStore: SecretStore = {
-  description: 'memory',
-  get: () => Promise.resolve(undefined),
-  set: () => Promise.resolve(),
-  delete: () => Promise.resolve(false),
-  list: () => Promise.resolve([]),
-};
 
 export interface ResourceBroker {
   broker: Broker;
@@ -75,7 +67,7 @@ export async function startResourceBroker(
     port: 0,
     logger: silentLogger(),
     redactor: new SecretRedactor(),
-    secretStore: memoryStore,
+    secretStore: new MemorySecretStore(),
     // With the real authorization server, its verifier guards /mcp; otherwise the test issuer's.
     ...(options.withAuthorizationServer === true ? {} : { accessTokenVerifier: issuer }),
   });

@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -10,18 +10,19 @@ import type {
   OAuthClientMetadata,
   OAuthTokens,
 } from '@modelcontextprotocol/sdk/shared/auth.js';
-import { chromium, type Browser, type Page } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Broker } from '../broker.js';
 import { silentLogger } from '../logger.js';
 import { SecretRedactor } from '../secrets/secret-redactor.js';
 import { MemorySecretStore } from '../../test-support/authz-test-kit.js';
+import { chromiumMissing, launchChromium } from '../../test-support/chromium-consent.js';
 import { fixtureServer } from '../../test-support/broker-process.js';
 import { makeTempDir } from '../../test-support/temp-dir.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`skipping the Chromium consent test: ${CHROMIUM} is not installed`);
+const missing = chromiumMissing();
+const hasChromium = missing === undefined;
+if (missing) console.warn(`skipping the Chromium consent test: ${missing}`);
 
 /** The MCP SDK's OAuth client side, with the browser step done by Chromium clicking Approve. */
 class BrowserOAuthProvider implements OAuthClientProvider {
@@ -71,6 +72,7 @@ describe.skipIf(!hasChromium)('SDK client against the broker, consent in Chromiu
   const tmp = makeTempDir('mab-e2e-');
   let broker: Broker;
   let browser: Browser;
+  let chromiumSession: Awaited<ReturnType<typeof launchChromium>>;
   let callback: Server;
   let codeArrived: Promise<string>;
 
@@ -93,22 +95,12 @@ describe.skipIf(!hasChromium)('SDK client against the broker, consent in Chromiu
       if (url.pathname === '/callback') arrived(url.searchParams.get('code') ?? '');
     });
     await new Promise<void>((r) => callback.listen(0, '127.0.0.1', r));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-      env: { ...process.env, HOME: tmp.path, XDG_CONFIG_HOME: join(tmp.path, 'xdg') },
-    });
+    chromiumSession = await launchChromium();
+    browser = chromiumSession.browser;
   }, 60_000);
 
   afterAll(async () => {
-    await browser.close();
+    await chromiumSession.close();
     callback.closeAllConnections();
     callback.close();
     await broker.close();

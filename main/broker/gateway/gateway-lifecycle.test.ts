@@ -6,7 +6,7 @@ import { systemClock } from '../clock.js';
 import { StdioServerSchema } from '../config/config-schema.js';
 import { silentLogger } from '../logger.js';
 import { SecretRedactor } from '../secrets/secret-redactor.js';
-import type { SecretStore } from '../secrets/secret-store.js';
+import { memorySecretStore } from '../../test-support/memory-secret-store.js';
 import { Gateway, SERVER_UNAVAILABLE_CODE } from './gateway.js';
 
 const FIXTURE = fileURLToPath(new URL('../../test-support/fixture-server.mjs', import.meta.url));
@@ -14,17 +14,6 @@ const CANARY = 'canary-lifecycle-91d2e7a0';
 
 function fixture(env: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
   return StdioServerSchema.parse({ command: process.execPath, args: [FIXTURE], env, ...extra });
-}
-
-function memoryStore(initial: Record<string, string> = {}): SecretStore {
-  const values = new Map(Object.entries(initial));
-  return {
-    description: 'memory',
-    get: (name) => Promise.resolve(values.get(name)),
-    set: (name, value) => Promise.resolve(void values.set(name, value)),
-    delete: (name) => Promise.resolve(values.delete(name)),
-    list: () => Promise.resolve([...values.keys()].sort()),
-  };
 }
 
 const textOf = (result: CallToolResult) =>
@@ -35,7 +24,7 @@ describe('Gateway server lifecycle (real fixture servers)', () => {
   let audit: AuditEventInput[] = [];
   const ctx = { client: 'test-client' };
 
-  function makeGateway(servers: Record<string, ReturnType<typeof fixture>>, secrets = memoryStore()) {
+  function makeGateway(servers: Record<string, ReturnType<typeof fixture>>, secrets = memorySecretStore()) {
     audit = [];
     gateway = new Gateway({
       servers,
@@ -55,7 +44,7 @@ describe('Gateway server lifecycle (real fixture servers)', () => {
   });
 
   it('marks a server with a missing secret failed, with the fix command, and does not retry', async () => {
-    const secrets = memoryStore();
+    const secrets = memorySecretStore();
     const gw = makeGateway({ github: fixture({ TOKEN: { secret: 'gh-token' } }) }, secrets);
     await gw.start();
     const [status] = gw.status();
@@ -104,7 +93,7 @@ describe('Gateway server lifecycle (real fixture servers)', () => {
   });
 
   it('fails calls in flight when a server crashes, restarts it, and the next call works', async () => {
-    const secrets = memoryStore({ 'crash-token': CANARY });
+    const secrets = memorySecretStore({ 'crash-token': CANARY });
     const gw = makeGateway(
       {
         flaky: fixture({

@@ -3,7 +3,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { messageOf } from '../errors.js';
 import { runBrowserAuthorization } from '../providers/browser-authorization.js';
 import type { SignInListener } from '../providers/sign-in-events.js';
-import type { SecretStore } from '../secrets/secret-store.js';
+import { MemorySecretStore } from '../secrets/memory-secret-store.js';
 import type { Fetch } from './authorization-discovery.js';
 import { FIXES, type DoctorReport } from './doctor-report.js';
 import { RemoteAuthorizations, remoteAccountId } from './remote-authorizations.js';
@@ -20,17 +20,6 @@ export interface DoctorLoginOptions {
   fetch?: Fetch;
   clientId?: string;
   timeoutMs?: number;
-}
-
-function memoryStore(): SecretStore {
-  const values = new Map<string, string>();
-  return {
-    description: 'memory (doctor)',
-    get: (name) => Promise.resolve(values.get(name)),
-    set: (name, value) => Promise.resolve(void values.set(name, value)),
-    delete: (name) => Promise.resolve(values.delete(name)),
-    list: () => Promise.resolve([...values.keys()].sort()),
-  };
 }
 
 async function listTools(url: string, accessToken: string): Promise<string[]> {
@@ -60,7 +49,7 @@ export async function doctorLogin(report: DoctorReport, options: DoctorLoginOpti
         ...(options.clientId === undefined ? {} : { clientId: options.clientId }),
       },
     },
-    secrets: memoryStore(),
+    secrets: new MemorySecretStore({}, 'memory (doctor)'),
     audit: { record: () => undefined },
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
