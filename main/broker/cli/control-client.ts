@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
 import { BrokerError } from '../errors.js';
 import { runtimePaths } from '../paths.js';
 
@@ -8,53 +8,64 @@ export interface ControlResponse {
 }
 
 /**
- * Calls the running broker's control API over its same-user socket. Throws BROKER_UNREACHABLE when
- * no broker listens there (callers then act directly or say the broker is not running).
+ * Sends one request to the running broker's control API over its same-user socket and hands the
+ * response to `onResponse`. A missing broker rejects with BROKER_UNREACHABLE (callers then act
+ * directly or say the broker is not running).
  */
+export function sendControlRequest(
+  dataDir: string,
+  request_: { method: string; path: string; body?: unknown; timeoutMs: number },
+  onResponse: (res: IncomingMessage) => void,
+  reject: (error: Error) => void,
+): void {
+  const payload = request_.body === undefined ? undefined : JSON.stringify(request_.body);
+  const req = request(
+    {
+      socketPath: runtimePaths(dataDir).controlSocket,
+      method: request_.method,
+      path: request_.path,
+      headers: payload
+        ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+        : {},
+    },
+    onResponse,
+  );
+  req.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') {
+      reject(
+        new BrokerError('BROKER_UNREACHABLE', 'The broker is not running for this data dir.', {
+          cause: error,
+        }),
+      );
+    } else reject(error);
+  });
+  req.setTimeout(request_.timeoutMs, () => req.destroy(new Error('control request timed out')));
+  req.end(payload);
+}
+
+/** Calls a control route and resolves with its status and (JSON-parsed, when it parses) body. */
 export function callControl(
   dataDir: string,
   method: string,
   path: string,
   body?: unknown,
 ): Promise<ControlResponse> {
-  const socketPath = runtimePaths(dataDir).controlSocket;
-  const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        socketPath,
-        method,
-        path,
-        headers: payload
-          ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
-          : {},
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = text;
-          try {
-            parsed = JSON.parse(text) as unknown;
-          } catch {
-            /* keep text */
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed });
-        });
-      },
-    );
-    req.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') {
-        reject(
-          new BrokerError('BROKER_UNREACHABLE', 'The broker is not running for this data dir.', {
-            cause: error,
-          }),
-        );
-      } else reject(error);
-    });
-    req.setTimeout(30_000, () => req.destroy(new Error('control request timed out')));
-    req.end(payload);
+    const onResponse = (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let parsed: unknown = text;
+        try {
+          parsed = JSON.parse(text) as unknown;
+        } catch {
+          /* keep text */
+        }
+        resolve({ status: res.statusCode ?? 0, body: parsed });
+      });
+    };
+    sendControlRequest(dataDir, { method, path, body, timeoutMs: 30_000 }, onResponse, reject);
   });
 }
 
