@@ -15,6 +15,12 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
+import { setMaxListeners } from 'node:events';
+
+// The SDK's HTTP client shares one AbortSignal across a connection's fetches; Node keeps a listener
+// per fetch until GC, which trips the default limit on a 3000-call run. Not a leak in the broker.
+setMaxListeners(0);
+
 const CALLS = Number(process.env.BENCH_CALLS ?? 1000);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2000);
 const CONCURRENT = 16;
