@@ -182,9 +182,28 @@ export const ImportResultSchema = z.object({
   moved: z.array(z.object({ server: z.string(), variable: z.string(), secret: z.string() })),
 });
 
+/**
+ * An MCP client waiting on the broker's consent page (its authorization request, RFC 6749 §4.1.1).
+ * `url` is that page on the broker's own origin; no code, token or verifier is ever carried.
+ */
+export const ConsentRequestSchema = z.object({
+  /** The authorization request's interaction id. */
+  id: z.string(),
+  clientId: z.string(),
+  clientName: z.string(),
+  url: z.string(),
+  expiresAt: z.string(),
+});
+
 export const BrokerEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('audit'), record: AuditRecordSchema }),
   z.object({ type: z.literal('status'), status: StatusSchema }),
+  /** A consent page was shown (`pending`), answered, or timed out; pending ones replay on subscribe. */
+  z.object({
+    type: z.literal('consent'),
+    state: z.enum(['pending', 'granted', 'denied', 'expired']),
+    consent: ConsentRequestSchema,
+  }),
 ]);
 
 const Empty = z.object({}).strict().default({});
@@ -248,6 +267,7 @@ export type ImportSource = z.infer<typeof ImportSourceSchema>;
 export type ImportPlan = z.infer<typeof ImportPlanSchema>;
 export type ImportResult = z.infer<typeof ImportResultSchema>;
 export type BrokerEvent = z.infer<typeof BrokerEventSchema>;
+export type ConsentRequest = z.infer<typeof ConsentRequestSchema>;
 
 /** The calls, one function each, plus the live event stream. */
 export type BrokerApiCalls = {

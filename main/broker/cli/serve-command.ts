@@ -3,14 +3,20 @@ import { createLogger } from '../logger.js';
 import { SecretRedactor } from '../secrets/secret-redactor.js';
 import { locations, parseCommand, parsePort, writeLine, type CliIo } from './cli-context.js';
 
-export const serveHelp = `Usage: mcp-auth-broker serve [--config FILE] [--data-dir DIR] [--port N] [--log-level LEVEL]
+export const serveHelp = `Usage: mcp-auth-broker serve [--config FILE] [--data-dir DIR] [--port N] [--log-level LEVEL] [--background]
 
 Runs the broker headless: spawns the configured MCP servers, listens on the same-user socket the
 "connect" shim uses, and serves GET /healthz on http://127.0.0.1:<port> (default 47821; 0 = any free
-port). One broker per data dir. Stops on Ctrl-C / SIGTERM.`;
+port). One broker per data dir. Stops on Ctrl-C / SIGTERM. Prints a one-time login link to the window
+unless --background (what "connect" uses: its output goes to a log file, which is no place for a link
+that works as a credential; get one with "mcp-auth-broker ui").`;
 
 export async function serveCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseCommand(args, { port: { type: 'string' }, 'log-level': { type: 'string' } });
+  const { values } = parseCommand(args, {
+    port: { type: 'string' },
+    'log-level': { type: 'string' },
+    background: { type: 'boolean' },
+  });
   if (values.help) return (writeLine(io.stdout, serveHelp), 0);
   const where = locations(values, io.env);
   const redactor = new SecretRedactor();
@@ -21,7 +27,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   writeLine(io.stdout, `config: ${where.configPath}`);
   writeLine(io.stdout, `data:   ${where.dataDir}`);
   writeLine(io.stdout, `Claude Desktop command: ${process.execPath} ${io.cliScript} connect`);
-  if (broker.ui) {
+  if (broker.ui && !values.background) {
     writeLine(io.stdout, `Open the window (one-time link, 5 min): ${broker.ui.loginUrl()}`);
     writeLine(io.stdout, 'A new link any time: mcp-auth-broker ui');
   }

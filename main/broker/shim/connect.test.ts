@@ -148,6 +148,8 @@ describe('connect shim → broker', () => {
     const lock = JSON.parse(readFileSync(join(home.dataDir, 'broker.lock'), 'utf8')) as { pid: number };
     expect(body.broker.pid).toBe(lock.pid);
     expect(body.broker.clients).toBe(4);
+    // The background broker's output goes to a log file: no one-time login link (a credential) there.
+    expect(readFileSync(join(home.dataDir, 'broker.log'), 'utf8')).not.toMatch(/login\?token=/);
     await Promise.all(shims.map(({ client }) => client.close()));
   });
 });

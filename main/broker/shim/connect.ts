@@ -36,7 +36,7 @@ function startBackgroundBroker(o: ConnectOptions): { exited: () => number | null
   mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
   const logPath = join(o.dataDir, 'broker.log');
   const log = openSync(logPath, 'a', 0o600);
-  const args = [o.cliScript, 'serve', '--config', o.configPath, '--data-dir', o.dataDir];
+  const args = [o.cliScript, 'serve', '--background', '--config', o.configPath, '--data-dir', o.dataDir];
   if (o.port !== undefined) args.push('--port', String(o.port));
   const child = spawn(process.execPath, args, {
     detached: true,
