@@ -172,12 +172,27 @@ function requestHandler(site: Site, verify: Verify) {
   };
 }
 
-/** `/ws`: MCP over WebSocket, the upgrade checked against the X-Api-Key option. */
-function attachWebSocket(http: Server, apiKey: string | undefined): WebSocketServer {
+/**
+ * `/ws`: MCP over WebSocket, the upgrade checked against the X-Api-Key option or, with an
+ * authorization server, its bearer token (401 with the same challenge as over HTTP).
+ */
+function attachWebSocket(http: Server, site: Site, verify: Verify): WebSocketServer {
+  const { apiKey, authorizationServer } = site.options;
+  const challengeHeader = (req: IncomingMessage) =>
+    `Bearer realm="mcp"${req.headers.authorization ? ', error="invalid_token"' : ''}, resource_metadata="${site.prmUrl}"`;
   const wss = new WebSocketServer({
     server: http,
     path: '/ws',
-    verifyClient: (info, done) => done(apiKey === undefined || info.req.headers['x-api-key'] === apiKey, 401),
+    verifyClient: (info, done) => {
+      if (authorizationServer === undefined) {
+        done(apiKey === undefined || info.req.headers['x-api-key'] === apiKey, 401);
+        return;
+      }
+      void verify(info.req).then((auth) => {
+        if (auth) done(true);
+        else done(false, 401, 'Unauthorized', { 'WWW-Authenticate': challengeHeader(info.req) });
+      });
+    },
   });
   wss.on('connection', (socket) => void buildMcpServer().connect(new WebSocketTransport(socket)));
   return wss;
@@ -196,7 +211,8 @@ export async function startProtectedRemoteServer(
   const wellKnown = `${origin}/.well-known/oauth-protected-resource`;
   const prmUrl = options.metadataAt === 'root' ? wellKnown : `${wellKnown}${path}`;
   const site: Site = { kind, origin, url, prmUrl, options, sessions: new Map() };
-  const handle = requestHandler(site, bearerVerifier(options.authorizationServer, url));
+  const verify = bearerVerifier(options.authorizationServer, url);
+  const handle = requestHandler(site, verify);
   const log: string[] = [];
   http.on('request', (req, res) => {
     res.on('finish', () =>
@@ -204,7 +220,7 @@ export async function startProtectedRemoteServer(
     );
     handle(req, res).catch(() => (res.headersSent ? res.end() : res.writeHead(500).end()));
   });
-  const wss = kind === 'websocket' ? attachWebSocket(http, options.apiKey) : undefined;
+  const wss = kind === 'websocket' ? attachWebSocket(http, site, verify) : undefined;
   const close = () =>
     new Promise<void>((resolve) => {
       for (const socket of wss?.clients ?? []) socket.terminate();

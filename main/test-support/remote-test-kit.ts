@@ -34,10 +34,12 @@ export interface RemoteKit {
   server: ProtectedRemoteServer;
   broker: Broker;
   secrets: ReturnType<typeof memorySecretStore>;
+  configPath: string;
+  dataDir: string;
   /** A new MCP client on the broker's socket. */
   client(): Promise<Client>;
-  /** Signs `remote` in through the broker (browser flow, person approving); returns the events. */
-  signIn(person?: PersonOptions): Promise<SignInEvent[]>;
+  /** Signs `remote` (or `account`) in through the broker (browser flow, person approving); returns the events. */
+  signIn(person?: PersonOptions, account?: string): Promise<SignInEvent[]>;
   auditText(): string;
   stop(): Promise<void>;
 }
@@ -55,6 +57,14 @@ export interface RemoteKitOptions {
   preRegister?: boolean;
   /** Secrets in the broker's (memory) store from the start. */
   secrets?: Record<string, string>;
+  /** More top-level config (e.g. `providers`); `register` registers a native client at the AS. */
+  config?: (ctx: {
+    as: RemoteAuthServer;
+    server: ProtectedRemoteServer;
+    register: () => Promise<string>;
+  }) => Promise<Record<string, unknown>>;
+  /** Test-only broker options. */
+  allowLoopbackClientMetadataUrl?: boolean;
 }
 
 /** Registers a public native client with a loopback redirect, as an administrator would. */
@@ -84,9 +94,11 @@ export async function startRemoteKit(options: RemoteKitOptions = {}): Promise<Re
   const transport = options.server?.kind ?? 'streamable-http';
   const clientId = options.preRegister === true ? await registerNativeClient(as.issuer) : undefined;
   const entry = { url: server.url, transport, ...(clientId ? { clientId } : {}), ...options.entry };
+  const register = () => registerNativeClient(as.issuer);
+  const extra = (await options.config?.({ as, server, register })) ?? {};
   writeFileSync(
     configPath,
-    JSON.stringify({ servers: { remote: entry }, secretStore: { type: 'keychain' } }),
+    JSON.stringify({ ...extra, servers: { remote: entry }, secretStore: { type: 'keychain' } }),
   );
   const secrets = memorySecretStore(options.secrets);
   const broker = await Broker.start({
@@ -98,6 +110,7 @@ export async function startRemoteKit(options: RemoteKitOptions = {}): Promise<Re
     secretStore: secrets,
     serverStartWaitMs: 15_000,
     ...(options.verifier ? { accessTokenVerifier: options.verifier } : {}),
+    ...(options.allowLoopbackClientMetadataUrl === true ? { allowLoopbackClientMetadataUrl: true } : {}),
   });
   const clients: Client[] = [];
   return {
@@ -105,6 +118,8 @@ export async function startRemoteKit(options: RemoteKitOptions = {}): Promise<Re
     server,
     broker,
     secrets,
+    configPath,
+    dataDir: join(tmp.path, 'data'),
     client: async () => {
       const socket = connect(broker.paths.mcpSocket);
       await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
@@ -113,14 +128,14 @@ export async function startRemoteKit(options: RemoteKitOptions = {}): Promise<Re
       clients.push(client);
       return client;
     },
-    signIn: async (personOptions = {}) => {
+    signIn: async (personOptions = {}, account = remoteAccountId('remote')) => {
       const events: SignInEvent[] = [];
       let person: Promise<unknown> | undefined;
       const onEvent = (event: SignInEvent) => {
         events.push(event);
         if (event.event === 'browser') person = actAsPerson(event.url, personOptions);
       };
-      await broker.providerLogin(remoteAccountId('remote'), 'browser', onEvent, new AbortController().signal);
+      await broker.providerLogin(account, 'browser', onEvent, new AbortController().signal);
       await person;
       return events;
     },

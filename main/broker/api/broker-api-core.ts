@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { AuditSink } from '../audit/audit-event.js';
 import { verifyAuditChain } from '../audit/audit-verify.js';
 import type { Clock } from '../clock.js';
-import type { StdioServerConfig } from '../config/config-schema.js';
+import type { RemoteServerConfig, StdioServerConfig } from '../config/config-schema.js';
 import { setServerEnabled } from '../config/server-entries.js';
 import { BrokerError } from '../errors.js';
 import type { Gateway } from '../gateway/gateway.js';
@@ -59,13 +59,15 @@ export function createBrokerApiCore(deps: BrokerApiCoreDeps): BrokerApiCore {
   const features: BrokerFeatures = { ...deps.features };
   const connectEnv = deps.connectEnv ?? currentConnectEnv();
   let paused = false;
-  const status = () => statusOf(deps, servers, paused);
+  const remote = () => features.remoteServers?.configs() ?? {};
+  const status = () => statusOf(deps, servers, remote(), paused);
   const live = new LiveEvents(deps.auditDir, status);
   const onStatus = () => live.statusChanged();
   deps.gateway.on('statusChanged', onStatus);
   const entry = () => brokerEntry(deps.cliScript, deps, connectEnv);
   const requireServer = (name: string) => {
-    if (!servers[name]) throw new BrokerError('SERVER_NOT_FOUND', `No server named "${name}" in the config.`);
+    if (!servers[name] && !remote()[name])
+      throw new BrokerError('SERVER_NOT_FOUND', `No server named "${name}" in the config.`);
   };
 
   return {
@@ -84,6 +86,13 @@ export function createBrokerApiCore(deps: BrokerApiCoreDeps): BrokerApiCore {
     setServerEnabled: async ({ name, enabled }) => {
       requireServer(name);
       const config = setServerEnabled(deps.configPath, name, enabled);
+      if ('url' in config) {
+        // A remote entry stays under `servers` in the file; the remote feature rebuilds its upstream.
+        if (!features.remoteServers)
+          throw new BrokerError('FEATURE_UNAVAILABLE', 'Remote servers are not running.');
+        await features.remoteServers.put(name, config);
+        return OK;
+      }
       servers[name] = config;
       await deps.gateway.putServer(name, config);
       return OK;
@@ -94,7 +103,7 @@ export function createBrokerApiCore(deps: BrokerApiCoreDeps): BrokerApiCore {
       live.statusChanged();
       return OK;
     },
-    ...importHandlers(deps, servers),
+    ...importHandlers(deps, servers, remote),
     queryAudit: (query) => Promise.resolve(queryAudit(deps.auditDir, query)),
     exportAudit: (query) => Promise.resolve({ jsonl: exportAudit(deps.auditDir, query) }),
     verifyAudit: () => Promise.resolve(verifyAuditChain(deps.auditDir)),
@@ -112,11 +121,14 @@ export function createBrokerApiCore(deps: BrokerApiCoreDeps): BrokerApiCore {
 function statusOf(
   deps: BrokerApiCoreDeps,
   servers: Record<string, StdioServerConfig>,
+  remote: Readonly<Record<string, RemoteServerConfig>>,
   paused: boolean,
 ): Status {
   return {
     broker: { ...deps.brokerInfo(), configPath: deps.configPath, paused },
     servers: deps.gateway.status().map((s) => {
+      const remoteConfig = remote[s.name];
+      if (remoteConfig) return { ...s, command: `${remoteConfig.url} (${remoteConfig.transport})` };
       const config = servers[s.name];
       if (!config) return s;
       const env = Object.entries(config.env).map(([name, v]) =>
@@ -131,18 +143,19 @@ function statusOf(
 function importHandlers(
   deps: BrokerApiCoreDeps,
   servers: Record<string, StdioServerConfig>,
+  remote: () => Readonly<Record<string, RemoteServerConfig>>,
 ): Pick<BrokerApiHandlers, 'planImport' | 'runImport'> {
+  const existing = () => new Set([...Object.keys(servers), ...Object.keys(remote())]);
   const found = (source: ImportSource): FoundServer[] =>
     'path' in source ? readMcpServersFile(source.path) : parseMcpServers(source.text);
   return {
-    planImport: (source) =>
-      Promise.resolve({ servers: planImport(found(source), new Set(Object.keys(servers))) }),
+    planImport: (source) => Promise.resolve({ servers: planImport(found(source), existing()) }),
     runImport: async ({ source, servers: only }) => {
       const outcome = await runImport(found(source), {
         configPath: deps.configPath,
         store: deps.store,
         audit: deps.audit,
-        existing: new Set(Object.keys(servers)),
+        existing: existing(),
         ...(only === undefined ? {} : { only }),
       });
       for (const name of outcome.imported) {

@@ -1,3 +1,4 @@
+import type { RemoteServerConfig } from '../config/remote-server-config.js';
 import { BrokerError } from '../errors.js';
 import type { ApiOutput, BrokerApiHandlers, ClientList, ProviderList, TokenList } from './broker-api.js';
 
@@ -22,9 +23,16 @@ export interface ClientsFeature {
   revokeClient(clientId: string): Promise<void>;
 }
 
+/** Remote MCP servers (issue #5): their entries, and how to swap one in after a config edit. */
+export interface RemoteServersFeature {
+  configs(): Readonly<Record<string, RemoteServerConfig>>;
+  put(name: string, config: RemoteServerConfig): Promise<void>;
+}
+
 export interface BrokerFeatures {
   providers?: ProvidersFeature;
   clients?: ClientsFeature;
+  remoteServers?: RemoteServersFeature;
 }
 
 export const PROVIDERS_MISSING =

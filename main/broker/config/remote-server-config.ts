@@ -28,6 +28,13 @@ export const RemoteAuthSchema = z.union(
   },
 );
 
+/** https (or loopback http, for tests) with a non-root path, as CIMD and the SDK require. */
+function isClientMetadataUrl(text: string): boolean {
+  const url = new URL(text);
+  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost';
+  return (url.protocol === 'https:' || loopback) && url.pathname !== '/';
+}
+
 export const RemoteServerSchema = z
   .object({
     url: z.url({
@@ -39,8 +46,14 @@ export const RemoteServerSchema = z
     auth: RemoteAuthSchema.default('oauth'),
     /** A client id registered with the server's authorization server beforehand (CL-4). */
     clientId: z.string().min(1).optional(),
-    /** An https URL of this broker's client ID metadata document, used when the AS supports CIMD (CL-4). */
-    clientMetadataUrl: z.url({ protocol: /^https$/ }).optional(),
+    /**
+     * An https URL (with a path) of this broker's client ID metadata document, used when the AS
+     * supports CIMD (CL-4). `http://127.0.0.1…` parses, but is refused at sign-in except in tests.
+     */
+    clientMetadataUrl: z
+      .url({ protocol: /^https?$/, error: 'an https URL of a client ID metadata document' })
+      .refine(isClientMetadataUrl, 'an https URL with a path, e.g. https://example.com/mcp-client.json')
+      .optional(),
     /** Extra scopes to ask for on top of what the server advertises. */
     scopes: z.array(z.string().min(1)).optional(),
     enabled: z.boolean().default(true),

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { BrokerError } from '../errors.js';
 import { parseConfig, writeConfigFile } from './config-file.js';
-import type { BrokerConfig, StdioServerConfig } from './config-schema.js';
+import type { BrokerConfig, RemoteServerConfig, StdioServerConfig } from './config-schema.js';
 
 /**
  * Edits of the `servers` section of the broker's config file made from the UI or `import`: the file
@@ -53,8 +53,12 @@ export function addServerEntries(file: string, entries: Record<string, unknown>)
   });
 }
 
-/** Sets `enabled` of one server; returns its new parsed config. */
-export function setServerEnabled(file: string, name: string, enabled: boolean): StdioServerConfig {
+/** Sets `enabled` of one server (stdio or remote, kept under `servers`); returns its new parsed config. */
+export function setServerEnabled(
+  file: string,
+  name: string,
+  enabled: boolean,
+): StdioServerConfig | RemoteServerConfig {
   const config = editServers(file, (servers) => {
     const entry = servers[name];
     if (typeof entry !== 'object' || entry === null) {
@@ -65,7 +69,7 @@ export function setServerEnabled(file: string, name: string, enabled: boolean): 
     else next['enabled'] = false;
     servers[name] = next;
   });
-  const server = config.servers[name];
+  const server = config.servers[name] ?? config.remoteServers[name];
   if (!server) throw new BrokerError('SERVER_NOT_FOUND', `No server named "${name}" in the config.`);
   return server;
 }

@@ -135,14 +135,20 @@ export class Gateway extends EventEmitter<GatewayEvents> {
    * when enabled. Resolves once it runs or has failed. Used when the person edits servers in the UI.
    */
   async putServer(name: string, config: StdioServerConfig): Promise<void> {
-    const old = this.upstreams.get(name);
+    const clientInfo = { name: 'mcp-auth-broker', version: BROKER_VERSION };
+    await this.putUpstream(
+      new UpstreamServer(name, config, { ...this.deps, timing: this.timing, clientInfo }),
+    );
+  }
+
+  /** Like `putServer` for an upstream of another kind (a remote MCP server, issue 5). */
+  async putUpstream(upstream: UpstreamServer): Promise<void> {
+    const old = this.upstreams.get(upstream.name);
     if (old) {
       await old.stop();
       old.removeAllListeners();
     }
-    const clientInfo = { name: 'mcp-auth-broker', version: BROKER_VERSION };
-    const upstream = new UpstreamServer(name, config, { ...this.deps, timing: this.timing, clientInfo });
-    this.upstreams.set(name, upstream);
+    this.upstreams.set(upstream.name, upstream);
     this.catalog.invalidate();
     this.relay(upstream);
     this.emit('toolsChanged');

@@ -335,6 +335,16 @@ export class UpstreamServer extends EventEmitter<UpstreamEvents> {
     return lines.length === 0 ? reason : `${reason} Last stderr: ${lines.join(' | ')}`;
   }
 
+  /**
+   * Takes a connected server down until the person acts (e.g. signs in again, issue 5): the
+   * connection closes, `error` becomes the reason `status` and calls report, and there is no retry.
+   */
+  protected async holdUntilFixed(error: BrokerError): Promise<void> {
+    if (this.current !== 'running' && this.current !== 'crashed') return;
+    this.lastErrorText = error.message;
+    await this.closeConnection('failed');
+  }
+
   /** Why a running connection ended: "it exited with code 1"; remote servers override it. */
   protected describeLoss(transport: UpstreamTransport | undefined): string {
     return `it ${describeExit(transport?.exit)}`;

@@ -74,7 +74,10 @@ export function guardedFetch(base: Fetch, log: DiscoveryRequest[] = []): Fetch {
 
 const sameIssuer = (a: string, b: string) => a.replace(/\/$/, '') === b.replace(/\/$/, '');
 
-/** CL-1: RFC 9728 metadata from the challenge URL, else path-suffixed, else root (SDK order). */
+/**
+ * CL-1: RFC 9728 metadata from the challenge URL, else path-suffixed, else root (SDK order). A
+ * WebSocket server's well-known URLs are those of its `http(s)` form (RFC 9728 §3 is HTTP).
+ */
 export async function fetchResourceMetadata(
   serverUrl: URL,
   challenge: Challenge,
@@ -82,7 +85,7 @@ export async function fetchResourceMetadata(
 ): Promise<OAuthProtectedResourceMetadata> {
   try {
     return await discoverOAuthProtectedResourceMetadata(
-      serverUrl,
+      new URL(serverUrl.href.replace(/^ws(s?):/, 'http$1:')),
       challenge.resourceMetadataUrl ? { resourceMetadataUrl: challenge.resourceMetadataUrl } : {},
       fetchFn,
     );

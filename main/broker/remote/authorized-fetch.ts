@@ -29,6 +29,14 @@ export interface AuthorizedFetchDeps {
   tokens: RemoteTokenSource;
   audit: AuditSink;
   fetch: Fetch;
+  /** The server's tokens were refused (not a step-up): its status should say it needs sign-in. */
+  onTokenRefused?: (error: BrokerError) => void;
+}
+
+/** Reports a refused token, then returns the error to throw. */
+function refused(deps: AuthorizedFetchDeps, error: BrokerError): BrokerError {
+  deps.onTokenRefused?.(error);
+  return error;
 }
 
 function signInNeeded(server: string, why: string): BrokerError {
@@ -48,7 +56,7 @@ async function currentToken(deps: AuthorizedFetchDeps, account: string): Promise
   const meta = deps.tokens.metadata(account);
   if (meta === undefined) return undefined;
   if (meta.status !== 'ok')
-    throw signInNeeded(deps.server, 'needs sign-in again (its refresh token was refused)');
+    throw refused(deps, signInNeeded(deps.server, 'needs sign-in again (its refresh token was refused)'));
   try {
     return await deps.tokens.accessToken(account);
   } catch (error) {
@@ -64,13 +72,20 @@ async function refreshFailed(deps: AuthorizedFetchDeps, error: unknown): Promise
   const cause = error instanceof Error ? error.cause : undefined;
   if (cause instanceof oidc.ResponseBodyError && cause.error === 'invalid_client') {
     await deps.authorizations.clientRejected(deps.server);
-    throw signInNeeded(
-      deps.server,
-      "no longer accepts the broker's client registration (invalid_client); signing in registers it again",
+    throw refused(
+      deps,
+      signInNeeded(
+        deps.server,
+        "no longer accepts the broker's client registration (invalid_client); signing in registers it again",
+      ),
     );
   }
-  if (isBrokerError(error, 'SIGNIN_NEEDED')) throw signInNeeded(deps.server, 'needs sign-in again');
-  throw signInNeeded(deps.server, `refused the access token and refreshing failed (${messageOf(error)})`);
+  if (isBrokerError(error, 'SIGNIN_NEEDED'))
+    throw refused(deps, signInNeeded(deps.server, 'needs sign-in again'));
+  throw refused(
+    deps,
+    signInNeeded(deps.server, `refused the access token and refreshing failed (${messageOf(error)})`),
+  );
 }
 
 /** One forced refresh after a 401. */
@@ -117,11 +132,14 @@ export function authorizedFetch(deps: AuthorizedFetchDeps): Fetch {
       const challenge = extractWWWAuthenticateParams(response);
       deps.authorizations.noteChallenge(deps.server, challenge);
       if (token === undefined) {
-        throw authFailed(deps, 401, signInNeeded(deps.server, 'requires sign-in'));
+        throw refused(deps, authFailed(deps, 401, signInNeeded(deps.server, 'requires sign-in')));
       }
       response = await base(url, withToken(init, await refreshAfter401(deps, account)));
       if (response.status === 401) {
-        throw authFailed(deps, 401, signInNeeded(deps.server, 'refused the refreshed access token'));
+        throw refused(
+          deps,
+          authFailed(deps, 401, signInNeeded(deps.server, 'refused the refreshed access token')),
+        );
       }
     }
     if (response.status === 403) {

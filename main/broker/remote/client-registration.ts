@@ -47,6 +47,21 @@ export interface ClientRegistrationDeps {
   secrets: SecretStore;
   audit: AuditSink;
   fetch: Fetch;
+  /** TEST ONLY: admit an `http://127.0.0.1…` client ID metadata document URL. */
+  allowLoopbackClientMetadataUrl?: boolean | undefined;
+}
+
+/**
+ * The client ID metadata document URL to use as `client_id`. The authorization server fetches it
+ * itself, so it must be https (CIMD §3); a loopback http URL only works when the AS runs on the same
+ * machine — the broker's tests — and is admitted only with their explicit option.
+ */
+function clientMetadataUrl(server: string, url: string, deps: ClientRegistrationDeps): string {
+  if (new URL(url).protocol === 'https:' || deps.allowLoopbackClientMetadataUrl === true) return url;
+  throw new BrokerError(
+    'UPSTREAM_INSECURE_URL',
+    `The "clientMetadataUrl" of "${server}" (${url}) is not https; an authorization server only fetches client ID metadata documents over https. Publish the document at an https URL, or remove "clientMetadataUrl" to use dynamic registration.`,
+  );
 }
 
 async function loadStored(deps: ClientRegistrationDeps, server: string, issuer: string) {
@@ -67,7 +82,7 @@ export async function obtainClient(
   if (config.clientId !== undefined) return { issuer, clientId: config.clientId, how: 'pre-registered' };
   const cimd = auth.metadata.client_id_metadata_document_supported === true;
   if (config.clientMetadataUrl !== undefined && cimd) {
-    return { issuer, clientId: config.clientMetadataUrl, how: 'cimd' };
+    return { issuer, clientId: clientMetadataUrl(server, config.clientMetadataUrl, deps), how: 'cimd' };
   }
   const stored = await loadStored(deps, server, issuer);
   if (stored) return { ...stored, how: 'dcr' };

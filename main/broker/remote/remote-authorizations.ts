@@ -30,6 +30,8 @@ export interface RemoteAuthorizationsDeps {
   secrets: SecretStore;
   audit: AuditSink;
   fetch?: Fetch;
+  /** TEST ONLY: admit an `http://127.0.0.1…` client ID metadata document URL (CL-4). */
+  allowLoopbackClientMetadataUrl?: boolean;
 }
 
 interface ServerAuthState {

@@ -1,4 +1,6 @@
+import type { RemoteServersFeature } from '../api/broker-features.js';
 import type { AuditSink } from '../audit/audit-event.js';
+import { BrokerError } from '../errors.js';
 import type { RemoteServerConfig } from '../config/remote-server-config.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { UpstreamDeps } from '../gateway/upstream-types.js';
@@ -21,6 +23,8 @@ export interface RemoteServersDeps {
   audit: AuditSink;
   logger: Logger;
   fetch?: Fetch;
+  /** TEST ONLY (never from config or CLI): admit an `http://127.0.0.1…` client metadata document URL. */
+  allowLoopbackClientMetadataUrl?: boolean;
 }
 
 /** The token source of remote upstreams, over the provider service's refresher and store. */
@@ -35,6 +39,8 @@ export function tokenSource(providers: ProviderService): RemoteTokenSource {
 export class RemoteServers {
   readonly authorizations: RemoteAuthorizations;
   private gateway: Gateway | undefined;
+  private readonly built = new Map<string, RemoteUpstreamServer>();
+  private build: ((name: string, config: RemoteServerConfig) => RemoteUpstreamServer) | undefined;
 
   constructor(private readonly deps: RemoteServersDeps) {
     this.authorizations = new RemoteAuthorizations(deps);
@@ -43,15 +49,36 @@ export class RemoteServers {
   /** The gateway's extra upstreams: one per remote server. */
   upstreams(upstreamDeps: UpstreamDeps, providers: ProviderService): RemoteUpstreamServer[] {
     const tokens = tokenSource(providers);
-    return Object.entries(this.deps.servers).map(
-      ([name, config]) =>
-        new RemoteUpstreamServer(name, config, {
-          ...upstreamDeps,
-          authorizations: this.authorizations,
-          tokens,
-          ...(this.deps.fetch ? { fetch: this.deps.fetch } : {}),
-        }),
-    );
+    const build = (name: string, config: RemoteServerConfig) => {
+      const upstream = new RemoteUpstreamServer(name, config, {
+        ...upstreamDeps,
+        authorizations: this.authorizations,
+        tokens,
+        ...(this.deps.fetch ? { fetch: this.deps.fetch } : {}),
+      });
+      this.built.set(name, upstream);
+      return upstream;
+    };
+    this.build = build;
+    return Object.entries(this.deps.servers).map(([name, config]) => build(name, config));
+  }
+
+  /** The window's view (issue 6): entries by name, and swapping one in after `enabled` changed. */
+  feature(): RemoteServersFeature {
+    return {
+      configs: () => this.deps.servers,
+      put: async (name, config) => {
+        if (!this.build || !this.gateway)
+          throw new BrokerError('FEATURE_UNAVAILABLE', 'Remote servers are not running.');
+        this.deps.servers[name] = config;
+        await this.gateway.putUpstream(this.build(name, config));
+      },
+    };
+  }
+
+  /** Remote upstreams whose credentials are provider account `account` (theirs, or a named provider's). */
+  private usingAccount(account: string): RemoteUpstreamServer[] {
+    return [...this.built.values()].filter((u) => u.account === account && u.remote.enabled);
   }
 
   /** Audits background refreshes of remote servers' tokens; returns the unsubscribe. */
@@ -65,8 +92,28 @@ export class RemoteServers {
         this.deps.audit.record({ type: 'upstream.token_refresh', outcome: 'ok', server });
       }
     };
+    // Status honesty: a refused refresh takes the servers using the account down until sign-in.
+    const onSignInNeeded = (account: string) => {
+      for (const upstream of this.usingAccount(account)) void upstream.needsSignIn();
+    };
+    // New tokens of a provider account: its servers that wait for them, or hold the old token on a
+    // WebSocket (sent only with the upgrade), reconnect. (`mcp-<server>` sign-ins go by `signedIn`.)
+    const onNewTokens = (account: string) => {
+      if (this.authorizations.serverOfAccount(account) !== undefined) return;
+      for (const upstream of this.usingAccount(account)) {
+        if (upstream.state === 'failed' || upstream.remote.transport === 'websocket') {
+          void upstream.restartWhenIdle().catch(() => undefined);
+        }
+      }
+    };
     providers.refresher.on('refreshed', onRefreshed);
-    return () => providers.refresher.off('refreshed', onRefreshed);
+    providers.refresher.on('refreshed', onNewTokens);
+    providers.refresher.on('signInNeeded', onSignInNeeded);
+    return () => {
+      providers.refresher.off('refreshed', onRefreshed);
+      providers.refresher.off('refreshed', onNewTokens);
+      providers.refresher.off('signInNeeded', onSignInNeeded);
+    };
   }
 
   /** After `login --server`: audits the sign-in and reconnects the server unless it already runs. */

@@ -26,6 +26,8 @@ export interface RemoteTransportParams {
   upgradeHeaders: (url: URL) => Promise<Record<string, string>>;
   /** The connection is gone (network error, or the server forgot the session). */
   onLost: () => void;
+  /** A refused WebSocket upgrade (its status and challenge): true = try once more (after a refresh). */
+  onUpgradeRefused?: (response: Response) => Promise<boolean>;
 }
 
 /** Wraps `fetch`: a network error becomes UPSTREAM_UNREACHABLE; it and a 404 for a session report loss. */
@@ -53,26 +55,41 @@ export function observedFetch(server: string, base: Fetch, onLost: () => void): 
   };
 }
 
+/** Opens the socket with the credentials as upgrade headers; a refusal resolves to its status and challenge. */
+async function openSocket(
+  params: RemoteTransportParams,
+  url: URL,
+  track: (socket: WebSocket) => void,
+): Promise<WebSocket | Response> {
+  const headers = await params.upgradeHeaders(url);
+  const open = new WebSocket(url, MCP_WS_SUBPROTOCOL, { headers });
+  track(open);
+  return new Promise<WebSocket | Response>((resolve, reject) => {
+    open.once('open', () => resolve(open));
+    open.once('error', (error) => reject(unreachable(params.server, url, error)));
+    open.once('unexpected-response', (_req, res) => {
+      const challenge = new Response(null, {
+        status: res.statusCode ?? 500,
+        headers: { 'www-authenticate': res.headers['www-authenticate'] ?? '' },
+      });
+      open.terminate();
+      resolve(challenge);
+    });
+  });
+}
+
 function webSocketTransport(params: RemoteTransportParams, url: URL): Transport {
   let socket: WebSocket | undefined;
   let inner: WebSocketTransport | undefined;
   const transport: Transport = {
     async start() {
-      const headers = await params.upgradeHeaders(url);
-      socket = new WebSocket(url, MCP_WS_SUBPROTOCOL, { headers });
-      const open = socket;
-      await new Promise<void>((resolve, reject) => {
-        open.once('open', () => resolve());
-        open.once('error', (error) => reject(unreachable(params.server, url, error)));
-        open.once('unexpected-response', (_req, res) => {
-          const challenge = new Response(null, {
-            status: res.statusCode ?? 500,
-            headers: { 'www-authenticate': res.headers['www-authenticate'] ?? '' },
-          });
-          open.terminate();
-          reject(upgradeRefused(params.server, challenge));
-        });
-      });
+      const track = (next: WebSocket) => void (socket = next);
+      let open = await openSocket(params, url, track);
+      // RFC 6750 §3: a refused token may be renewed once (the upgrade carries no retry of its own).
+      if (open instanceof Response && (await params.onUpgradeRefused?.(open)) === true) {
+        open = await openSocket(params, url, track);
+      }
+      if (open instanceof Response) throw upgradeRefused(params.server, open);
       inner = new WebSocketTransport(open);
       inner.onmessage = (message) => transport.onmessage?.(message);
       inner.onerror = (error) => transport.onerror?.(error);

@@ -1,13 +1,14 @@
+import { extractWWWAuthenticateParams } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { StdioServerConfig } from '../config/config-schema.js';
 import type { RemoteServerConfig } from '../config/remote-server-config.js';
-import { BrokerError } from '../errors.js';
+import { BrokerError, isBrokerError } from '../errors.js';
 import { parseAccountId } from '../providers/provider-config.js';
 import { createUpstreamClient, type UpstreamConnection } from '../gateway/upstream-connection.js';
 import { UpstreamServer } from '../gateway/upstream-server.js';
 import type { UpstreamDeps } from '../gateway/upstream-types.js';
 import { guardedFetch, type Fetch } from './authorization-discovery.js';
 import { authorizedFetch, type RemoteTokenSource } from './authorized-fetch.js';
-import { remoteAccountId, type RemoteAuthorizations } from './remote-authorizations.js';
+import { loginCommand, remoteAccountId, type RemoteAuthorizations } from './remote-authorizations.js';
 import { createRemoteTransport } from './remote-transport.js';
 
 /**
@@ -29,6 +30,8 @@ interface Credentials {
   secretNames: string[];
   /** Authorization headers for a WebSocket upgrade. */
   headers: () => Promise<Record<string, string>>;
+  /** A refused WebSocket upgrade: true = retry once (OAuth: after noting the challenge and refreshing). */
+  upgradeRefused?: (response: Response) => Promise<boolean>;
 }
 
 /** The stdio-shaped view the gateway reads (enabled, tools, secrets used by a static header). */
@@ -72,12 +75,35 @@ export class RemoteUpstreamServer extends UpstreamServer {
       fetch: credentials.fetch,
       upgradeHeaders: credentials.headers,
       onLost: () => void connection.transport.close(),
+      ...(credentials.upgradeRefused ? { onUpgradeRefused: credentials.upgradeRefused } : {}),
     });
     const connection: UpstreamConnection = {
       client: createUpstreamClient(this.deps.clientInfo, handlers),
       transport,
     };
     return { connection: this.adopt(connection, generation), secretNames: credentials.secretNames };
+  }
+
+  /** The provider account whose tokens this server gets: `mcp-<server>` for OAuth, the named one for a provider. */
+  get account(): string | undefined {
+    const auth = this.remote.auth;
+    if (auth === 'oauth') return remoteAccountId(this.name);
+    return typeof auth === 'object' && 'provider' in auth ? parseAccountId(auth.provider).id : undefined;
+  }
+
+  /**
+   * Its tokens were refused (refresh failed, sign-in needed) while connected: status shows it as
+   * needing sign-in, with the command, instead of "running"; a sign-in reconnects it.
+   */
+  async needsSignIn(error?: BrokerError): Promise<void> {
+    const auth = this.remote.auth;
+    const why =
+      typeof auth === 'object' && 'provider' in auth
+        ? `its provider account "${auth.provider}" needs sign-in again. Run: mcp-auth-broker login ${auth.provider}`
+        : `needs sign-in again. Sign in with: ${loginCommand(this.name)}`;
+    await this.holdUntilFixed(
+      error ?? new BrokerError('SIGNIN_NEEDED', `Remote server "${this.name}" ${why}`),
+    );
   }
 
   protected override describeLoss(): string {
@@ -113,7 +139,14 @@ export class RemoteUpstreamServer extends UpstreamServer {
     if (!credentials) {
       throw new BrokerError('FEATURE_UNAVAILABLE', `Provider sign-in is not running for "${this.name}".`);
     }
-    const bearer = async () => `Bearer ${await credentials.accessToken(account)}`;
+    const bearer = async () => {
+      try {
+        return `Bearer ${await credentials.accessToken(account)}`;
+      } catch (error) {
+        if (isBrokerError(error, 'SIGNIN_NEEDED')) void this.needsSignIn(error);
+        throw error;
+      }
+    };
     return {
       fetch: withHeader(guardedFetch(base), 'authorization', bearer),
       secretNames: [],
@@ -123,12 +156,26 @@ export class RemoteUpstreamServer extends UpstreamServer {
 
   private oauthCredentials(base: Fetch): Credentials {
     const { authorizations, tokens, audit } = this.remoteDeps;
-    const fetchFn = authorizedFetch({ server: this.name, authorizations, tokens, audit, fetch: base });
+    const onTokenRefused = (error: BrokerError) => void this.needsSignIn(error);
+    const fetchFn = authorizedFetch({
+      ...{ server: this.name, authorizations, tokens, audit, fetch: base },
+      onTokenRefused,
+    });
     const account = remoteAccountId(this.name);
     const headers = async (): Promise<Record<string, string>> => {
       if (tokens.metadata(account)?.status !== 'ok') return {};
       return { authorization: `Bearer ${await tokens.accessToken(account)}` };
     };
-    return { fetch: fetchFn, secretNames: [], headers };
+    // OAuth over WebSocket: the token rides on the upgrade; a 401 there teaches discovery its challenge.
+    const upgradeRefused = async (response: Response): Promise<boolean> => {
+      if (response.status !== 401) return false;
+      authorizations.noteChallenge(this.name, extractWWWAuthenticateParams(response));
+      if (tokens.metadata(account)?.status !== 'ok') return false;
+      return tokens.refresh(account, true).then(
+        () => true,
+        () => false,
+      );
+    };
+    return { fetch: fetchFn, secretNames: [], headers, upgradeRefused };
   }
 }
