@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect, type Page } from '@playwright/test';
 import {
   fixtureServer,
   runCli,
@@ -89,4 +90,29 @@ export async function startBrowserBroker(): Promise<BrowserBroker> {
       temp.remove();
     },
   };
+}
+
+/** The person on the provider's pages: types the user code, logs in with any name, consents. */
+export async function approveOnProvider(
+  page: Page,
+  verificationUri: string,
+  userCode: string,
+): Promise<void> {
+  await page.goto(verificationUri);
+  for (let step = 0; step < 8; step++) {
+    const form = page.locator('form').first();
+    if ((await form.count()) === 0) break;
+    for (const [name, value] of [
+      ['user_code', userCode],
+      ['login', 'octo-person'],
+      ['password', 'any-password'],
+    ] as const) {
+      const input = form.locator(`input[name="${name}"]:not([type=hidden])`);
+      if ((await input.count()) > 0) await input.fill(value);
+    }
+    // oidc-provider's device pages put their buttons outside the form (`form="…"`); skip "Abort".
+    await page.locator('[type=submit]:not([name=abort])').first().click();
+    await page.waitForLoadState('domcontentloaded');
+  }
+  await expect(page.locator('body')).toContainText(/success|signed in|you can close/i);
 }

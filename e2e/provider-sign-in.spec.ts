@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { CHROMIUM_PATH } from '../playwright.config.js';
 import { startBroker, writeBrokerHome, type RunningBroker } from '../main/test-support/broker-process.js';
 import {
@@ -10,7 +10,7 @@ import {
   type OidcTestProvider,
 } from '../main/test-support/oidc-test-provider.js';
 import { makeTempDir } from '../main/test-support/temp-dir.js';
-import { chromiumMissing, PASSPHRASE, printedLink } from './browser-fixture.js';
+import { approveOnProvider, chromiumMissing, PASSPHRASE, printedLink } from './browser-fixture.js';
 
 const missing = chromiumMissing(CHROMIUM_PATH);
 if (missing) console.warn(`skipping provider sign-in e2e: ${missing}`);
@@ -45,27 +45,6 @@ test.afterAll(async () => {
   await idp.close();
   temp.remove();
 });
-
-/** The person on the provider's pages: types the user code, logs in with any name, consents. */
-async function approveOnProvider(page: Page, verificationUri: string, userCode: string): Promise<void> {
-  await page.goto(verificationUri);
-  for (let step = 0; step < 8; step++) {
-    const form = page.locator('form').first();
-    if ((await form.count()) === 0) break;
-    for (const [name, value] of [
-      ['user_code', userCode],
-      ['login', 'octo-person'],
-      ['password', 'any-password'],
-    ] as const) {
-      const input = form.locator(`input[name="${name}"]:not([type=hidden])`);
-      if ((await input.count()) > 0) await input.fill(value);
-    }
-    // oidc-provider's device pages put their buttons outside the form (`form="…"`); skip "Abort".
-    await page.locator('[type=submit]:not([name=abort])').first().click();
-    await page.waitForLoadState('domcontentloaded');
-  }
-  await expect(page.locator('body')).toContainText(/success|signed in|you can close/i);
-}
 
 test('device-code sign-in from the window, then the masked token, refresh and revoke', async ({
   page,

@@ -48,6 +48,8 @@ export interface BrokerOptions {
   accessTokenVerifier?: AccessTokenVerifier;
   /** TEST ONLY: let the authorization server fetch `http://127.0.0.1…` client metadata documents. */
   allowLoopbackClientDocuments?: boolean;
+  /** TEST ONLY: let remote servers use an `http://127.0.0.1…` client ID metadata document URL. */
+  allowLoopbackClientMetadataUrl?: boolean;
 }
 
 /** Creates the default demo config (and its demo secret where a store is available) on first run. */
@@ -129,7 +131,10 @@ export class Broker implements BrokerControl {
       });
       cleanups.unshift(() => audit.close());
       const store = options.secretStore ?? openSecretStore(config.secretStore, options.dataDir);
-      const remote = new RemoteServers({ servers: config.remoteServers, secrets: store, audit, logger });
+      const remote = new RemoteServers({
+        ...{ servers: config.remoteServers, secrets: store, audit, logger },
+        allowLoopbackClientMetadataUrl: options.allowLoopbackClientMetadataUrl === true,
+      });
       // Provider sign-in (issue 3): this process is the one owner of token refresh.
       const providers = new ProviderService({
         ...{ providers: config.providers, secrets: store, dataDir: options.dataDir },
@@ -191,11 +196,13 @@ export class Broker implements BrokerControl {
       broker.ui = openBrowserUi({
         ...{ http, gateway, store, audit, config, logger, clock },
         ...{ configPath: options.configPath, dataDir: options.dataDir, status: () => self.status() },
+        consents: broker.authz.pendingConsents,
       });
       if (Object.keys(config.providers).length > 0) {
         broker.ui.api.features.providers = providersFeature(providers, config.providers, clock);
       }
       broker.ui.api.features.clients = clientsFeature(broker.authz.clients);
+      broker.ui.api.features.remoteServers = remote.feature();
       await listenLocal(broker.mcp, paths.mcpSocket, paths.runDir);
       await listenLocal(broker.control, paths.controlSocket, paths.runDir);
       return broker;

@@ -1,16 +1,20 @@
 // Entry of the desktop app (Electron main process). It only translates: lifecycle, tray, window and
 // IPC → calls into the broker core, which it hosts in-process (or attaches to, see broker-host.ts).
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { app, BrowserWindow, ipcMain, Menu, nativeImage, shell, Tray } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, nativeImage, Notification, shell, Tray } from 'electron';
 import type { ProviderList, Status } from '../broker/api/broker-api.js';
 import { locations } from '../broker/cli/cli-context.js';
 import { createLogger } from '../broker/logger.js';
 import { SecretRedactor } from '../broker/secrets/secret-redactor.js';
 import { hostOrAttach, type BrokerHost } from './broker-host.js';
+import { ConsentNotifier } from './consent-notifier.js';
 import { ExternalLinks } from './external-links.js';
 import { EVENT_CHANNEL } from './ipc-channels.js';
 import { registerBrokerIpc, trustedSender } from './ipc-handlers.js';
+import { LaunchAtLogin, xdgAutostart, type LoginItemsLike } from './launch-at-login.js';
+import { SignInWindows, traySignIn } from './sign-in-window.js';
 import { TRAY_ICON_PNG_BASE64 } from './tray-icon.js';
 import { trayTemplate, type TrayActions } from './tray-menu.js';
 import { hardenContents, secureWebPreferences } from './window-hardening.js';
@@ -21,6 +25,13 @@ const RENDERER_URL = pathToFileURL(RENDERER_INDEX).href;
 const PRELOAD = join(DIST, 'preload', 'broker-bridge.cjs');
 
 const links = new ExternalLinks();
+const openExternal = (url: string) => shell.openExternal(url);
+// Device-code sign-ins from the tray: small windows on `#/sign-in/<provider>`.
+const signIns = new SignInWindows({
+  createWindow: (options) => new BrowserWindow(options),
+  ...{ rendererIndex: RENDERER_INDEX, rendererUrl: RENDERER_URL, preload: PRELOAD, links, openExternal },
+});
+let launchAtLogin: LaunchAtLogin | undefined;
 let host: BrokerHost | undefined;
 let window: BrowserWindow | undefined;
 let tray: Tray | undefined;
@@ -61,18 +72,39 @@ async function refreshTray(): Promise<void> {
   providers = await api.listProviders({});
   const actions: TrayActions = {
     openWindow,
-    // The Providers screen starts (or rejoins) the sign-in and shows the code, Copy, Open and a countdown.
-    signIn: (provider) => openWindow(`providers/${provider}`),
+    // Device flow: a small window with the code, Copy, Open browser and a countdown; PKCE: the browser.
+    signIn: (provider) =>
+      void traySignIn(provider, {
+        signIn: api.signIn,
+        links,
+        openExternal,
+        showWindow: (p) => signIns.show(p),
+      }),
     signOut: (account) => void api.signOut({ account }).then(refreshTray),
     setPaused: (paused) => void api.pauseAllServers({ paused }).then(refreshTray),
     setLaunchAtLogin: (enabled) => {
-      app.setLoginItemSettings({ openAtLogin: enabled });
+      launchAtLogin?.set(enabled);
       void refreshTray();
     },
     quit: () => void quit(),
   };
-  const launchAtLogin = app.getLoginItemSettings().openAtLogin;
-  tray?.setContextMenu(Menu.buildFromTemplate(trayTemplate({ status, providers, launchAtLogin }, actions)));
+  const launch = launchAtLogin?.enabled ?? false;
+  tray?.setContextMenu(
+    Menu.buildFromTemplate(trayTemplate({ status, providers, launchAtLogin: launch }, actions)),
+  );
+}
+
+/** Electron's login items on macOS and Windows; an XDG autostart entry on Linux, which has none. */
+function loginItems(): LoginItemsLike {
+  if (process.platform !== 'linux') return app;
+  const appImage = process.env['APPIMAGE'];
+  const exec = appImage
+    ? [appImage]
+    : app.isPackaged
+      ? [process.execPath]
+      : [process.execPath, app.getAppPath()];
+  const configHome = process.env['XDG_CONFIG_HOME'] ?? join(homedir(), '.config');
+  return xdgAutostart({ configHome, name: 'mcp-auth-broker', exec });
 }
 
 /** Stops the hosted broker (its servers end with it), then the app. */
@@ -86,7 +118,10 @@ async function quit(): Promise<void> {
 async function start(): Promise<void> {
   await app.whenReady();
   const redactor = new SecretRedactor();
-  host = await hostOrAttach({ ...locations({}, process.env), logger: createLogger({ redactor }), redactor });
+  const paths = locations({}, process.env);
+  host = await hostOrAttach({ ...paths, logger: createLogger({ redactor }), redactor });
+  launchAtLogin = new LaunchAtLogin(paths.dataDir, loginItems());
+  launchAtLogin.apply();
   tray = new Tray(nativeImage.createFromDataURL(`data:image/png;base64,${TRAY_ICON_PNG_BASE64}`));
   tray.setToolTip('MCP Auth Broker');
   tray.on('click', () => openWindow());
@@ -103,13 +138,16 @@ async function start(): Promise<void> {
         return started;
       },
     };
-    registerBrokerIpc(
-      ipcMain,
-      handlers,
-      trustedSender(() => window?.webContents.id, RENDERER_URL),
-    );
+    const fromMainWindow = trustedSender(() => window?.webContents.id, RENDERER_URL);
+    registerBrokerIpc(ipcMain, handlers, (event) => fromMainWindow(event) || signIns.trusts(event));
+    const consents = new ConsentNotifier({
+      ...{ brokerUrl: host.broker.url, links, openExternal, openWindow },
+      createNotification: Notification.isSupported() ? (options) => new Notification(options) : undefined,
+    });
     api.onEvent((event) => {
       if (window && !window.isDestroyed()) window.webContents.send(EVENT_CHANNEL, event);
+      for (const small of signIns.windows()) small.webContents.send(EVENT_CHANNEL, event);
+      consents.handle(event);
       if (event.type === 'status') void refreshTray();
     });
     await refreshTray();

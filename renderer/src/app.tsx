@@ -4,6 +4,7 @@ import { useBrokerEvents, useLoad } from './api-context.js';
 import { AuditScreen } from './screens/audit-screen.js';
 import { ClientsScreen } from './screens/clients-screen.js';
 import { ConnectScreen } from './screens/connect-screen.js';
+import { DeviceCodeSignIn, signInProviderFromHash } from './screens/device-code-sign-in.js';
 import { ProvidersScreen } from './screens/providers-screen.js';
 import { ServersScreen } from './screens/servers-screen.js';
 import { TokensScreen } from './screens/tokens-screen.js';
@@ -56,11 +57,17 @@ function StatusLine() {
 /** The window: navigation on the left, the chosen screen on the right. */
 export function App() {
   const [screen, setScreen] = useState(screenFromHash);
+  // `#/sign-in/<provider>`: the tray's small sign-in window, without the navigation.
+  const [signIn, setSignIn] = useState(() => signInProviderFromHash(window.location.hash));
   useEffect(() => {
-    const onHash = () => setScreen(screenFromHash());
+    const onHash = () => {
+      setScreen(screenFromHash());
+      setSignIn(signInProviderFromHash(window.location.hash));
+    };
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
+  if (signIn) return <DeviceCodeSignIn provider={signIn} />;
   const Current = SCREENS.find((s) => s.id === screen)?.component ?? ServersScreen;
   return (
     <div className="app">

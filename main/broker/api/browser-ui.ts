@@ -10,6 +10,7 @@ import type { LoopbackHttp } from '../server/loopback-http.js';
 import { StatusSchema, type Status } from './broker-api.js';
 import { createBrokerApiCore, type BrokerApiCore } from './broker-api-core.js';
 import { mountBrowserMode } from './browser-mode.js';
+import { withConsentEvents, type ConsentSource } from './consent-events.js';
 import { UiSessions } from './ui-session.js';
 
 /** The broker's window API (used by the Electron shell in-process) and browser mode's login links. */
@@ -32,6 +33,8 @@ export interface BrowserUiDeps {
   clock: Clock;
   /** The broker's `status()` (its `broker` part is shown in the window). */
   status: () => unknown;
+  /** Consent pages the authorization server shows; they become `consent` live events. */
+  consents?: ConsentSource;
 }
 
 /** `bin/mcp-auth-broker.js` of this installation, from both `dist/` and the sources. */
@@ -43,7 +46,7 @@ export function defaultCliScript(): string {
 /** Builds the API on top of the running core and mounts browser mode on its loopback router. */
 export function openBrowserUi(deps: BrowserUiDeps): BrowserUi {
   const sessions = new UiSessions(deps.clock);
-  const api = createBrokerApiCore({
+  const core = createBrokerApiCore({
     gateway: deps.gateway,
     store: deps.store,
     audit: deps.audit,
@@ -56,6 +59,7 @@ export function openBrowserUi(deps: BrowserUiDeps): BrowserUi {
     cliScript: defaultCliScript(),
     clock: deps.clock,
   });
+  const api = withConsentEvents(core, deps.consents);
   mountBrowserMode({ http: deps.http, api, sessions, logger: deps.logger });
   return {
     api,

@@ -17,6 +17,7 @@ import { DEFAULT_CLIENT_DOCUMENT_LIMITS } from './client-id-metadata-document.js
 import { ClientGrants } from './client-grants.js';
 import { ConsentInteraction, INTERACTION_PREFIX } from './consent-interaction.js';
 import { ConsentRegistry } from './consent-registry.js';
+import { PendingConsents } from './pending-consents.js';
 import { createAdapterFactory } from './oidc-adapter.js';
 import { tokenRevocationHandler } from './token-revocation.js';
 import { loadOidcEngine } from './oidc-engine.js';
@@ -53,6 +54,8 @@ export interface AuthorizationServer {
   clients: ClientGrants;
   /** False when no key store was usable: registrations and grants end with this run. */
   persistent: boolean;
+  /** Consent pages shown right now (for the desktop app's notification and the Clients screen). */
+  pendingConsents: PendingConsents;
 }
 
 /** A locked keychain may wait on an unlock prompt; the broker starts anyway (keys for this run). */
@@ -185,12 +188,14 @@ export async function attachAuthorizationServer(deps: AuthorizationServerDeps): 
   const { keys, persistent, state } = await openState(deps);
   const provider = await createProvider(deps, { state, keys, resource, scopes });
   const consents = new ConsentRegistry(state, deps.clock);
+  const pendingConsents = new PendingConsents(issuer, deps.clock);
   const interaction = new ConsentInteraction({
     provider,
     consents,
     resource,
     serverScopes: new Map(deps.servers.map((name) => [name, scopeForServer(name)])),
     audit: deps.audit,
+    pending: pendingConsents,
   });
   const verifier = new JwtAccessTokenVerifier({
     issuer,
@@ -201,5 +206,5 @@ export async function attachAuthorizationServer(deps: AuthorizationServerDeps): 
   });
   const clients = new ClientGrants(state, consents, deps.audit);
   mountRoutes(deps, { provider, interaction, verifier, clients });
-  return { issuer, resource, verifier, clients, persistent };
+  return { issuer, resource, verifier, clients, persistent, pendingConsents };
 }

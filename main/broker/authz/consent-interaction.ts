@@ -4,6 +4,7 @@ import type Provider from 'oidc-provider';
 import type { AuditSink } from '../audit/audit-event.js';
 import { consentPageBody, errorPageBody, sendPage } from './consent-page.js';
 import { ConsentRegistry } from './consent-registry.js';
+import type { PendingConsents } from './pending-consents.js';
 
 /** The only account at the broker: the person logged in to this machine. */
 export const LOCAL_ACCOUNT = 'local-user';
@@ -21,6 +22,8 @@ export interface ConsentInteractionDeps {
   /** Scopes the broker offers, one per configured server, keyed by server name. */
   serverScopes: Map<string, string>;
   audit: AuditSink;
+  /** Told when a consent page is shown and answered, so the desktop app can surface it. */
+  pending?: PendingConsents;
 }
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -109,6 +112,8 @@ export class ConsentInteraction {
       return;
     }
     const client = await this.deps.provider.Client.find(clientId);
+    const clientName = client?.clientName ?? clientId;
+    this.deps.pending?.shown({ id: details.uid, clientId, clientName, expiresAtMs: details.exp * 1000 });
     sendPage(
       res,
       200,
@@ -116,7 +121,7 @@ export class ConsentInteraction {
       consentPageBody({
         action: `${INTERACTION_PREFIX}/${details.uid}`,
         csrf: this.csrfFor(details.uid),
-        clientName: client?.clientName ?? clientId,
+        clientName,
         clientId,
         redirectHost: redirectHostOf(redirectUri),
         servers: this.offered(details),
@@ -141,6 +146,7 @@ export class ConsentInteraction {
     const clientId = String(details.params['client_id']);
     if (form.get('decision') !== 'approve') {
       this.deps.audit.record({ type: 'consent.denied', outcome: 'denied', client: clientId });
+      this.deps.pending?.settled(details.uid, 'denied');
       await this.deps.provider.interactionFinished(req, res, {
         error: 'access_denied',
         error_description: 'The person denied this client access to the broker.',
@@ -157,6 +163,7 @@ export class ConsentInteraction {
       client: clientId,
       message: `scopes: ${chosen.join(' ') || '(none)'}`,
     });
+    this.deps.pending?.settled(details.uid, 'granted');
     await this.finish(req, res, grantId);
   }
 

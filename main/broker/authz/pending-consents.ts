@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { INTERACTION_PREFIX } from './interaction-prefix.js';
+import { INTERACTION_PREFIX } from './consent-interaction.js';
 
 /** An authorization request waiting on the person at the broker's consent page. */
 export interface PendingConsent {

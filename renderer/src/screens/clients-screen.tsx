@@ -1,5 +1,6 @@
 import { useAction, useBrokerApi, useLoad } from '../api-context.js';
 import { EmptyState, ErrorBanner } from '../components/feedback.js';
+import { PendingConsentBanner } from '../components/pending-consent-banner.js';
 
 /** Clients: MCP clients approved by the broker's authorization server, their grants, revoke. */
 export function ClientsScreen() {
@@ -14,6 +15,7 @@ export function ClientsScreen() {
         <p>Programs you allowed to use the broker over HTTP, and which servers each may use.</p>
       </header>
       <ErrorBanner error={loaded.error ?? action.error} onDismiss={action.clear} />
+      <PendingConsentBanner onSettled={loaded.reload} />
       {data && (!data.available || data.clients.length === 0) ? (
         <EmptyState title="No approved clients">
           <p>

@@ -1,0 +1,149 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrokerEvent } from '../broker/api/broker-api.js';
+import { Broker } from '../broker/broker.js';
+import { silentLogger } from '../broker/logger.js';
+import { EncryptedFileSecretStore } from '../broker/secrets/encrypted-file-store.js';
+import { SecretRedactor } from '../broker/secrets/secret-redactor.js';
+import { BrowserJar, authorizeUrl, pkcePair, registerClient } from '../test-support/authz-test-kit.js';
+import { writeBrokerHome } from '../test-support/broker-process.js';
+import { makeTempDir } from '../test-support/temp-dir.js';
+import { ConsentNotifier, type NotificationLike } from './consent-notifier.js';
+import { ExternalLinks } from './external-links.js';
+
+/** Electron's Notification, faked at the boundary: records what the OS would show. */
+class FakeNotification implements NotificationLike {
+  shown = false;
+  closed = false;
+  private onClick: (() => void) | undefined;
+  constructor(readonly options: { title: string; body: string }) {}
+  on(_event: 'click', listener: () => void): this {
+    this.onClick = listener;
+    return this;
+  }
+  show(): void {
+    this.shown = true;
+  }
+  close(): void {
+    this.closed = true;
+  }
+  click(): void {
+    this.onClick?.();
+  }
+}
+
+function shell(brokerUrl: string, withNotifications = true) {
+  const notifications: FakeNotification[] = [];
+  const opened: string[] = [];
+  const windows: string[] = [];
+  const links = new ExternalLinks();
+  const notifier = new ConsentNotifier({
+    brokerUrl,
+    links,
+    createNotification: withNotifications
+      ? (options) => {
+          const n = new FakeNotification(options);
+          notifications.push(n);
+          return n;
+        }
+      : undefined,
+    openExternal: (url) => opened.push(url),
+    openWindow: (screen) => windows.push(screen ?? ''),
+  });
+  return { notifier, notifications, opened, windows, links };
+}
+
+let tmp: ReturnType<typeof makeTempDir>;
+let broker: Broker;
+
+beforeAll(async () => {
+  tmp = makeTempDir('mab-consent-notifier-');
+  broker = await Broker.start({
+    ...writeBrokerHome(tmp.path, { servers: {} }),
+    port: 0,
+    logger: silentLogger(),
+    redactor: new SecretRedactor(),
+    secretStore: new EncryptedFileSecretStore({ path: join(tmp.path, 's.enc.json'), passphrase: 'pw' }),
+  });
+});
+
+afterAll(async () => {
+  await broker.close();
+  tmp.remove();
+});
+
+describe('desktop app reaction to consent requests', () => {
+  it('a real consent request notifies with the client name; the click opens that consent page in the system browser; answering closes it', async () => {
+    const fake = shell(broker.url);
+    const settled = new Promise<void>((resolve) => {
+      const stop = broker.ui!.api.onEvent((event) => {
+        fake.notifier.handle(event);
+        if (event.type === 'consent' && event.state !== 'pending') {
+          stop();
+          resolve();
+        }
+      });
+    });
+    const redirect = 'http://127.0.0.1:7777/callback';
+    const reg = await registerClient(broker.url, { client_name: 'Cursor', redirect_uris: [redirect] });
+    const jar = new BrowserJar(broker.url);
+    const page = await jar.walk(
+      authorizeUrl(broker.url, {
+        client_id: String(reg.body['client_id']),
+        redirect_uri: redirect,
+        code_challenge: pkcePair().challenge,
+        code_challenge_method: 'S256',
+      }),
+    );
+    if (page.kind !== 'page') throw new Error('expected the consent page');
+    await expect.poll(() => fake.notifications.length).toBe(1);
+    const [notification] = fake.notifications;
+    expect(notification?.options.title).toBe('Cursor asks to use your MCP servers');
+    expect(notification?.shown).toBe(true);
+    expect(fake.opened).toEqual([]);
+    notification?.click();
+    expect(fake.opened).toEqual([page.url]);
+    await jar.answer(page, 'deny');
+    await settled;
+    expect(notification?.closed).toBe(true);
+  });
+
+  it('without OS notifications the window opens on the Clients screen, once per request', () => {
+    const fake = shell('http://127.0.0.1:4000', false);
+    const event: BrokerEvent = {
+      type: 'consent',
+      state: 'pending',
+      consent: {
+        id: 'u1',
+        clientId: 'c1',
+        clientName: 'Claude Code',
+        url: 'http://127.0.0.1:4000/oauth/interaction/u1',
+        expiresAt: new Date(Date.now() + 60_000).toISOString(),
+      },
+    };
+    fake.notifier.handle(event);
+    fake.notifier.handle(event);
+    expect(fake.windows).toEqual(['clients']);
+    // The Clients banner's link may now open that page (and only that one) in the system browser.
+    expect(fake.links.mayOpen('http://127.0.0.1:4000/oauth/interaction/u1')).toBe(true);
+    expect(fake.links.mayOpen('http://127.0.0.1:4000/oauth/interaction/u2')).toBe(false);
+  });
+
+  it('ignores consent URLs that are not the broker’s own consent pages', () => {
+    const fake = shell('http://127.0.0.1:4000');
+    for (const url of [
+      'https://evil.example/oauth/interaction/u1',
+      'http://127.0.0.1:4001/oauth/interaction/u1',
+      'http://127.0.0.1:4000/ui/',
+      'file:///etc/passwd',
+    ]) {
+      fake.notifier.handle({
+        type: 'consent',
+        state: 'pending',
+        consent: { id: url, clientId: 'c', clientName: 'x', url, expiresAt: new Date().toISOString() },
+      });
+      expect(fake.links.mayOpen(url)).toBe(false);
+    }
+    expect(fake.notifications).toEqual([]);
+  });
+});

@@ -1,0 +1,61 @@
+// @vitest-environment jsdom
+import '@testing-library/jest-dom/vitest';
+import { act, cleanup, screen } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { BrokerEvent } from '../../../main/broker/api/broker-api.js';
+import { ClientsScreen } from '../screens/clients-screen.js';
+import { fakeBrokerApi, type FakeState } from '../test-support/fake-broker-api.js';
+import { renderWithApi } from '../test-support/render-with-api.js';
+
+afterEach(cleanup);
+
+const consent = (state: 'pending' | 'granted' | 'denied', id = 'u1'): BrokerEvent => ({
+  type: 'consent',
+  state,
+  consent: {
+    id,
+    clientId: 'c1',
+    clientName: 'Cursor',
+    url: `http://127.0.0.1:47821/oauth/interaction/${id}`,
+    expiresAt: new Date(Date.now() + 600_000).toISOString(),
+  },
+});
+
+describe('Clients screen: pending consent', () => {
+  it('shows a banner with a link to the consent page while a client waits, and reloads the list once answered', async () => {
+    const state: FakeState = { servers: [], audit: [], clients: { available: true, clients: [] } };
+    const api = fakeBrokerApi(state);
+    renderWithApi(<ClientsScreen />, api);
+    await screen.findByRole('region', { name: 'No approved clients' });
+    expect(screen.queryByRole('region', { name: 'Pending consent' })).not.toBeInTheDocument();
+    act(() => api.emit(consent('pending')));
+    const banner = await screen.findByRole('region', { name: 'Pending consent' });
+    expect(banner).toHaveTextContent('Cursor is waiting for your approval');
+    expect(screen.getByRole('link', { name: 'Review the request' })).toHaveAttribute(
+      'href',
+      'http://127.0.0.1:47821/oauth/interaction/u1',
+    );
+    state.clients = {
+      available: true,
+      clients: [{ clientId: 'c1', name: 'Cursor', grants: ['mcp:servers:alpha'] }],
+    };
+    act(() => api.emit(consent('granted')));
+    expect(screen.queryByRole('region', { name: 'Pending consent' })).not.toBeInTheDocument();
+    expect(await screen.findByRole('heading', { name: 'Cursor' })).toBeInTheDocument();
+    expect(screen.getByText('mcp:servers:alpha')).toBeInTheDocument();
+  });
+
+  it('lists each waiting client once, however often its request is announced', async () => {
+    const api = fakeBrokerApi({ servers: [], audit: [] });
+    renderWithApi(<ClientsScreen />, api);
+    await screen.findByRole('region', { name: 'No approved clients' });
+    act(() => {
+      api.emit(consent('pending', 'u1'));
+      api.emit(consent('pending', 'u1'));
+      api.emit(consent('pending', 'u2'));
+    });
+    expect(await screen.findAllByRole('link', { name: 'Review the request' })).toHaveLength(2);
+    act(() => api.emit(consent('denied', 'u1')));
+    expect(screen.getAllByRole('link', { name: 'Review the request' })).toHaveLength(1);
+  });
+});

@@ -1,0 +1,154 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { ApiOutput, BrokerEvent } from '../../../main/broker/api/broker-api.js';
+import { useBrokerApi, useBrokerEvents } from '../api-context.js';
+import { Countdown, CopyButton, ErrorBanner } from '../components/feedback.js';
+
+/** How long "Signed in" stays visible before the window closes itself. */
+export const CLOSE_AFTER_SUCCESS_MS = 1500;
+
+type Outcome = { ok: true } | { ok: false; text: string };
+
+/** The hash route of the small sign-in window, `#/sign-in/<provider>`; the provider id, if it is one. */
+export function signInProviderFromHash(hash: string): string | undefined {
+  const match = /^#\/sign-in\/([\w.-]+)$/.exec(hash);
+  return match?.[1];
+}
+
+/** True when an audit record is the outcome of this provider's sign-in (`provider:<id>:<account>`). */
+function outcomeOf(event: BrokerEvent, provider: string): Outcome | undefined {
+  if (event.type !== 'audit' || !event.record.secretName?.startsWith(`provider:${provider}:`))
+    return undefined;
+  if (event.record.type === 'provider.signin') return { ok: true };
+  if (event.record.type === 'provider.signin_failed')
+    return { ok: false, text: event.record.message ?? 'The sign-in failed.' };
+  return undefined;
+}
+
+/** Becomes true once `until` has passed. */
+function useExpired(until: string | undefined): boolean {
+  const [expired, setExpired] = useState(false);
+  useEffect(() => {
+    setExpired(false);
+    if (!until) return;
+    const timer = setTimeout(() => setExpired(true), Math.max(0, Date.parse(until) - Date.now()));
+    return () => clearTimeout(timer);
+  }, [until]);
+  return expired;
+}
+
+function Finished({ outcome, onRetry }: { outcome: Outcome; onRetry: () => void }) {
+  if (outcome.ok)
+    return (
+      <div className="banner banner-ok" role="status">
+        <p>Signed in. This window closes itself.</p>
+      </div>
+    );
+  return (
+    <div className="banner banner-error" role="alert">
+      <p>{outcome.text}</p>
+      <button type="button" className="primary" onClick={onRetry}>
+        Try again
+      </button>
+    </div>
+  );
+}
+
+function CodeCard({ started }: { started: ApiOutput<'signIn'> }) {
+  const open = started.verificationUriComplete ?? started.verificationUri;
+  return (
+    <section className="card" aria-label="Sign-in in progress">
+      {started.userCode ? (
+        <>
+          <p>
+            Enter this code at <code>{started.verificationUri}</code>
+          </p>
+          <p className="user-code" aria-label="User code">
+            {started.userCode}
+          </p>
+        </>
+      ) : (
+        <p>Finish signing in on the provider’s page in your browser.</p>
+      )}
+      <div className="row">
+        {started.userCode ? <CopyButton text={started.userCode} label="Copy code" /> : null}
+        {open ? (
+          <a className="button primary" href={open} target="_blank" rel="noreferrer">
+            Open browser
+          </a>
+        ) : null}
+      </div>
+      {started.expiresAt ? (
+        <p className="muted">
+          Code expires <Countdown until={started.expiresAt} />
+        </p>
+      ) : null}
+      <p className="muted" role="status">
+        Waiting for you to finish in the browser…
+      </p>
+    </section>
+  );
+}
+
+/**
+ * The small sign-in window the tray opens (`#/sign-in/<provider>`): starts, or rejoins, the
+ * provider's sign-in and shows the device code (RFC 8628 §3.3) with Copy, Open browser and a
+ * countdown to expiry. It follows the live `provider.signin` / `provider.signin_failed` events and
+ * closes itself on success; denied and expired sign-ins say so and offer a new attempt.
+ */
+export function DeviceCodeSignIn({
+  provider,
+  closeWindow = () => window.close(),
+}: {
+  provider: string;
+  closeWindow?: () => void;
+}) {
+  const api = useBrokerApi();
+  const [attempt, setAttempt] = useState(0);
+  const [started, setStarted] = useState<ApiOutput<'signIn'> | undefined>();
+  const [error, setError] = useState<Error | undefined>();
+  const [outcome, setOutcome] = useState<Outcome | undefined>();
+  const expired = useExpired(outcome ? undefined : started?.expiresAt);
+  useEffect(() => {
+    let live = true;
+    setStarted(undefined);
+    setError(undefined);
+    setOutcome(undefined);
+    api.signIn({ provider }).then(
+      (value) => live && setStarted(value),
+      (err: unknown) => live && setError(err instanceof Error ? err : new Error(String(err))),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, provider, attempt]);
+  const onEvent = useCallback(
+    (event: BrokerEvent) => setOutcome((o) => o ?? outcomeOf(event, provider)),
+    [provider],
+  );
+  useBrokerEvents(onEvent);
+  useEffect(() => {
+    if (!outcome?.ok) return;
+    const timer = setTimeout(closeWindow, CLOSE_AFTER_SUCCESS_MS);
+    return () => clearTimeout(timer);
+  }, [outcome, closeWindow]);
+  const retry = () => setAttempt((a) => a + 1);
+  const shown: Outcome | undefined =
+    outcome ??
+    (expired
+      ? { ok: false, text: 'The code expired before it was entered. Get a new code to try again.' }
+      : undefined);
+  return (
+    <main className="sign-in-window">
+      <h1>Sign in to {provider}</h1>
+      <ErrorBanner error={error} />
+      {error ? (
+        <button type="button" onClick={retry}>
+          Try again
+        </button>
+      ) : null}
+      {shown ? <Finished outcome={shown} onRetry={retry} /> : null}
+      {started && !shown ? <CodeCard started={started} /> : null}
+      {!started && !error ? <p role="status">Starting the sign-in…</p> : null}
+    </main>
+  );
+}
