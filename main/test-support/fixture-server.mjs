@@ -59,8 +59,10 @@ server.registerTool(
   },
 );
 
-server.registerTool('env_value_length', { inputSchema: { name: z.string() } }, ({ name: variable }) =>
-  json({ length: process.env[variable]?.length ?? -1 }),
+server.registerTool(
+  'env_value_length',
+  { description: 'Length of an env var', inputSchema: { name: z.string() } },
+  ({ name: variable }) => json({ length: process.env[variable]?.length ?? -1 }),
 );
 
 server.registerTool('env_keys', { description: 'Names of all env vars' }, () =>
@@ -74,49 +76,65 @@ server.registerTool('crash', { description: 'Exits with code 1' }, () => {
 
 // Tracks what `slow` saw, so a test can ask whether a cancellation arrived.
 let lastSlow = 'none';
-server.registerTool('slow', { inputSchema: { ms: z.number() } }, async ({ ms }, extra) => {
-  lastSlow = 'running';
-  try {
-    await sleep(ms, extra.signal);
-    lastSlow = 'finished';
-    return text(`slept ${ms} ms`);
-  } catch {
-    lastSlow = 'cancelled';
-    return text('cancelled');
-  }
-});
+server.registerTool(
+  'slow',
+  { description: 'Waits ms milliseconds', inputSchema: { ms: z.number() } },
+  async ({ ms }, extra) => {
+    lastSlow = 'running';
+    try {
+      await sleep(ms, extra.signal);
+      lastSlow = 'finished';
+      return text(`slept ${ms} ms`);
+    } catch {
+      lastSlow = 'cancelled';
+      return text('cancelled');
+    }
+  },
+);
 server.registerTool('last_slow', { description: 'How the last slow call ended' }, () => text(lastSlow));
 
-server.registerTool('progress', { inputSchema: { steps: z.number().int() } }, async ({ steps }, extra) => {
-  const token = extra._meta?.progressToken;
-  // Sleeps after each notification: the SDK client handles notifications a tick later than
-  // responses, so a progress notification in the same chunk as the result would be dropped.
-  for (let i = 1; i <= steps; i++) {
-    if (token !== undefined) {
-      await extra.sendNotification({
-        method: 'notifications/progress',
-        params: { progressToken: token, progress: i, total: steps, message: `step ${i}` },
-      });
+server.registerTool(
+  'progress',
+  { description: 'Reports progress steps', inputSchema: { steps: z.number().int() } },
+  async ({ steps }, extra) => {
+    const token = extra._meta?.progressToken;
+    // Sleeps after each notification: the SDK client handles notifications a tick later than
+    // responses, so a progress notification in the same chunk as the result would be dropped.
+    for (let i = 1; i <= steps; i++) {
+      if (token !== undefined) {
+        await extra.sendNotification({
+          method: 'notifications/progress',
+          params: { progressToken: token, progress: i, total: steps, message: `step ${i}` },
+        });
+      }
+      await sleep(20);
     }
-    await sleep(20);
-  }
-  return text(`done ${steps}`);
-});
+    return text(`done ${steps}`);
+  },
+);
 
-server.registerTool('log', { inputSchema: { message: z.string() } }, async ({ message }) => {
-  await server.sendLoggingMessage({ level: 'warning', logger: 'fixture', data: { message } });
-  return text('logged');
-});
+server.registerTool(
+  'log',
+  { description: 'Sends a log message', inputSchema: { message: z.string() } },
+  async ({ message }) => {
+    await server.sendLoggingMessage({ level: 'warning', logger: 'fixture', data: { message } });
+    return text('logged');
+  },
+);
 
 server.registerTool('fail', { description: 'Returns an isError result' }, () => ({
   isError: true,
   content: [{ type: 'text', text: 'this tool always fails' }],
 }));
 
-server.registerTool('add_tool', { inputSchema: { name: z.string() } }, ({ name: added }) => {
-  server.registerTool(added, { description: 'Added at runtime' }, () => text(`${added} works`));
-  return text(`added ${added}`);
-});
+server.registerTool(
+  'add_tool',
+  { description: 'Registers a tool at runtime', inputSchema: { name: z.string() } },
+  ({ name: added }) => {
+    server.registerTool(added, { description: 'Added at runtime' }, () => text(`${added} works`));
+    return text(`added ${added}`);
+  },
+);
 
 if (process.env.FIXTURE_EXTRA_TOOL) {
   const long = `a_really_long_tool_name_that_goes_on_and_on.${'x'.repeat(60)}`;
@@ -134,7 +152,7 @@ server.registerResource(
   (uri, { id }) => ({ contents: [{ uri: uri.href, text: `item ${String(id)} from ${name}` }] }),
 );
 
-server.registerPrompt('hello', { argsSchema: { who: z.string() } }, ({ who }) => ({
+server.registerPrompt('hello', { description: 'Says hello', argsSchema: { who: z.string() } }, ({ who }) => ({
   messages: [{ role: 'user', content: { type: 'text', text: `Hello ${who} from ${name}` } }],
 }));
 
