@@ -1,17 +1,25 @@
-import { existsSync, rmSync } from 'node:fs';
-import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { rmSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
+import type { BrowserUi } from './api/browser-ui.js';
 import { AuditLog } from './audit/audit-log.js';
+import type { AccessTokenVerifier } from './authz/access-token.js';
+import type { AuthorizationServer } from './authz/authorization-server.js';
+import { attachHttpFeatures, type HttpFeatures } from './broker-http-features.js';
+import { createCoreServices, startCoreServices, type CoreServices } from './broker-services.js';
 import { systemClock, type Clock } from './clock.js';
-import { demoConfig, DEMO_SECRET_NAME } from './config/demo-config.js';
-import { loadConfigFile, writeConfigFile } from './config/config-file.js';
+import { loadConfigFile } from './config/config-file.js';
 import type { BrokerConfig } from './config/config-schema.js';
+import { ensureFirstRunConfig } from './config/first-run-config.js';
 import { BrokerError, isBrokerError, messageOf } from './errors.js';
-import { Gateway } from './gateway/gateway.js';
+import type { Gateway } from './gateway/gateway.js';
 import { SocketTransport } from './jsonrpc/socket-transport.js';
 import type { Logger } from './logger.js';
 import { DEFAULT_PORT, runtimePaths, type RuntimePaths } from './paths.js';
+import type { ProviderService } from './providers/provider-service.js';
+import type { SignInListener } from './providers/sign-in-events.js';
+import type { RemoteServers } from './remote/remote-servers.js';
 import { openSecretStore } from './secrets/open-secret-store.js';
 import type { SecretRedactor } from './secrets/secret-redactor.js';
 import { assertSecretName, type SecretStore } from './secrets/secret-store.js';
@@ -20,17 +28,7 @@ import { acquireInstanceLock, type InstanceLock } from './server/instance-lock.j
 import { listenLocal } from './server/local-socket.js';
 import { startLoopbackHttp, type LoopbackHttp } from './server/loopback-http.js';
 import { createFrontSession } from './server/mcp-front.js';
-import type { AccessTokenVerifier } from './authz/access-token.js';
-import { attachAuthorizationServer, type AuthorizationServer } from './authz/authorization-server.js';
-import { mountProtectedResource, type ProtectedResource } from './resource/protected-resource.js';
 import { BROKER_VERSION } from './version.js';
-import { ProviderService } from './providers/provider-service.js';
-import { wireLiveRotation } from './providers/credential-rotation.js';
-import type { SignInListener } from './providers/sign-in-events.js';
-import { openBrowserUi, type BrowserUi } from './api/browser-ui.js';
-import { clientsFeature, providersFeature } from './api/feature-adapters.js';
-import { randomBytes } from 'node:crypto';
-import { RemoteServers } from './remote/remote-servers.js';
 
 export interface BrokerOptions {
   configPath: string;
@@ -52,160 +50,121 @@ export interface BrokerOptions {
   allowLoopbackClientMetadataUrl?: boolean;
 }
 
-/** Creates the default demo config (and its demo secret where a store is available) on first run. */
-async function ensureConfig(
-  path: string,
-  dataDir: string,
-  injected: SecretStore | undefined,
-  logger: Logger,
-) {
-  if (existsSync(path)) return;
-  writeConfigFile(path, demoConfig());
-  logger.info({ path }, 'created a default config with the demo server');
-  try {
-    const store = injected ?? openSecretStore({ type: 'keychain', service: 'mcp-auth-broker' }, dataDir);
-    if ((await store.get(DEMO_SECRET_NAME)) === undefined) {
-      await store.set(DEMO_SECRET_NAME, `demo-${randomBytes(18).toString('base64url')}`);
-    }
-  } catch (error) {
-    logger.warn({ err: messageOf(error) }, 'demo secret not created; the demo server runs without it');
-  }
+/** What the broker is made of, once started (see `Broker.start`). */
+interface BrokerParts {
+  config: BrokerConfig;
+  url: string;
+  paths: RuntimePaths;
+  services: CoreServices;
+  store: SecretStore;
+  audit: AuditLog;
+  lock: InstanceLock;
+  http: LoopbackHttp;
+  logger: Logger;
+  clock: Clock;
 }
 
 /**
- * The broker: one per user. Composition root of the core — config, secret store, audit log, gateway,
- * the loopback HTTP endpoint, the MCP socket the `connect` shim relays to, and the CLI control socket.
+ * The broker: one per user. Composition root of the core — config, secret store, audit log, the
+ * servers side (gateway, provider sign-in, remote servers), the loopback HTTP endpoint with its
+ * features (authorization server, `/mcp` + `/ws`, the window), the MCP socket the `connect` shim
+ * relays to, and the CLI control socket.
  */
 export class Broker implements BrokerControl {
   private readonly sockets = new Set<Socket>();
   private connections = 0;
-  /** `/mcp` and `/ws` as an OAuth protected resource (issue #4). */
-  private resource: ProtectedResource | undefined;
-  /** The broker's OAuth authorization server for HTTP MCP clients (issue #4); its verifier guards `/mcp`. */
-  authz: AuthorizationServer | undefined;
   private closed = false;
+  private features: HttpFeatures | undefined;
+  private readonly mcp: NetServer;
+  private readonly control: HttpServer;
+  private readonly gateway: Gateway;
+  readonly config: BrokerConfig;
+  readonly url: string;
+  readonly paths: RuntimePaths;
+  readonly http: LoopbackHttp;
   readonly startedAt: string;
-  /** Provider accounts, tokens and their refresh (issue #3). */
-  providers: ProviderService | undefined;
-  /** The window's API (Electron, in-process) and browser mode at `/ui/` (issue #6). */
-  ui: BrowserUi | undefined;
-  /** Remote MCP servers and their authorization (issue #5). */
-  remote: RemoteServers | undefined;
 
-  private constructor(
-    readonly config: BrokerConfig,
-    readonly url: string,
-    readonly paths: RuntimePaths,
-    private readonly gateway: Gateway,
-    private readonly store: SecretStore,
-    private readonly audit: AuditLog,
-    private readonly lock: InstanceLock,
-    readonly http: LoopbackHttp,
-    private readonly logger: Logger,
-    clock: Clock,
-  ) {
-    this.startedAt = new Date(clock.now()).toISOString();
+  private constructor(private readonly parts: BrokerParts) {
+    ({ config: this.config, url: this.url, paths: this.paths, http: this.http } = parts);
+    this.gateway = parts.services.gateway;
+    this.startedAt = new Date(parts.clock.now()).toISOString();
     this.mcp = createNetServer((socket) => {
       this.onMcpConnection(socket);
     });
-    this.control = createControlServer(this, logger);
+    this.control = createControlServer(this, parts.logger);
   }
 
-  private readonly mcp: NetServer;
-  private readonly control: HttpServer;
+  /** The broker's OAuth authorization server for HTTP MCP clients (issue #4). */
+  get authz(): AuthorizationServer | undefined {
+    return this.features?.authz;
+  }
+
+  /** The window's API (Electron, in-process) and browser mode at `/ui/` (issue #6). */
+  get ui(): BrowserUi | undefined {
+    return this.features?.ui;
+  }
+
+  /** Provider accounts, tokens and their refresh (issue #3). */
+  get providers(): ProviderService {
+    return this.parts.services.providers;
+  }
+
+  /** Remote MCP servers and their authorization (issue #5). */
+  get remote(): RemoteServers {
+    return this.parts.services.remote;
+  }
 
   static async start(options: BrokerOptions): Promise<Broker> {
-    const { logger, redactor } = options;
+    const { logger, redactor, dataDir } = options;
     const clock = options.clock ?? systemClock;
-    await ensureConfig(options.configPath, options.dataDir, options.secretStore, logger);
+    await ensureFirstRunConfig(options.configPath, dataDir, options.secretStore, logger);
     const config = loadConfigFile(options.configPath);
-    const lock = acquireInstanceLock(options.dataDir, 'broker');
+    const lock = acquireInstanceLock(dataDir, 'broker');
     const cleanups: (() => unknown)[] = [() => lock.release()];
     let broker: Broker | undefined;
     try {
       const audit = AuditLog.open({
-        dir: join(options.dataDir, 'audit'),
-        maxFileBytes: config.audit.maxFileBytes,
-        clock,
-        redactor,
+        ...{ dir: join(dataDir, 'audit'), maxFileBytes: config.audit.maxFileBytes },
+        ...{ clock, redactor },
       });
       cleanups.unshift(() => audit.close());
-      const store = options.secretStore ?? openSecretStore(config.secretStore, options.dataDir);
-      const remote = new RemoteServers({
-        ...{ servers: config.remoteServers, secrets: store, audit, logger },
+      const store = options.secretStore ?? openSecretStore(config.secretStore, dataDir);
+      const services = createCoreServices({
+        ...{ config, store, audit, logger, clock, redactor, dataDir },
         allowLoopbackClientMetadataUrl: options.allowLoopbackClientMetadataUrl === true,
       });
-      // Provider sign-in (issue 3): this process is the one owner of token refresh.
-      const providers = new ProviderService({
-        ...{ providers: config.providers, secrets: store, dataDir: options.dataDir },
-        ...{ audit, clock, logger, redactor },
-        extraProvider: (id) => remote.authorizations.provider(id),
-      });
-      cleanups.unshift(() => providers.refresher.stop());
-      const http = await startLoopbackHttp(
-        options.port ?? config.port ?? DEFAULT_PORT,
-        audit,
-        BROKER_VERSION,
-        logger,
-      );
+      cleanups.unshift(services.unwire);
+      const port = options.port ?? config.port ?? DEFAULT_PORT;
+      const http = await startLoopbackHttp(port, audit, BROKER_VERSION, logger);
       cleanups.unshift(() => http.server.close());
       lock.update({ url: http.url });
-      audit.record({
-        type: 'broker.start',
-        outcome: 'ok',
-        message: `pid ${String(process.pid)} ${http.url} version ${BROKER_VERSION}`,
-      });
-      const gateway = new Gateway({
-        servers: config.servers,
-        secrets: store,
-        credentials: providers.refresher,
+      const started = `pid ${String(process.pid)} ${http.url} version ${BROKER_VERSION}`;
+      audit.record({ type: 'broker.start', outcome: 'ok', message: started });
+      cleanups.unshift(() => services.providers.refresher.stop());
+      await startCoreServices(services, options.serverStartWaitMs ?? 10_000);
+      const paths = runtimePaths(dataDir);
+      const b = new Broker({
+        config,
+        url: http.url,
+        paths,
+        services,
+        store,
         audit,
+        lock,
+        http,
         logger,
         clock,
-        redactor,
-        extraUpstreams: (deps) => remote.upstreams(deps, providers),
       });
-      cleanups.unshift(wireLiveRotation(providers.refresher, gateway, logger));
-      cleanups.unshift(remote.attach(gateway, providers));
-      providers.refresher.start();
-      const started = gateway.start();
-      await Promise.race([
-        started,
-        new Promise((r) => setTimeout(r, options.serverStartWaitMs ?? 10_000).unref()),
-      ]);
-      const paths = runtimePaths(options.dataDir);
-      broker = new Broker(config, http.url, paths, gateway, store, audit, lock, http, logger, clock);
-      broker.providers = providers;
-      broker.remote = remote;
-      broker.authz = await attachAuthorizationServer({
-        ...{ http, store, audit, logger, clock, dataDir: options.dataDir },
-        servers: [...Object.entries(config.servers), ...Object.entries(config.remoteServers)]
-          .filter(([, server]) => server.enabled)
-          .map(([name]) => name),
+      broker = b;
+      b.features = await attachHttpFeatures({
+        ...{ http, services, config, configPath: options.configPath, dataDir, store, audit, logger, clock },
+        status: () => b.status(),
+        accessTokenVerifier: options.accessTokenVerifier,
         allowLoopbackClientDocuments: options.allowLoopbackClientDocuments === true,
       });
-      broker.resource = mountProtectedResource({
-        http,
-        gateway,
-        audit,
-        logger,
-        version: BROKER_VERSION,
-        verifier: options.accessTokenVerifier ?? broker.authz.verifier,
-      });
-      const self = broker;
-      broker.ui = openBrowserUi({
-        ...{ http, gateway, store, audit, config, logger, clock },
-        ...{ configPath: options.configPath, dataDir: options.dataDir, status: () => self.status() },
-        consents: broker.authz.pendingConsents,
-      });
-      if (Object.keys(config.providers).length > 0) {
-        broker.ui.api.features.providers = providersFeature(providers, config.providers, clock);
-      }
-      broker.ui.api.features.clients = clientsFeature(broker.authz.clients);
-      broker.ui.api.features.remoteServers = remote.feature();
-      await listenLocal(broker.mcp, paths.mcpSocket, paths.runDir);
-      await listenLocal(broker.control, paths.controlSocket, paths.runDir);
-      return broker;
+      await listenLocal(b.mcp, paths.mcpSocket, paths.runDir);
+      await listenLocal(b.control, paths.controlSocket, paths.runDir);
+      return b;
     } catch (error) {
       if (broker) await broker.close();
       else for (const cleanup of cleanups) cleanup();
@@ -219,13 +178,13 @@ export class Broker implements BrokerControl {
     this.connections += 1;
     const session = createFrontSession({
       gateway: this.gateway,
-      audit: this.audit,
-      logger: this.logger,
+      audit: this.parts.audit,
+      logger: this.parts.logger,
       version: BROKER_VERSION,
       connectionLabel: `socket-${String(this.connections)}`,
     });
     session.connect(new SocketTransport(socket)).catch((error: unknown) => {
-      this.logger.warn({ err: messageOf(error) }, 'MCP session failed to start');
+      this.parts.logger.warn({ err: messageOf(error) }, 'MCP session failed to start');
       socket.destroy();
     });
   }
@@ -237,7 +196,7 @@ export class Broker implements BrokerControl {
         version: BROKER_VERSION,
         url: this.url,
         startedAt: this.startedAt,
-        secretStore: this.store.description,
+        secretStore: this.parts.store.description,
         clients: this.sockets.size,
       },
       servers: this.gateway.status(),
@@ -245,14 +204,14 @@ export class Broker implements BrokerControl {
   }
 
   listSecrets(): Promise<string[]> {
-    return this.store.list();
+    return this.parts.store.list();
   }
 
   /** Stores a secret and restarts the servers that use it, so they pick up the new value. */
   async setSecret(name: string, value: string): Promise<{ restarted: string[] }> {
     assertSecretName(name);
-    await this.store.set(name, value);
-    this.audit.record({ type: 'secret.set', outcome: 'ok', secretName: name });
+    await this.parts.store.set(name, value);
+    this.parts.audit.record({ type: 'secret.set', outcome: 'ok', secretName: name });
     const restarted = this.gateway.serversUsingSecret(name);
     await Promise.all(restarted.map((server) => this.gateway.restartServer(server)));
     return { restarted };
@@ -260,8 +219,8 @@ export class Broker implements BrokerControl {
 
   async deleteSecret(name: string): Promise<boolean> {
     assertSecretName(name);
-    const deleted = await this.store.delete(name);
-    this.audit.record({ type: 'secret.delete', outcome: deleted ? 'ok' : 'error', secretName: name });
+    const deleted = await this.parts.store.delete(name);
+    this.parts.audit.record({ type: 'secret.delete', outcome: deleted ? 'ok' : 'error', secretName: name });
     return deleted;
   }
 
@@ -282,14 +241,14 @@ export class Broker implements BrokerControl {
     try {
       await this.providerService().login(account, { mode, onEvent, signal });
     } catch (error) {
-      this.remote?.signInFailed(
+      this.remote.signInFailed(
         account,
         isBrokerError(error) ? error.code : 'SIGNIN_FAILED',
         messageOf(error),
       );
       throw error;
     }
-    await this.remote?.signedIn(account);
+    await this.remote.signedIn(account);
   }
 
   providerLogout(account: string): Promise<unknown> {
@@ -301,7 +260,6 @@ export class Broker implements BrokerControl {
   }
 
   private providerService(): ProviderService {
-    if (!this.providers) throw new BrokerError('FEATURE_UNAVAILABLE', 'Provider sign-in is not running.');
     return this.providers;
   }
 
@@ -336,17 +294,18 @@ export class Broker implements BrokerControl {
     this.mcp.close();
     this.control.close();
     for (const socket of this.sockets) socket.destroy();
-    this.ui?.close();
-    await this.resource?.close();
+    this.features?.ui.close();
+    await this.features?.resource.close();
     this.http.server.closeAllConnections();
     this.http.server.close();
-    this.providers?.refresher.stop();
+    this.providers.refresher.stop();
+    this.parts.services.unwire();
     await this.gateway.stop();
-    this.audit.record({ type: 'broker.stop', outcome: 'ok' });
-    this.audit.close();
+    this.parts.audit.record({ type: 'broker.stop', outcome: 'ok' });
+    this.parts.audit.close();
     for (const path of [this.paths.mcpSocket, this.paths.controlSocket]) {
       if (!path.startsWith('\\\\.\\pipe\\')) rmSync(path, { force: true });
     }
-    this.lock.release();
+    this.parts.lock.release();
   }
 }

@@ -89,7 +89,7 @@ describe('remote servers: provider auth, OAuth over WebSocket, honest status (is
     expect(kit.auditText()).not.toMatch(/eyJ[A-Za-z0-9_-]{20,}/);
 
     await revokeRefreshTokenAtAs(kit, 'corp', clientId);
-    await expect(kit.broker.providers?.refresher.refresh('corp', true)).rejects.toThrow(/login corp/);
+    await expect(kit.broker.providers.refresher.refresh('corp', true)).rejects.toThrow(/login corp/);
     const k2 = kit;
     await expect.poll(() => remoteStatus(k2)?.state, { timeout: 10_000 }).toBe('failed');
     expect(remoteStatus(kit)?.lastError).toContain(
@@ -123,9 +123,7 @@ describe('remote servers: provider auth, OAuth over WebSocket, honest status (is
     expect(remoteStatus(kit)?.state).toBe('running');
     // The person revokes the grant at the real AS (RFC 7009); the next refresh meets invalid_grant.
     await revokeRefreshTokenAtAs(kit);
-    const providers = kit.broker.providers;
-    if (!providers) throw new Error('provider sign-in is not running');
-    await expect(providers.refresher.refresh('mcp-remote', true)).rejects.toThrow(/sign-in/);
+    await expect(kit.broker.providers.refresher.refresh('mcp-remote', true)).rejects.toThrow(/sign-in/);
 
     const k = kit;
     await expect.poll(() => remoteStatus(k)?.state, { timeout: 10_000 }).toBe('failed');
