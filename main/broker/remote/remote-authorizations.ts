@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { AuthorizationServerMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import * as oidc from 'openid-client';
 import type { AuditSink } from '../audit/audit-event.js';
 import type { RemoteServerConfig } from '../config/remote-server-config.js';
@@ -50,6 +51,22 @@ export function remoteAccountId(server: string): string {
   if (plain.length <= 32) return plain;
   const hash = createHash('sha256').update(server).digest('hex').slice(0, 8);
   return `${plain.slice(0, 23)}-${hash}`;
+}
+
+/**
+ * How the broker authenticates at the token endpoint: `none` for a public client; with a client
+ * secret (an AS that registered the broker as confidential anyway), `client_secret_post` when the AS
+ * lists it, else `client_secret_basic` — the default of an AS that lists nothing.
+ *
+ * @see RFC 8414 §2 (token_endpoint_auth_methods_supported); RFC 6749 §2.3.1
+ */
+export function tokenEndpointAuthMethod(
+  clientSecret: string | undefined,
+  metadata: Pick<AuthorizationServerMetadata, 'token_endpoint_auth_methods_supported'>,
+): 'none' | 'client_secret_post' | 'client_secret_basic' {
+  if (clientSecret === undefined) return 'none';
+  const supported = metadata.token_endpoint_auth_methods_supported ?? ['client_secret_basic'];
+  return supported.includes('client_secret_post') ? 'client_secret_post' : 'client_secret_basic';
 }
 
 /** The command that signs a remote server in. */
@@ -157,7 +174,13 @@ export class RemoteAuthorizations {
     const found = await discoverRemoteAuthorization(config.url, state.challenge, this.fetchFn);
     state.authorization = found;
     const client = await obtainClient(server, config, found, { ...this.deps, fetch: this.fetchFn });
-    const auth = client.clientSecret === undefined ? oidc.None() : oidc.ClientSecretPost(client.clientSecret);
+    const method = tokenEndpointAuthMethod(client.clientSecret, found.metadata);
+    const auth =
+      client.clientSecret === undefined
+        ? oidc.None()
+        : method === 'client_secret_post'
+          ? oidc.ClientSecretPost(client.clientSecret)
+          : oidc.ClientSecretBasic(client.clientSecret);
     const configuration = new oidc.Configuration(
       found.metadata as oidc.ServerMetadata,
       client.clientId,
