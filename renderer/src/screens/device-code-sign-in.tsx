@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { ApiOutput, BrokerEvent } from '../../../main/broker/api/broker-api.js';
 import { useBrokerApi, useBrokerEvents } from '../api-context.js';
-import { Countdown, CopyButton, ErrorBanner } from '../components/feedback.js';
+import { ErrorBanner } from '../components/feedback.js';
+import { SignInCode } from '../components/sign-in-code.js';
 
 /** How long "Signed in" stays visible before the window closes itself. */
 export const CLOSE_AFTER_SUCCESS_MS = 1500;
@@ -50,42 +51,6 @@ function Finished({ outcome, onRetry }: { outcome: Outcome; onRetry: () => void 
         Try again
       </button>
     </div>
-  );
-}
-
-function CodeCard({ started }: { started: ApiOutput<'signIn'> }) {
-  const open = started.verificationUriComplete ?? started.verificationUri;
-  return (
-    <section className="card" aria-label="Sign-in in progress">
-      {started.userCode ? (
-        <>
-          <p>
-            Enter this code at <code>{started.verificationUri}</code>
-          </p>
-          <p className="user-code" aria-label="User code">
-            {started.userCode}
-          </p>
-        </>
-      ) : (
-        <p>Finish signing in on the provider’s page in your browser.</p>
-      )}
-      <div className="row">
-        {started.userCode ? <CopyButton text={started.userCode} label="Copy code" /> : null}
-        {open ? (
-          <a className="button primary" href={open} target="_blank" rel="noreferrer">
-            Open browser
-          </a>
-        ) : null}
-      </div>
-      {started.expiresAt ? (
-        <p className="muted">
-          Code expires <Countdown until={started.expiresAt} />
-        </p>
-      ) : null}
-      <p className="muted" role="status">
-        Waiting for you to finish in the browser…
-      </p>
-    </section>
   );
 }
 
@@ -147,7 +112,7 @@ export function DeviceCodeSignIn({
         </button>
       ) : null}
       {shown ? <Finished outcome={shown} onRetry={retry} /> : null}
-      {started && !shown ? <CodeCard started={started} /> : null}
+      {started && !shown ? <SignInCode started={started} variant="window" /> : null}
       {!started && !error ? <p role="status">Starting the sign-in…</p> : null}
     </main>
   );

@@ -1,46 +1,10 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { ApiOutput, BrokerEvent } from '../../../main/broker/api/broker-api.js';
 import { useAction, useBrokerApi, useBrokerEvents, useLoad } from '../api-context.js';
-import { Countdown, CopyButton, EmptyState, ErrorBanner } from '../components/feedback.js';
+import { EmptyState, ErrorBanner } from '../components/feedback.js';
+import { SignInCode } from '../components/sign-in-code.js';
 
 type Pending = ApiOutput<'signIn'> & { provider: string };
-
-/** The device code (or browser page) of a sign-in in progress, with Copy, Open and a countdown. */
-function SignInProgress({ pending }: { pending: Pending }) {
-  const open = pending.verificationUriComplete ?? pending.verificationUri;
-  return (
-    <section className="card" aria-label="Sign-in in progress">
-      {pending.userCode ? (
-        <>
-          <p>
-            Enter this code at <code>{pending.verificationUri}</code>
-          </p>
-          <p className="user-code" aria-label="User code">
-            {pending.userCode}
-          </p>
-        </>
-      ) : (
-        <p>Finish signing in on the provider’s page in your browser.</p>
-      )}
-      <div className="row">
-        {pending.userCode ? <CopyButton text={pending.userCode} label="Copy code" /> : null}
-        {open ? (
-          <a className="button" href={open} target="_blank" rel="noreferrer">
-            Open browser
-          </a>
-        ) : null}
-        {pending.expiresAt ? (
-          <span className="muted">
-            Code expires <Countdown until={pending.expiresAt} />
-          </span>
-        ) : null}
-      </div>
-      <p className="muted" role="status">
-        Waiting for you to finish in the browser…
-      </p>
-    </section>
-  );
-}
 
 /** Providers: configured identity providers, sign-in with live progress, accounts, sign-out. */
 export function ProvidersScreen() {
@@ -102,7 +66,7 @@ export function ProvidersScreen() {
           <p>Add a provider to the config file’s “providers” section, then restart the broker.</p>
         </EmptyState>
       ) : null}
-      {pending ? <SignInProgress pending={pending} /> : null}
+      {pending ? <SignInCode started={pending} variant="inline" /> : null}
       <ul className="cards" aria-label="Providers">
         {data?.providers.map((p) => (
           <li key={p.id} className="card" aria-labelledby={`provider-${p.id}`}>
