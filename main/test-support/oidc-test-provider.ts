@@ -1,6 +1,5 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Provider, { errors, type Configuration } from 'oidc-provider';
+import { hostOidcProvider } from './oidc-host.js';
 
 /**
  * A real OAuth 2.1 / OpenID provider (panva's oidc-provider) on 127.0.0.1 for the sign-in tests:
@@ -100,46 +99,38 @@ const KEPT_HEADERS = ['accept', 'content-type', 'authorization', 'user-agent'];
 
 /** Starts the provider on 127.0.0.1 with an ephemeral port. */
 export async function startOidcTestProvider(options: TestProviderOptions = {}): Promise<OidcTestProvider> {
-  const server: Server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
-  const provider = new Provider(issuer, configuration(options));
   const requests: RecordedRequest[] = [];
   const injections: { path: string; status: number; body: Record<string, string> }[] = [];
-  provider.use(async (ctx, next) => {
-    const headers = Object.fromEntries(
-      KEPT_HEADERS.flatMap((h) => (ctx.get(h) ? [[h, ctx.get(h)]] : [])),
-    ) as Record<string, string>;
-    const base = { method: ctx.method, path: ctx.path, headers };
-    const index = injections.findIndex((i) => i.path === ctx.path);
-    const injection = index >= 0 ? injections.splice(index, 1)[0] : undefined;
-    if (injection) {
-      ctx.status = injection.status;
-      ctx.body = injection.body;
-      requests.push({ ...base, params: {}, status: injection.status, injected: true });
-      return;
-    }
-    await next();
-    const oidc = (ctx as { oidc?: { params?: Record<string, unknown> } }).oidc;
-    requests.push({ ...base, params: { ...oidc?.params }, status: ctx.status, injected: false });
-  });
-  const handler = provider.callback();
-  server.on('request', (req, res) => {
-    void handler(req, res);
+  const host = await hostOidcProvider((issuer) => {
+    const provider = new Provider(issuer, configuration(options));
+    provider.use(async (ctx, next) => {
+      const headers = Object.fromEntries(
+        KEPT_HEADERS.flatMap((h) => (ctx.get(h) ? [[h, ctx.get(h)]] : [])),
+      ) as Record<string, string>;
+      const base = { method: ctx.method, path: ctx.path, headers };
+      const index = injections.findIndex((i) => i.path === ctx.path);
+      const injection = index >= 0 ? injections.splice(index, 1)[0] : undefined;
+      if (injection) {
+        ctx.status = injection.status;
+        ctx.body = injection.body;
+        requests.push({ ...base, params: {}, status: injection.status, injected: true });
+        return;
+      }
+      await next();
+      const oidc = (ctx as { oidc?: { params?: Record<string, unknown> } }).oidc;
+      requests.push({ ...base, params: { ...oidc?.params }, status: ctx.status, injected: false });
+    });
+    return provider;
   });
   return {
-    issuer,
-    provider,
+    issuer: host.issuer,
+    provider: host.provider,
     requests,
     inject(path, status, body, times = 1) {
       for (let i = 0; i < times; i += 1) injections.push({ path, status, body });
     },
     tokenRequests: (grantType) =>
       requests.filter((r) => r.path === '/token' && !r.injected && r.params['grant_type'] === grantType),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => host.close(),
   };
 }

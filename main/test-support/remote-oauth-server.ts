@@ -1,6 +1,5 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Provider, { errors, type Configuration } from 'oidc-provider';
+import { hostOidcProvider } from './oidc-host.js';
 
 /**
  * The authorization server a protected remote MCP server trusts in the issue-5 tests: a real
@@ -71,29 +70,26 @@ function configuration(state: { resource: string }, options: RemoteAuthServerOpt
 export async function startRemoteAuthServer(
   options: RemoteAuthServerOptions = {},
 ): Promise<RemoteAuthServer> {
-  const server: Server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
   const state = { resource: 'http://127.0.0.1/unset' };
-  const provider = new Provider(issuer, configuration(state, options));
   const log: string[] = [];
   const registered = new Set<string>();
-  provider.on('registration_create.success', (_ctx: unknown, client: { clientId: string }) => {
-    registered.add(client.clientId);
+  const host = await hostOidcProvider((issuer) => {
+    const provider = new Provider(issuer, configuration(state, options));
+    provider.on('registration_create.success', (_ctx: unknown, client: { clientId: string }) => {
+      registered.add(client.clientId);
+    });
+    provider.use(async (ctx, next) => {
+      await next();
+      const params = (ctx as { oidc?: { params?: Record<string, unknown> } }).oidc?.params;
+      const grant = typeof params?.['grant_type'] === 'string' ? ` ${params['grant_type']}` : '';
+      const resource = typeof params?.['resource'] === 'string' ? ` resource=${params['resource']}` : '';
+      log.push(`${ctx.method} ${ctx.path}${grant}${resource} ${String(ctx.status)}`);
+    });
+    return provider;
   });
-  provider.use(async (ctx, next) => {
-    await next();
-    const params = (ctx as { oidc?: { params?: Record<string, unknown> } }).oidc?.params;
-    const grant = typeof params?.['grant_type'] === 'string' ? ` ${params['grant_type']}` : '';
-    const resource = typeof params?.['resource'] === 'string' ? ` resource=${params['resource']}` : '';
-    log.push(`${ctx.method} ${ctx.path}${grant}${resource} ${String(ctx.status)}`);
-  });
-  const handler = provider.callback();
-  server.on('request', (req, res) => {
-    void handler(req, res);
-  });
+  const { provider } = host;
   return {
-    issuer,
+    issuer: host.issuer,
     provider,
     log,
     setResource: (resource) => {
@@ -106,10 +102,6 @@ export async function startRemoteAuthServer(
       for (const id of registered) await adapter.destroy(id);
       registered.clear();
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => host.close(),
   };
 }
