@@ -1,16 +1,9 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { AuditLog } from '../audit/audit-log.js';
-import { systemClock } from '../clock.js';
-import { loadConfigFile } from '../config/config-file.js';
-import { ConfigSchema } from '../config/config-schema.js';
-import { BrokerError, isBrokerError } from '../errors.js';
-import { openSecretStore } from '../secrets/open-secret-store.js';
-import { SecretRedactor } from '../secrets/secret-redactor.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { BrokerError } from '../errors.js';
 import { assertSecretName, type SecretStore } from '../secrets/secret-store.js';
-import { acquireInstanceLock } from '../server/instance-lock.js';
 import { callControl, expectOk } from './control-client.js';
 import { locations, parseCommand, writeLine, type CliIo, type Locations } from './cli-context.js';
+import { viaBrokerOr, withLocalState } from './local-state.js';
 import { readSecretValue } from './secret-input.js';
 
 export const secretHelp = `Usage: mcp-auth-broker secret set NAME     (value read from stdin, or typed hidden on a terminal)
@@ -21,42 +14,13 @@ Secrets live in the OS keychain (or the encrypted file store, if the config choo
 one from a server's env in the config: "GITHUB_TOKEN": {"secret": "NAME"}. With a broker running,
 the change goes through it and the servers using that secret restart with the new value.`;
 
-/** Runs `fn` against the store and audit log directly, holding the broker lock (no broker running). */
-export async function withLocalState<T>(
-  where: Locations,
-  fn: (store: SecretStore, audit: AuditLog) => Promise<T>,
-): Promise<T> {
-  const config = existsSync(where.configPath) ? loadConfigFile(where.configPath) : ConfigSchema.parse({});
-  const lock = acquireInstanceLock(where.dataDir, 'cli');
-  try {
-    const audit = AuditLog.open({
-      dir: join(where.dataDir, 'audit'),
-      maxFileBytes: config.audit.maxFileBytes,
-      clock: systemClock,
-      redactor: new SecretRedactor(),
-    });
-    try {
-      return await fn(openSecretStore(config.secretStore, where.dataDir), audit);
-    } finally {
-      audit.close();
-    }
-  } finally {
-    lock.release();
-  }
-}
-
 /** Through the running broker when there is one, else directly with the lock held. */
-export async function viaBrokerOrLocal<T>(
+export function viaBrokerOrLocal<T>(
   where: Locations,
   remote: () => Promise<T>,
   local: (store: SecretStore, audit: AuditLog) => Promise<T>,
 ): Promise<T> {
-  try {
-    return await remote();
-  } catch (error) {
-    if (!isBrokerError(error, 'BROKER_UNREACHABLE')) throw error;
-    return withLocalState(where, local);
-  }
+  return viaBrokerOr(remote, () => withLocalState(where, ({ store, audit }) => local(store, audit)));
 }
 
 export async function secretCommand(args: string[], io: CliIo): Promise<number> {

@@ -1,0 +1,53 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { AuditLog } from '../audit/audit-log.js';
+import { systemClock } from '../clock.js';
+import { loadConfigFile } from '../config/config-file.js';
+import { ConfigSchema, type BrokerConfig } from '../config/config-schema.js';
+import { isBrokerError } from '../errors.js';
+import { openSecretStore } from '../secrets/open-secret-store.js';
+import { SecretRedactor } from '../secrets/secret-redactor.js';
+import type { SecretStore } from '../secrets/secret-store.js';
+import { acquireInstanceLock } from '../server/instance-lock.js';
+import type { Locations } from './cli-context.js';
+
+/** What a CLI command acting without a running broker gets: the config, store and audit log. */
+export interface LocalState {
+  config: BrokerConfig;
+  store: SecretStore;
+  audit: AuditLog;
+  redactor: SecretRedactor;
+}
+
+/**
+ * Runs `fn` against the store and audit log directly, holding the broker lock the whole time, so a
+ * command never races a broker (one owner of secrets, tokens and the audit log at a time).
+ */
+export async function withLocalState<T>(where: Locations, fn: (state: LocalState) => Promise<T>): Promise<T> {
+  const config = existsSync(where.configPath) ? loadConfigFile(where.configPath) : ConfigSchema.parse({});
+  const lock = acquireInstanceLock(where.dataDir, 'cli');
+  try {
+    const redactor = new SecretRedactor();
+    const audit = AuditLog.open({
+      ...{ dir: join(where.dataDir, 'audit'), maxFileBytes: config.audit.maxFileBytes },
+      ...{ clock: systemClock, redactor },
+    });
+    try {
+      return await fn({ config, store: openSecretStore(config.secretStore, where.dataDir), audit, redactor });
+    } finally {
+      audit.close();
+    }
+  } finally {
+    lock.release();
+  }
+}
+
+/** Through the running broker when there is one (`remote`), else `local` (BROKER_UNREACHABLE only). */
+export async function viaBrokerOr<T>(remote: () => Promise<T>, local: () => Promise<T>): Promise<T> {
+  try {
+    return await remote();
+  } catch (error) {
+    if (!isBrokerError(error, 'BROKER_UNREACHABLE')) throw error;
+    return local();
+  }
+}
