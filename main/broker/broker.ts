@@ -176,14 +176,27 @@ export class Broker implements BrokerControl {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     this.connections += 1;
+    const label = `socket-${String(this.connections)}`;
     const session = createFrontSession({
       gateway: this.gateway,
       audit: this.parts.audit,
       logger: this.parts.logger,
       version: BROKER_VERSION,
-      connectionLabel: `socket-${String(this.connections)}`,
+      connectionLabel: label,
     });
-    session.connect(new SocketTransport(socket)).catch((error: unknown) => {
+    const transport = new SocketTransport(socket, {
+      onBackpressure: ({ droppedNotifications, queuedBytes, closed }) => {
+        this.parts.audit.record({
+          type: 'client.backpressure',
+          outcome: 'error',
+          client: label,
+          message: closed
+            ? `client stopped reading: ${String(queuedBytes)} bytes queued; connection closed`
+            : `client stopped reading: ${String(queuedBytes)} bytes queued; dropping notifications (${String(droppedNotifications)} so far)`,
+        });
+      },
+    });
+    session.connect(transport).catch((error: unknown) => {
       this.parts.logger.warn({ err: messageOf(error) }, 'MCP session failed to start');
       socket.destroy();
     });

@@ -122,6 +122,22 @@ server.registerTool(
   },
 );
 
+// Floods the client with log notifications (REL-4: a client that stops reading must not grow the broker).
+server.registerTool(
+  'flood',
+  {
+    description: 'Sends count log messages of size bytes',
+    inputSchema: { count: z.number().int(), bytes: z.number().int() },
+  },
+  async ({ count, bytes }) => {
+    const filler = 'x'.repeat(bytes);
+    for (let i = 0; i < count; i++) {
+      await server.sendLoggingMessage({ level: 'info', logger: 'flood', data: { i, filler } });
+    }
+    return text(`flooded ${count}`);
+  },
+);
+
 server.registerTool('fail', { description: 'Returns an isError result' }, () => ({
   isError: true,
   content: [{ type: 'text', text: 'this tool always fails' }],

@@ -15,6 +15,7 @@ export const AUDIT_EVENT_TYPES = [
   'server.credential',
   'client.connect',
   'client.disconnect',
+  'client.backpressure',
   'tool.call',
   'tool.denied',
   'http.denied',
