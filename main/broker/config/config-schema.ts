@@ -42,6 +42,16 @@ export const StdioServerSchema = z
       .default({}),
     cwd: z.string().optional(),
     enabled: z.boolean().default(true),
+    /**
+     * Longest one tool call, prompt or resource read may take on this server (ms; each progress
+     * notification restarts it). Default: the broker's 10 minutes.
+     */
+    callTimeoutMs: z
+      .number({ error: 'milliseconds, e.g. 120000 for two minutes' })
+      .int('whole milliseconds')
+      .min(1000, 'at least 1000 ms')
+      .max(24 * 3_600_000, 'at most 24 hours')
+      .optional(),
     tools: ToolFilterSchema.optional(),
   })
   .strict();

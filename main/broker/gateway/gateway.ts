@@ -227,7 +227,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       for (const id of accountsOfServer(upstream.config)) await this.deps.credentials?.accessToken(id);
       // The SDK client has already validated the result against CallToolResultSchema.
       const result = (await upstream.request((client) =>
-        client.callTool({ name: tool, arguments: args }, CallToolResultSchema, this.requestOptions(ctx)),
+        client.callTool(
+          { name: tool, arguments: args },
+          CallToolResultSchema,
+          this.requestOptions(ctx, upstream),
+        ),
       )) as CallToolResult;
       const outcome = result.isError === true ? 'error' : 'ok';
       this.deps.audit.record({ type: 'tool.call', outcome, ...base, durationMs: duration() });
@@ -257,7 +261,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     }
     try {
       return await upstream.request((client) =>
-        client.getPrompt({ name, arguments: args }, this.requestOptions(ctx)),
+        client.getPrompt({ name, arguments: args }, this.requestOptions(ctx, upstream)),
       );
     } catch (error) {
       throw toMcpError(error, this.deps.redactor);
@@ -271,7 +275,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   async readResource(uri: string, ctx: CallContext): Promise<ReadResourceResult> {
     const upstream = await this.resourceServer(uri, ctx.scope);
     try {
-      return await upstream.request((client) => client.readResource({ uri }, this.requestOptions(ctx)));
+      return await upstream.request((client) =>
+        client.readResource({ uri }, this.requestOptions(ctx, upstream)),
+      );
     } catch (error) {
       throw toMcpError(error, this.deps.redactor);
     }
@@ -325,8 +331,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     return isToolAllowed(filter, tool) ? undefined : `${describeFilter(filter)} in the broker config`;
   }
 
-  private requestOptions(ctx: CallContext): RequestOptions {
-    return upstreamRequestOptions(ctx, this.timing.callTimeoutMs, this.deps.redactor);
+  private requestOptions(ctx: CallContext, upstream: UpstreamServer): RequestOptions {
+    const timeoutMs = upstream.config.callTimeoutMs ?? this.timing.callTimeoutMs;
+    return upstreamRequestOptions(ctx, timeoutMs, this.deps.redactor);
   }
 
   /** Re-emits an upstream's events; names are recomputed when a list changes. */

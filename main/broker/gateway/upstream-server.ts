@@ -60,6 +60,8 @@ export class UpstreamServer extends EventEmitter<UpstreamEvents> {
   private readonly auditor: UpstreamAuditor;
   private readonly drain = new CallDrain();
   private pendingRestart: Promise<void> | undefined;
+  /** Generations whose calls were still running when a rotation stopped waiting for them. */
+  private readonly abandoned = new Map<number, number>();
 
   constructor(
     readonly name: string,
@@ -136,15 +138,23 @@ export class UpstreamServer extends EventEmitter<UpstreamEvents> {
   }
 
   /**
-   * Restarts between calls (live credential rotation): new calls wait, calls in flight finish, then
-   * the server restarts and the held calls go to the new process. Concurrent requests share one restart.
+   * Restarts between calls (live credential rotation): new calls wait, calls in flight finish (for at
+   * most `drainTimeoutMs`; any still running then fail with an error saying why), then the server
+   * restarts and the held calls go to the new process. Concurrent requests share one restart.
    */
   restartWhenIdle(): Promise<void> {
     // A server the broker stopped (e.g. while shutting down) or that is disabled stays down.
     if (this.current === 'stopped' || this.current === 'disabled') return Promise.resolve();
+    const drainMs = this.deps.timing.drainTimeoutMs;
     this.pendingRestart ??= this.drain
-      .drain()
-      .then(() => this.restart())
+      .drain(drainMs)
+      .then((stillRunning) => {
+        if (stillRunning > 0) {
+          for (const old of this.abandoned.keys()) if (old < this.generation - 8) this.abandoned.delete(old);
+          this.abandoned.set(this.generation, drainMs);
+        }
+        return this.restart();
+      })
       .finally(() => {
         this.pendingRestart = undefined;
         this.drain.release();
@@ -159,6 +169,15 @@ export class UpstreamServer extends EventEmitter<UpstreamEvents> {
       return await run(client);
     } catch (error) {
       const closed = error instanceof McpError && error.code === (ErrorCode.ConnectionClosed as number);
+      const waitedMs = this.abandoned.get(generation);
+      if (waitedMs !== undefined && generation !== this.generation) {
+        throw new BrokerError(
+          'SERVER_UNAVAILABLE',
+          `Server "${this.name}" was restarted with new credentials while this call was still running ` +
+            `(it had not answered after ${Math.round(waitedMs / 1000)} s of waiting); call it again.`,
+          { cause: error },
+        );
+      }
       if (closed || generation !== this.generation || this.current !== 'running') {
         await this.crashHandling;
         throw this.unavailableError(error);

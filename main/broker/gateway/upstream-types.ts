@@ -16,12 +16,18 @@ export interface UpstreamTiming extends BackoffTiming {
   startWaitMs: number;
   /** Timeout of `initialize` and of the list requests that follow it (ms; 30 s by default). */
   startTimeoutMs: number;
+  /**
+   * How long a restart between calls (credential rotation) waits for calls in flight (ms; 5 s by
+   * default). Calls still running then are failed with an error saying so, and new calls go on.
+   */
+  drainTimeoutMs: number;
 }
 
 export const DEFAULT_UPSTREAM_TIMING: UpstreamTiming = {
   ...DEFAULT_BACKOFF,
   startWaitMs: 15_000,
   startTimeoutMs: 30_000,
+  drainTimeoutMs: 5_000,
 };
 
 /** A `notifications/message` from an upstream server, payload redacted. */
