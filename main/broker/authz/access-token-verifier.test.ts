@@ -75,4 +75,16 @@ describe('JwtAccessTokenVerifier', () => {
       srv.as.verifier.verify(await signed({ aud: `${srv.issuer}/mcp`, gid: 'unknown' })),
     ).rejects.toMatchObject({ reason: 'revoked' });
   });
+
+  it('SEC-8 refuses a sender-constrained (cnf) token presented as a plain bearer token', async () => {
+    const t = await obtainTokens(srv.issuer);
+    const gid = (await srv.as.verifier.verify(t.accessToken)).grantId;
+    const aud = `${srv.issuer}/mcp`;
+    await expect(
+      srv.as.verifier.verify(await signed({ aud, gid, cnf: { jkt: 'bm90LWEtcmVhbC10aHVtYnByaW50' } })),
+    ).rejects.toMatchObject({ reason: 'invalid' });
+    await expect(
+      srv.as.verifier.verify(await signed({ aud, gid, cnf: { 'x5t#S256': 'abc' } })),
+    ).rejects.toMatchObject({ reason: 'invalid' });
+  });
 });

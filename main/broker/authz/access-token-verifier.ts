@@ -54,6 +54,13 @@ export class JwtAccessTokenVerifier implements AccessTokenVerifier {
         'The access token is malformed or was not issued by this broker.',
       );
     }
+    // A sender-constrained token (RFC 9449 §6.1 `cnf.jkt`, RFC 8705 `x5t#S256`) needs its proof;
+    // the broker verifies none, so such a token is never accepted as a plain bearer token.
+    if (payload['cnf'] !== undefined)
+      throw new InvalidTokenError(
+        'invalid',
+        'The access token is sender-constrained (cnf); send a bearer token.',
+      );
     const audience = stringArray(payload.aud);
     if (!audience.includes(resource))
       throw new InvalidTokenError('audience', `The access token was not issued for ${resource}.`);

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { SignJWT, decodeJwt, exportJWK, generateKeyPair } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   BrowserJar,
@@ -81,6 +83,41 @@ describe('authorization server metadata', () => {
   it('ASM-4 advertises Client ID Metadata Document support', async () => {
     const as = await metadata('/.well-known/oauth-authorization-server');
     expect(as['client_id_metadata_document_supported']).toBe(true);
+  });
+});
+
+describe('DPoP (RFC 9449) is not offered', () => {
+  it('SEC-8 metadata advertises no DPoP, and a token request with a DPoP proof gets no DPoP-bound token', async () => {
+    const as = await metadata('/.well-known/oauth-authorization-server');
+    const oidc = await metadata('/.well-known/openid-configuration');
+    for (const doc of [as, oidc]) expect(Object.keys(doc).filter((k) => k.startsWith('dpop'))).toEqual([]);
+    const clientId = await registered();
+    const flow = await authorizeAndApprove(issuer, {
+      clientId,
+      redirectUri: REDIRECT,
+      scope: 'mcp:servers:alpha',
+    });
+    const { privateKey, publicKey } = await generateKeyPair('ES256');
+    const proof = await new SignJWT({ htm: 'POST', htu: `${issuer}/oauth/token`, jti: randomUUID() })
+      .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: await exportJWK(publicKey) })
+      .setIssuedAt()
+      .sign(privateKey);
+    const res = await fetch(`${issuer}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', dpop: proof },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: flow.code,
+        redirect_uri: REDIRECT,
+        client_id: clientId,
+        code_verifier: flow.verifier,
+        resource: `${issuer}/mcp`,
+      }),
+    });
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(res.status).toBe(200);
+    expect(body['token_type']).toBe('Bearer');
+    expect(decodeJwt(String(body['access_token']))['cnf']).toBeUndefined();
   });
 });
 

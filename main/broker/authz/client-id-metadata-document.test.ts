@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -10,18 +10,26 @@ import {
   tokenRequest,
   type TestAuthzServer,
 } from '../../test-support/authz-test-kit.js';
-import { addressRefusal, fetchClientMetadataDocument } from './client-id-metadata-document.js';
+import {
+  DEFAULT_CLIENT_DOCUMENT_LIMITS,
+  addressRefusal,
+  fetchClientMetadataDocument,
+} from './client-id-metadata-document.js';
 
 const REDIRECT = 'http://127.0.0.1:7777/callback';
 let docs: Server;
 let docBase: string;
-let documents: Map<string, { body: string; delayMs?: number }>;
+let documents: Map<string, { body: string; delayMs?: number; trickleMs?: number }>;
 
 beforeEach(async () => {
   documents = new Map();
   docs = createServer((req, res) => {
     const doc = documents.get(req.url ?? '');
     if (!doc) return void res.writeHead(404).end();
+    if (doc.trickleMs !== undefined) {
+      trickle(res, doc.body, doc.trickleMs);
+      return;
+    }
     setTimeout(
       () => res.writeHead(200, { 'content-type': 'application/json' }).end(doc.body),
       doc.delayMs ?? 0,
@@ -34,6 +42,25 @@ afterEach(async () => {
   docs.closeAllConnections();
   await new Promise((r) => docs.close(r));
 });
+
+/** Sends the headers at once, then the body one byte at a time spread over `totalMs`. */
+function trickle(res: ServerResponse, body: string, totalMs: number): void {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  const bytes = Buffer.from(body);
+  let i = 0;
+  const timer = setInterval(() => {
+    if (res.destroyed) {
+      clearInterval(timer);
+      return;
+    }
+    res.write(bytes.subarray(i, i + 1));
+    i += 1;
+    if (i >= bytes.length) {
+      clearInterval(timer);
+      res.end();
+    }
+  }, totalMs / bytes.length);
+}
 
 function publish(path: string, doc: Record<string, unknown> | string, delayMs?: number): string {
   documents.set(path, {
@@ -180,4 +207,19 @@ describe('CIMD fetch guards', () => {
       token_endpoint_auth_method: 'none',
     });
   });
+
+  it('SEC-8 a document trickled over 8 s is refused at the 5 s total deadline', async () => {
+    const url = `${docBase}/trickle.json`;
+    documents.set('/trickle.json', {
+      body: JSON.stringify({ client_id: url, redirect_uris: [REDIRECT] }),
+      trickleMs: 8000,
+    });
+    const started = Date.now();
+    await expect(
+      fetchClientMetadataDocument(url, { ...DEFAULT_CLIENT_DOCUMENT_LIMITS, allowLoopbackHttp: true }),
+    ).rejects.toThrow(/in time/);
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(4900);
+    expect(elapsed).toBeLessThan(6500);
+  }, 15_000);
 });

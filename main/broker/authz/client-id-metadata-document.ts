@@ -125,31 +125,42 @@ function readLimited(res: IncomingMessage, maxBytes: number): Promise<string> {
   });
 }
 
-/** GETs the document body with the guards; rejects with ClientDocumentError. */
+/**
+ * GETs the document body with the guards; rejects with ClientDocumentError. `timeoutMs` is a total
+ * deadline for connect, headers and body together, not an idle timeout: a server trickling the
+ * document byte by byte is cut off at the deadline (SEC-8).
+ */
 function getDocument(url: URL, options: ClientDocumentFetchOptions): Promise<string> {
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
+  return new Promise<string>((resolve, reject) => {
+    const fail = (error: Error) => {
+      clearTimeout(deadline);
+      reject(error instanceof ClientDocumentError ? error : new ClientDocumentError(error.message));
+    };
     const req = request(
       url,
       {
         method: 'GET',
         headers: { accept: 'application/json' },
         lookup: guardedLookup(options.allowLoopbackHttp),
-        timeout: options.timeoutMs,
       },
       (res) => {
         if (res.statusCode !== 200) {
           res.resume();
-          reject(new ClientDocumentError(`the document URL answered HTTP ${String(res.statusCode)}`));
+          fail(new ClientDocumentError(`the document URL answered HTTP ${String(res.statusCode)}`));
           return;
         }
-        readLimited(res, options.maxBytes).then(resolve, reject);
+        readLimited(res, options.maxBytes).then((body) => {
+          clearTimeout(deadline);
+          resolve(body);
+        }, fail);
       },
     );
-    req.on('timeout', () => req.destroy(new ClientDocumentError('the document did not arrive in time')));
-    req.on('error', (error) =>
-      reject(error instanceof ClientDocumentError ? error : new ClientDocumentError(error.message)),
-    );
+    const deadline = setTimeout(() => {
+      fail(new ClientDocumentError('the document did not arrive in time'));
+      req.destroy();
+    }, options.timeoutMs);
+    req.on('error', fail);
     req.end();
   });
 }

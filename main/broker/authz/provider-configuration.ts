@@ -95,6 +95,10 @@ export function providerConfiguration(deps: ProviderConfigDeps): Configuration {
     clientBasedCORS: () => false,
     features: {
       devInteractions: { enabled: false },
+      // On by default in oidc-provider. `/mcp` takes only Bearer tokens (RFC 6750) and verifies no
+      // DPoP proofs, so advertising DPoP and minting `cnf`-bound tokens would promise a sender
+      // constraint nobody checks (SEC-8).
+      dPoP: { enabled: false },
       registration: { enabled: true, issueRegistrationAccessToken: false },
       // RFC 7009 §2.1: a client may revoke only its own tokens (others are ignored silently).
       revocation: {

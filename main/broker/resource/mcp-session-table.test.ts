@@ -5,11 +5,11 @@ import type { AccessTokenClaims } from '../authz/access-token.js';
 import { applyGrantedScope, newSessionId, SessionTable, type BoundSession } from './mcp-session-table.js';
 
 /** A transport that only records whether it was closed (the table's sole use of it). */
-function session(id: string, lastSeen: number, closed: string[]): BoundSession {
+function session(id: string, lastSeen: number, closed: string[], clientId = 'client-a'): BoundSession {
   const transport = { close: () => (closed.push(id), Promise.resolve()) } as unknown as Transport;
   return {
     id,
-    clientId: 'client-a',
+    clientId,
     subject: 'alice',
     scope: new Set(['alpha']),
     transport,
@@ -47,7 +47,7 @@ describe('SessionTable', () => {
     expect(table.lookup(request(), claims('client-a', 'alice'))).toMatchObject({ denial: { status: 400 } });
   });
 
-  it('closes idle sessions and, past the limit, the least recently used one', () => {
+  it('closes idle sessions and, past the per-client limit, that client’s least recently used one', () => {
     let now = 1_000_000;
     const closed: string[] = [];
     const table = new SessionTable(2, 60_000, () => now);
@@ -59,6 +59,24 @@ describe('SessionTable', () => {
     table.add(session('c', now, closed));
     expect(closed).toEqual(['old', 'a']);
     expect(table.size).toBe(2);
+  });
+
+  it('SEC-8 one client opening many sessions evicts only its own oldest, never another client’s', () => {
+    let now = 1_000_000;
+    const closed: string[] = [];
+    const table = new SessionTable(64, 60 * 60_000, () => now);
+    table.add(session('victim', now, closed, 'client-b'));
+    for (let i = 0; i < 300; i += 1) {
+      now += 1;
+      table.add(session(`flood-${i}`, now, closed, 'client-a'));
+    }
+    expect(closed).not.toContain('victim');
+    expect('session' in table.lookup(request('victim'), claims('client-b', 'alice'))).toBe(true);
+    // client-a keeps its 64 newest sessions; its oldest went first.
+    expect(closed).toHaveLength(300 - 64);
+    expect(closed[0]).toBe('flood-0');
+    expect('session' in table.lookup(request('flood-299'), claims('client-a', 'alice'))).toBe(true);
+    expect(table.size).toBe(65);
   });
 
   it('widens a session to a wider token and tells the client its lists changed', () => {

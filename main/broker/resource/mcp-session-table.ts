@@ -27,16 +27,20 @@ export function newSessionId(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/** Sessions one client (client id + subject) may hold open at once. */
+export const MAX_SESSIONS_PER_CLIENT = 64;
+
 /**
  * Live sessions by id. A session id never authenticates: every request is authenticated by its
  * token first, and a session is only found for a token of the same client and subject (checklist
- * RS-4) — anyone else gets 404, as if it did not exist.
+ * RS-4) — anyone else gets 404, as if it did not exist. The limit is per client and subject, so one
+ * client opening many sessions closes only its own oldest, never another client's (SEC-8).
  */
 export class SessionTable {
   private readonly sessions = new Map<string, BoundSession>();
 
   constructor(
-    private readonly maxSessions = 256,
+    private readonly maxPerClient = MAX_SESSIONS_PER_CLIENT,
     /** A session with no request for this long is closed when the next one starts (ms). */
     private readonly idleMs = 60 * 60_000,
     private readonly now: () => number = Date.now,
@@ -46,13 +50,19 @@ export class SessionTable {
     return this.sessions.size;
   }
 
-  /** Adds a session, closing idle ones; past the limit the least recently used one is closed. */
+  /**
+   * Adds a session, closing idle ones; past the per-client limit that client's least recently used
+   * session is closed.
+   */
   add(session: BoundSession): void {
     const cutoff = this.now() - this.idleMs;
     for (const old of this.sessions.values()) if (old.lastSeen < cutoff) void this.close(old.id);
-    if (this.sessions.size >= this.maxSessions) {
-      const oldest = [...this.sessions.values()].sort((a, b) => a.lastSeen - b.lastSeen)[0];
-      if (oldest) void this.close(oldest.id);
+    const own = [...this.sessions.values()].filter(
+      (s) => s.clientId === session.clientId && s.subject === session.subject,
+    );
+    if (own.length >= this.maxPerClient) {
+      const oldest = own.sort((a, b) => a.lastSeen - b.lastSeen).slice(0, own.length - this.maxPerClient + 1);
+      for (const old of oldest) void this.close(old.id);
     }
     this.sessions.set(session.id, session);
   }
