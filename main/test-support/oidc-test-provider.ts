@@ -37,6 +37,11 @@ export interface OidcTestProvider {
   inject(path: string, status: number, body: Record<string, string>, times?: number): void;
   /** Token-endpoint requests with the given grant type that reached the provider. */
   tokenRequests(grantType: string): RecordedRequest[];
+  /**
+   * Calls `listener` with each request that reached the provider, after the provider answered and
+   * before the answer is sent (e.g. to lock the keychain "just as the refresh comes back").
+   */
+  observe(listener: (request: RecordedRequest) => void): void;
   close(): Promise<void>;
 }
 
@@ -101,6 +106,7 @@ const KEPT_HEADERS = ['accept', 'content-type', 'authorization', 'user-agent'];
 export async function startOidcTestProvider(options: TestProviderOptions = {}): Promise<OidcTestProvider> {
   const requests: RecordedRequest[] = [];
   const injections: { path: string; status: number; body: Record<string, string> }[] = [];
+  const listeners: ((request: RecordedRequest) => void)[] = [];
   const host = await hostOidcProvider((issuer) => {
     const provider = new Provider(issuer, configuration(options));
     provider.use(async (ctx, next) => {
@@ -118,7 +124,9 @@ export async function startOidcTestProvider(options: TestProviderOptions = {}): 
       }
       await next();
       const oidc = (ctx as { oidc?: { params?: Record<string, unknown> } }).oidc;
-      requests.push({ ...base, params: { ...oidc?.params }, status: ctx.status, injected: false });
+      const recorded = { ...base, params: { ...oidc?.params }, status: ctx.status, injected: false };
+      requests.push(recorded);
+      for (const listener of listeners) listener(recorded);
     });
     return provider;
   });
@@ -131,6 +139,9 @@ export async function startOidcTestProvider(options: TestProviderOptions = {}): 
     },
     tokenRequests: (grantType) =>
       requests.filter((r) => r.path === '/token' && !r.injected && r.params['grant_type'] === grantType),
+    observe: (listener) => {
+      listeners.push(listener);
+    },
     close: () => host.close(),
   };
 }

@@ -134,6 +134,11 @@ export class TokenRefresher extends EventEmitter<RefresherEvents> {
   private async refreshOnce(account: AccountId, force: boolean): Promise<StoredTokens> {
     const tokens = await this.deps.store.load(account);
     if (!tokens) throw signInNeededError(account);
+    if (this.deps.store.isHeld(account.id)) {
+      // A refreshed set the keychain did not take yet: its refresh token is the only live one, so it
+      // is stored before anything else and no refresh is sent until it is.
+      await this.storeHeld(account, tokens);
+    }
     // Someone else refreshed while this caller waited: nothing to do.
     if (!force && !this.isDue(tokens)) return tokens;
     if (tokens.refreshToken === undefined) {
@@ -145,6 +150,16 @@ export class TokenRefresher extends EventEmitter<RefresherEvents> {
         'TOKEN_REFRESH_FAILED',
         `The provider gave "${account.id}" no refresh token, so it cannot be refreshed. To renew it, run: mcp-auth-broker login ${account.id}`,
       );
+    }
+    const stillValid = tokens.expiresAt === undefined || this.deps.clock.now() < tokens.expiresAt;
+    if (stillValid) {
+      // Write-ahead check: while the access token still works, a refresh waits until the keychain
+      // takes writes, so the provider never rotates a refresh token the broker cannot then store.
+      try {
+        await this.deps.store.rewrite(account);
+      } catch (error) {
+        return this.onTransientFailure(account, error);
+      }
     }
     const provider = await this.deps.provider(account.provider);
     const resource = provider.resource === undefined ? {} : { resource: provider.resource };
@@ -161,14 +176,43 @@ export class TokenRefresher extends EventEmitter<RefresherEvents> {
     const next = toStoredTokens(response, now, tokens);
     this.deps.redactor.add(next.accessToken);
     if (next.refreshToken !== undefined) this.deps.redactor.add(next.refreshToken);
-    // The rotated refresh token is stored before anyone gets the new access token.
-    await this.deps.store.save(account, next, now, false);
+    // The provider has rotated: from here on `next` is the account's set, in memory at once, and it
+    // is stored before it is handed out; when the store fails, it stays held and the save is retried.
+    this.deps.store.hold(account, next, now);
+    try {
+      await this.deps.store.storeHeld(account);
+    } catch (error) {
+      this.noteFailure(account, error);
+      this.emit('refreshed', account.id);
+      return next;
+    }
     this.failures.delete(account.id);
     this.deps.audit.record({ type: 'token.refresh', outcome: 'ok', secretName: tokenSecretName(account) });
-    if (next.expiresAt !== undefined && next.refreshToken !== undefined)
-      this.schedule(account, next.expiresAt);
+    this.scheduleDue(account, next);
     this.emit('refreshed', account.id);
     return next;
+  }
+
+  /** Stores a held set (retried with backoff on failure, which throws). */
+  private async storeHeld(account: AccountId, tokens: StoredTokens): Promise<void> {
+    try {
+      await this.deps.store.storeHeld(account);
+    } catch (error) {
+      this.onTransientFailure(account, error);
+    }
+    this.failures.delete(account.id);
+    this.deps.audit.record({
+      type: 'token.refresh',
+      outcome: 'ok',
+      secretName: tokenSecretName(account),
+      message: 'refreshed tokens stored once the secret store answered again',
+    });
+    this.scheduleDue(account, tokens);
+  }
+
+  private scheduleDue(account: AccountId, tokens: StoredTokens): void {
+    if (tokens.expiresAt !== undefined && tokens.refreshToken !== undefined)
+      this.schedule(account, tokens.expiresAt);
   }
 
   private async onSignInNeeded(account: AccountId, reason: string): Promise<never> {
@@ -186,26 +230,35 @@ export class TokenRefresher extends EventEmitter<RefresherEvents> {
   }
 
   private onTransientFailure(account: AccountId, error: unknown): never {
-    const attempt = (this.failures.get(account.id) ?? 0) + 1;
-    this.failures.set(account.id, attempt);
-    const { initialMs, maxMs } = this.deps.retry ?? { initialMs: 5_000, maxMs: 5 * 60_000 };
-    const delay = Math.min(maxMs, initialMs * 2 ** (attempt - 1));
-    const detail = this.deps.redactor.redact(
-      error instanceof client.ResponseBodyError ? error.error : messageOf(error),
-    );
-    this.deps.audit.record({
-      type: 'token.refresh_failed',
-      outcome: 'error',
-      secretName: tokenSecretName(account),
-      errorCode: 'TOKEN_REFRESH_FAILED',
-      message: `attempt ${String(attempt)}: ${detail}; retrying in ${inText(delay)}`,
-    });
-    this.setTimer(account, delay);
+    const { detail, delay } = this.noteFailure(account, error);
     throw new BrokerError(
       'TOKEN_REFRESH_FAILED',
       `Refreshing "${account.id}" failed (${detail}); retrying in ${inText(delay)}.`,
       { cause: error },
     );
+  }
+
+  /** Audits a transient failure (refresh or store) and schedules the retry with backoff. */
+  private noteFailure(account: AccountId, error: unknown): { detail: string; delay: number } {
+    const attempt = (this.failures.get(account.id) ?? 0) + 1;
+    this.failures.set(account.id, attempt);
+    const { initialMs, maxMs } = this.deps.retry ?? { initialMs: 5_000, maxMs: 5 * 60_000 };
+    const delay = Math.min(maxMs, initialMs * 2 ** (attempt - 1));
+    const detail = this.deps.redactor.redact(
+      error instanceof client.ResponseBodyError
+        ? error.error
+        : (messageOf(error).split('. To fix it')[0] ?? ''),
+    );
+    const storeFailed = isBrokerError(error, 'SECRET_STORE_UNAVAILABLE');
+    this.deps.audit.record({
+      type: 'token.refresh_failed',
+      outcome: 'error',
+      secretName: tokenSecretName(account),
+      errorCode: storeFailed ? 'SECRET_STORE_UNAVAILABLE' : 'TOKEN_REFRESH_FAILED',
+      message: `attempt ${String(attempt)}: ${detail}; retrying in ${inText(delay)}`,
+    });
+    this.setTimer(account, delay);
+    return { detail, delay };
   }
 
   private schedule(account: AccountId, expiresAt: number): void {

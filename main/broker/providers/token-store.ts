@@ -43,10 +43,15 @@ const MetadataFileSchema = z.object({ accounts: z.record(z.string(), AccountMeta
 /**
  * One TokenStore per process that owns the accounts (the broker, or the CLI holding the broker lock),
  * so it keeps what it read: a tool call does not cost a keychain round trip.
+ *
+ * A refreshed set the secret store did not take (a locked keychain) is *held*: it is the account's
+ * current set in memory at once — its refresh token is the only one the provider still accepts — and
+ * `storeHeld` writes it once the store answers again. The previous set stays in the store until then.
  */
 export class TokenStore {
   private readonly file: string;
   private readonly cache = new Map<string, StoredTokens>();
+  private readonly held = new Map<string, { tokens: StoredTokens; now: number }>();
   private accountsCache: Record<string, AccountMetadata> | undefined;
 
   constructor(
@@ -75,7 +80,45 @@ export class TokenStore {
   /** Saves tokens (secret first, then metadata). `signedIn` marks a fresh sign-in rather than a refresh. */
   async save(account: AccountId, tokens: StoredTokens, now: number, signedIn: boolean): Promise<void> {
     await this.secrets.set(tokenSecretName(account), JSON.stringify(tokens));
+    this.held.delete(account.id);
     this.cache.set(account.id, tokens);
+    this.saved(account, tokens, now, signedIn);
+  }
+
+  /** Makes `tokens` the current set in memory now, before (and whether or not) the store takes them. */
+  hold(account: AccountId, tokens: StoredTokens, now: number): void {
+    this.cache.set(account.id, tokens);
+    this.held.set(account.id, { tokens, now });
+  }
+
+  /** True while the current set of the account is held in memory only. */
+  isHeld(accountId: string): boolean {
+    return this.held.has(accountId);
+  }
+
+  /** Stores the held set, if any; throws (and keeps holding it) when the secret store fails. */
+  async storeHeld(account: AccountId): Promise<void> {
+    const entry = this.held.get(account.id);
+    if (!entry) return;
+    await this.secrets.set(tokenSecretName(account), JSON.stringify(entry.tokens));
+    // A newer set may have been held or saved meanwhile: only clear what was written.
+    if (this.held.get(account.id) !== entry) return;
+    this.held.delete(account.id);
+    this.saved(account, entry.tokens, entry.now, false);
+  }
+
+  /**
+   * Writes the current set again: proof that the store takes writes right now, asked before a refresh
+   * so the provider does not rotate a refresh token that could not then be stored.
+   */
+  async rewrite(account: AccountId): Promise<void> {
+    const current = this.cache.get(account.id);
+    if (current && !this.held.has(account.id)) {
+      await this.secrets.set(tokenSecretName(account), JSON.stringify(current));
+    }
+  }
+
+  private saved(account: AccountId, tokens: StoredTokens, now: number, signedIn: boolean): void {
     const previous = this.metadata(account.id);
     this.writeMetadata(account.id, {
       account: account.id,
@@ -93,6 +136,7 @@ export class TokenStore {
   /** Marks an account "sign-in needed" (its refresh token was refused); the tokens are deleted. */
   async markSignInNeeded(account: AccountId, reason: string): Promise<void> {
     this.cache.delete(account.id);
+    this.held.delete(account.id);
     await this.secrets.delete(tokenSecretName(account));
     const previous = this.metadata(account.id);
     if (previous) this.writeMetadata(account.id, { ...previous, status: 'signin_needed', reason });
@@ -101,6 +145,7 @@ export class TokenStore {
   /** Deletes the tokens and the metadata. True when there were tokens. */
   async delete(account: AccountId): Promise<boolean> {
     this.cache.delete(account.id);
+    this.held.delete(account.id);
     const deleted = await this.secrets.delete(tokenSecretName(account));
     this.writeMetadata(account.id, undefined);
     return deleted;
