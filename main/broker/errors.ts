@@ -31,6 +31,8 @@ export type BrokerErrorCode =
   | 'FEATURE_UNAVAILABLE'
   | 'CLIENT_NOT_FOUND'
   | 'USAGE'
+  /** Anything unexpected (a bug); the message says what failed. */
+  | 'INTERNAL'
   /** Remote MCP servers (issue 5). */
   | 'UPSTREAM_INSECURE_URL'
   | 'UPSTREAM_AUTH_FAILED'

@@ -2,7 +2,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BrokerError, messageOf, type BrokerErrorCode } from '../errors.js';
+import { httpStatusForCode } from '../error-codes.js';
+import { BrokerError, messageOf } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { readJsonBody, sendJson } from '../server/http-json.js';
 import type { LoopbackHttp } from '../server/loopback-http.js';
@@ -58,23 +59,9 @@ function page(res: ServerResponse, status: number, title: string, text: string):
 const NOT_SIGNED_IN =
   'This browser has no session. Run "mcp-auth-broker ui" in a terminal and open the one-time login link it prints.';
 
-const STATUS_BY_CODE: Partial<Record<BrokerErrorCode | 'BAD_REQUEST', number>> = {
-  BAD_REQUEST: 400,
-  USAGE: 400,
-  IMPORT_INVALID: 400,
-  CONFIG_INVALID: 400,
-  CLIENT_CONFIG_INVALID: 409,
-  SERVER_EXISTS: 409,
-  SERVER_NOT_FOUND: 404,
-  SECRET_NAME_INVALID: 400,
-  FEATURE_UNAVAILABLE: 501,
-  SECRET_STORE_UNAVAILABLE: 503,
-  SERVER_UNAVAILABLE: 503,
-};
-
 function sendError(res: ServerResponse, error: unknown): void {
   const code = error instanceof BrokerError || error instanceof BrokerApiError ? error.code : 'INTERNAL';
-  sendJson(res, STATUS_BY_CODE[code as BrokerErrorCode] ?? 500, { code, message: messageOf(error) });
+  sendJson(res, httpStatusForCode(code), { code, message: messageOf(error) });
 }
 
 export interface BrowserModeOptions {

@@ -1,4 +1,5 @@
 import type { ClientGrantSummary } from '../authz/client-grants.js';
+import { errorFromAnswer } from '../error-codes.js';
 import { BrokerError, isBrokerError } from '../errors.js';
 import { locations, parseCommand, writeLine, type CliIo } from './cli-context.js';
 import { callControl, type ControlResponse } from './control-client.js';
@@ -40,8 +41,7 @@ export async function clientsCommand(args: string[], io: CliIo): Promise<number>
   const where = locations(values, io.env);
   if (sub === undefined || sub === 'list') {
     const res = await control(where.dataDir, 'GET', '/clients');
-    if (res.status !== 200)
-      throw new BrokerError('BROKER_UNREACHABLE', `The broker answered HTTP ${String(res.status)}.`);
+    if (res.status !== 200) throw errorFromAnswer(res.status, res.body);
     const clients = (res.body as { clients: ClientGrantSummary[] }).clients;
     if (values.json) writeLine(io.stdout, JSON.stringify(clients, null, 2));
     else writeLine(io.stdout, clients.length ? clients.map(formatClient).join('\n\n') : '(no OAuth clients)');
@@ -55,8 +55,7 @@ export async function clientsCommand(args: string[], io: CliIo): Promise<number>
     writeLine(io.stderr, body.message ?? `No OAuth client "${id}".`);
     return 1;
   }
-  if (res.status !== 200)
-    throw new BrokerError('BROKER_UNREACHABLE', body.message ?? `HTTP ${String(res.status)}`);
+  if (res.status !== 200) throw errorFromAnswer(res.status, res.body);
   if (values.json) writeLine(io.stdout, JSON.stringify(body));
   else
     writeLine(io.stdout, `Revoked ${String(body.grants ?? 0)} grant(s) of ${id}; its tokens no longer work.`);

@@ -1,4 +1,5 @@
 import { request, type IncomingMessage } from 'node:http';
+import { errorFromAnswer } from '../error-codes.js';
 import { BrokerError } from '../errors.js';
 import { runtimePaths } from '../paths.js';
 
@@ -69,9 +70,8 @@ export function callControl(
   });
 }
 
-/** Turns a non-2xx control response into a thrown BrokerError carrying the broker's message. */
+/** Turns a non-2xx control response into the broker's own BrokerError (same code, same message). */
 export function expectOk(res: ControlResponse): unknown {
   if (res.status >= 200 && res.status < 300) return res.body;
-  const body = res.body as { code?: string; message?: string } | undefined;
-  throw new BrokerError('USAGE', body?.message ?? `Broker answered HTTP ${String(res.status)}`);
+  throw errorFromAnswer(res.status, res.body);
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { BrokerError } from '../errors.js';
+import { errorFromAnswer } from '../error-codes.js';
 import { sendControlRequest } from './control-client.js';
 
 /**
@@ -29,10 +29,13 @@ export function streamControl(
       });
       res.on('end', () => {
         if ((res.statusCode ?? 0) >= 300) {
-          const parsed = JSON.parse(buffered || '{}') as { message?: string };
-          reject(
-            new BrokerError('USAGE', parsed.message ?? `Broker answered HTTP ${String(res.statusCode)}`),
-          );
+          let parsed: unknown = undefined;
+          try {
+            parsed = JSON.parse(buffered) as unknown;
+          } catch {
+            /* not JSON: errorFromAnswer names the status */
+          }
+          reject(errorFromAnswer(res.statusCode ?? 0, parsed));
           return;
         }
         emit(buffered);

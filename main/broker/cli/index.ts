@@ -1,3 +1,4 @@
+import { exitCodeFor } from '../error-codes.js';
 import { BrokerError, isBrokerError, messageOf } from '../errors.js';
 import { BROKER_VERSION } from '../version.js';
 import { auditCommand, auditHelp } from './audit-command.js';
@@ -77,13 +78,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return await command.run(rest, io);
   } catch (error) {
     writeLine(io.stderr, `mcp-auth-broker ${name}: ${messageOf(error)}`);
-    if (isBrokerError(error, 'USAGE')) return EXIT.usage;
-    if (isBrokerError(error, 'CONFIG_INVALID')) return EXIT.config;
-    if (!(error instanceof BrokerError))
+    if (!(error instanceof BrokerError) || isBrokerError(error, 'INTERNAL'))
       writeLine(
         io.stderr,
         'This looks like a bug; please report it with the output of "mcp-auth-broker status".',
       );
-    return EXIT.error;
+    return exitCodeFor(error);
   }
 }

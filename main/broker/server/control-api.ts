@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { BrokerError, isBrokerError, messageOf } from '../errors.js';
+import { codeOf, httpStatusForCode } from '../error-codes.js';
+import { BrokerError, messageOf } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { readJsonBody, sendJson } from './http-json.js';
 import { providerRoutes, type ProviderControl } from './provider-routes.js';
@@ -94,16 +95,6 @@ function routes(control: BrokerControl): [string, RegExp, Route][] {
   ];
 }
 
-function statusFor(error: unknown): number {
-  if (isBrokerError(error, 'SERVER_NOT_FOUND') || isBrokerError(error, 'SECRET_NOT_FOUND')) return 404;
-  if (isBrokerError(error, 'CLIENT_NOT_FOUND')) return 404;
-  if (isBrokerError(error, 'PROVIDER_NOT_FOUND')) return 404;
-  if (isBrokerError(error, 'USAGE') || isBrokerError(error, 'SECRET_NAME_INVALID')) return 400;
-  if (isBrokerError(error, 'IMPORT_INVALID') || isBrokerError(error, 'SERVER_EXISTS')) return 400;
-  if (isBrokerError(error, 'SECRET_STORE_UNAVAILABLE')) return 503;
-  return 500;
-}
-
 /**
  * The CLI's channel to a running broker: HTTP over the same-user Unix socket (0600) or named pipe.
  * It is never exposed on TCP. Errors come back as `{code, message}`.
@@ -120,8 +111,8 @@ export function createControlServer(control: BrokerControl, logger: Logger): Ser
     const arg = decodeURIComponent(hit[1].exec(path)?.[1] ?? '');
     hit[2](req, res, arg).catch((error: unknown) => {
       logger.debug({ err: messageOf(error) }, 'control request failed');
-      const code = error instanceof BrokerError ? error.code : 'INTERNAL';
-      sendJson(res, statusFor(error), { code, message: messageOf(error) });
+      const code = codeOf(error);
+      sendJson(res, httpStatusForCode(code), { code, message: messageOf(error) });
     });
   });
 }
