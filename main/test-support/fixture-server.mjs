@@ -157,6 +157,42 @@ if (process.env.FIXTURE_EXTRA_TOOL) {
   server.registerTool(long, { description: 'Long name' }, () => text('long tool works'));
 }
 
+// SEC-5, a server that leaks a multi-line secret (e.g. a PEM key). Env:
+//   FIXTURE_LEAK_ENV   name of an env var whose value is written to stderr at start, one line at a
+//                      time, each line in two writes a few ms apart (so it arrives in separate chunks)
+//   FIXTURE_LEAK_EXIT  "1": exits 3 right after that (the leak then sits in the start failure)
+// Tools: `leak_error` (an isError result quoting each line of that value), `leak_text` (a normal
+// result with the value as it is and JSON-encoded).
+const leakVar = process.env.FIXTURE_LEAK_ENV;
+const leakValue = leakVar ? (process.env[leakVar] ?? '') : '';
+if (leakVar) {
+  for (const [i, line] of leakValue.split(/\r?\n/).entries()) {
+    const half = Math.floor(line.length / 2);
+    process.stderr.write(`key line ${i + 1}: ${line.slice(0, half)}`);
+    await sleep(5);
+    process.stderr.write(`${line.slice(half)}\n`);
+  }
+  if (process.env.FIXTURE_LEAK_EXIT === '1') process.exit(3);
+}
+server.registerTool('leak_error', { description: 'Fails quoting the leaked value line by line' }, () => ({
+  isError: true,
+  content: [
+    {
+      type: 'text',
+      text: leakValue
+        .split(/\r?\n/)
+        .map((line, i) => `cannot parse key, line ${i + 1}: ${line}`)
+        .join('\n'),
+    },
+  ],
+}));
+server.registerTool('leak_text', { description: 'Returns the leaked value' }, () => ({
+  content: [
+    { type: 'text', text: `key:\n${leakValue}` },
+    { type: 'text', text: JSON.stringify({ key: leakValue }) },
+  ],
+}));
+
 server.registerResource('info', `fixture://${name}/info`, { mimeType: 'text/plain' }, (uri) => ({
   contents: [{ uri: uri.href, text: `fixture ${name}` }],
 }));

@@ -1,4 +1,4 @@
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { isBrokerError, messageOf } from '../errors.js';
 import type { SecretRedactor } from '../secrets/secret-redactor.js';
 import { redactData } from './upstream-connection.js';
@@ -39,6 +39,16 @@ export function toMcpError(error: unknown, redactor: SecretRedactor): McpError {
     return new McpError(SERVER_UNAVAILABLE_CODE, redactor.redact(error.message));
   }
   return new McpError(ErrorCode.InternalError, redactor.redact(messageOf(error)));
+}
+
+/**
+ * A tool result as it may go to the client. An `isError` result is the server talking about what
+ * went wrong, where a quoted key line is a leak: every string in it is scrubbed of known values and
+ * of each line of multi-line ones. A successful result is the person's data: only whole known
+ * values are scrubbed, so content that merely shares a line with a secret stays intact.
+ */
+export function redactToolResult(result: CallToolResult, redactor: SecretRedactor): CallToolResult {
+  return redactor.redactDeep(result, result.isError !== true) as CallToolResult;
 }
 
 /** `Unknown tool "x"` (or prompt), as MCP asks for unknown names. */

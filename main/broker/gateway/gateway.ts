@@ -22,6 +22,7 @@ import { ExposedCatalog, type ResolvedItem, type ServerScope } from './exposed-c
 import {
   accessDeniedError,
   auditErrorCode,
+  redactToolResult,
   toMcpError,
   unknownNameError,
   unknownResourceError,
@@ -206,7 +207,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
    * Calls a tool by its exposed name. Audits `tool.call` (or `tool.denied`), never the arguments.
    * Throws McpError: InvalidParams for an unknown tool, `ACCESS_DENIED_CODE` when filtered out or
    * out of scope, `SERVER_UNAVAILABLE_CODE` when its server is down or goes down during the call.
-   * A result with `isError` is returned as it is.
+   * A result with `isError` is returned as a result, scrubbed of secrets (see `redactToolResult`).
    */
   async callTool(
     exposedName: string,
@@ -235,7 +236,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       )) as CallToolResult;
       const outcome = result.isError === true ? 'error' : 'ok';
       this.deps.audit.record({ type: 'tool.call', outcome, ...base, durationMs: duration() });
-      return result;
+      return redactToolResult(result, this.deps.redactor);
     } catch (error) {
       const errorCode = ctx.signal?.aborted === true ? 'cancelled' : auditErrorCode(error);
       this.deps.audit.record({
@@ -249,7 +250,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     }
   }
 
-  /** Gets a prompt by its exposed name (namespaced like tools). */
+  /** Gets a prompt by its exposed name (namespaced like tools); whole known secret values are scrubbed. */
   async getPrompt(
     exposedName: string,
     args: Record<string, string>,
@@ -260,9 +261,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       throw accessDeniedError('prompt', exposedName, `this client may not use server "${upstream.name}"`);
     }
     try {
-      return await upstream.request((client) =>
+      const result = await upstream.request((client) =>
         client.getPrompt({ name, arguments: args }, this.requestOptions(ctx, upstream)),
       );
+      return this.deps.redactor.redactDeep(result, true) as GetPromptResult;
     } catch (error) {
       throw toMcpError(error, this.deps.redactor);
     }
@@ -270,14 +272,15 @@ export class Gateway extends EventEmitter<GatewayEvents> {
 
   /**
    * Reads a resource from the server that listed its URI (lists are refreshed once on a miss), or
-   * else from the first server with a matching resource template.
+   * else from the first server with a matching resource template. Whole known secret values are scrubbed.
    */
   async readResource(uri: string, ctx: CallContext): Promise<ReadResourceResult> {
     const upstream = await this.resourceServer(uri, ctx.scope);
     try {
-      return await upstream.request((client) =>
+      const result = await upstream.request((client) =>
         client.readResource({ uri }, this.requestOptions(ctx, upstream)),
       );
+      return this.deps.redactor.redactDeep(result, true) as ReadResourceResult;
     } catch (error) {
       throw toMcpError(error, this.deps.redactor);
     }

@@ -28,6 +28,16 @@ describe('StderrTail', () => {
     expect(tail.snapshot()).toEqual(['four', 'five', 'token [REDACTED] leaked']);
   });
 
+  it('SEC-5 redacts a multi-line secret split over chunks, even when each of its lines is short', () => {
+    const redactor = new SecretRedactor();
+    redactor.add('ab12\ncd34\nef56');
+    const tail = new StderrTail(redactor, 50, 1024);
+    tail.write('before\nab1');
+    tail.write('2\ncd34\ne');
+    tail.write('f56\nafter\n');
+    expect(tail.snapshot()).toEqual(['before', '[REDACTED]', 'after']);
+  });
+
   it('drops old lines to stay under the byte limit', () => {
     const tail = new StderrTail(new SecretRedactor(), 50, 20);
     tail.write('aaaaaaaaaa\nbbbbbbbbbb\ncccccccccc\n');

@@ -2,7 +2,7 @@ import type { SecretRedactor } from '../secrets/secret-redactor.js';
 
 /**
  * The last lines a server wrote to stderr, kept so `status` and error messages can show why it
- * failed. Bounded by line count and by bytes; every line is scrubbed of known secret values when
+ * failed. Bounded by line count and by bytes; the text is scrubbed of known secret values when
  * read (values registered after a line arrived are scrubbed too).
  */
 export class StderrTail {
@@ -34,10 +34,14 @@ export class StderrTail {
     this.partial = '';
   }
 
-  /** Redacted lines, oldest first (an unterminated last line included). */
+  /**
+   * Redacted lines, oldest first (an unterminated last line included). The kept text is redacted
+   * as a whole, so a multi-line secret that arrived over several lines or chunks is caught too.
+   */
   snapshot(): string[] {
     const all = this.partial === '' ? [...this.lines] : [...this.lines, this.partial];
-    return all.slice(-this.maxLines).map((line) => this.redactor.redact(line));
+    const text = this.redactor.redact(all.slice(-this.maxLines).join('\n'));
+    return text === '' ? [] : text.split('\n');
   }
 
   /** Forgets everything (a new process starts with a clean tail). */

@@ -119,14 +119,7 @@ export function describeStartFailure(
   return `it did not complete the MCP handshake: ${messageOf(error)}`;
 }
 
-/** Scrubs known secret values out of arbitrary JSON data (a log notification's payload). */
+/** Scrubs known secret values out of arbitrary JSON data (a log notification's payload, an error's data). */
 export function redactData(redactor: SecretRedactor, data: unknown): unknown {
-  if (typeof data === 'string') return redactor.redact(data);
-  try {
-    const text = JSON.stringify(data);
-    const redacted = redactor.redact(text);
-    return redacted === text ? data : (JSON.parse(redacted) as unknown);
-  } catch {
-    return '[REDACTED]';
-  }
+  return redactor.redactDeep(data);
 }
