@@ -30,6 +30,8 @@ export type BrokerErrorCode =
   | 'CLIENT_CONFIG_INVALID'
   | 'FEATURE_UNAVAILABLE'
   | 'CLIENT_NOT_FOUND'
+  /** No consent request waits under that request code (SEC-1). */
+  | 'CONSENT_NOT_FOUND'
   | 'USAGE'
   /** Anything unexpected (a bug); the message says what failed. */
   | 'INTERNAL'

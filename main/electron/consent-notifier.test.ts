@@ -115,7 +115,10 @@ describe('desktop app reaction to consent requests', () => {
       state: 'pending',
       consent: {
         id: 'u1',
+        requestCode: 'ABCD-EFGH',
         clientId: 'c1',
+        redirectHost: 'http://127.0.0.1:7777',
+        scopes: [],
         clientName: 'Claude Code',
         url: 'http://127.0.0.1:4000/oauth/interaction/u1',
         expiresAt: new Date(Date.now() + 60_000).toISOString(),
@@ -140,7 +143,10 @@ describe('desktop app reaction to consent requests', () => {
       fake.notifier.handle({
         type: 'consent',
         state: 'pending',
-        consent: { id: url, clientId: 'c', clientName: 'x', url, expiresAt: new Date().toISOString() },
+        consent: {
+          ...{ id: url, requestCode: 'ABCD-EFGH', clientId: 'c', clientName: 'x', url },
+          ...{ redirectHost: 'http://x', scopes: [], expiresAt: new Date().toISOString() },
+        },
       });
       expect(fake.links.mayOpen(url)).toBe(false);
     }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AuditEventInput } from '../broker/audit/audit-event.js';
 import { attachAuthorizationServer, type AuthorizationServer } from '../broker/authz/authorization-server.js';
+import type { PendingConsents } from '../broker/authz/pending-consents.js';
 import type { Clock } from '../broker/clock.js';
 import { silentLogger } from '../broker/logger.js';
 import type { SecretStore } from '../broker/secrets/secret-store.js';
@@ -20,6 +21,38 @@ export interface TestAuthzServer {
   dataDir: string;
   store: SecretStore;
   close(): Promise<void>;
+}
+
+/**
+ * The person at the keyboard, answering a consent request by its request code from one of their own
+ * sessions (here: the broker's in-process API, as the desktop window does).
+ */
+export interface ConsentPerson {
+  approve(requestCode: string, scopes?: string[]): Promise<void> | void;
+  deny(requestCode: string): Promise<void> | void;
+}
+
+/** A person answering through the authorization server's pending consents (the window's path). */
+export function windowPerson(pending: PendingConsents): ConsentPerson {
+  return {
+    approve: (code, scopes) => void pending.approve(code, 'window', scopes),
+    deny: (code) => void pending.deny(code, 'window'),
+  };
+}
+
+const people = new Map<string, ConsentPerson>();
+
+/** Makes `person` answer consent requests at `issuer` for every BrowserJar that names no person. */
+export function registerConsentPerson(issuer: string, person: ConsentPerson): () => void {
+  people.set(issuer, person);
+  return () => people.delete(issuer);
+}
+
+/** The request code a waiting consent page shows. */
+export function requestCodeOf(html: string): string {
+  const code = /id="request-code"[^>]*>([A-Z0-9-]+)</.exec(html)?.[1];
+  if (!code) throw new Error(`no request code on the page: ${html.slice(0, 300)}`);
+  return code;
 }
 
 /** Starts a loopback HTTP endpoint on port 0 with the broker's authorization server on it. */
@@ -48,6 +81,7 @@ export async function startTestAuthzServer(
     clock: options.clock ?? { now: () => Date.now() },
     ...(options.allowLoopbackClientDocuments ? { allowLoopbackClientDocuments: true } : {}),
   });
+  const unregister = registerConsentPerson(http.url, windowPerson(as.pendingConsents));
   return {
     as,
     http,
@@ -56,6 +90,7 @@ export async function startTestAuthzServer(
     dataDir,
     store,
     close: async () => {
+      unregister();
       http.server.closeAllConnections();
       await new Promise((r) => http.server.close(r));
       tmp?.remove();
@@ -105,7 +140,10 @@ export type WalkEnd =
 export class BrowserJar {
   private readonly cookies = new Map<string, string>();
 
-  constructor(private readonly issuer: string) {}
+  constructor(
+    private readonly issuer: string,
+    private readonly person?: ConsentPerson,
+  ) {}
 
   private header(): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -148,18 +186,26 @@ export class BrowserJar {
     throw new Error('too many redirects');
   }
 
-  /** Submits the consent form of `page` with `decision` and the checked `scopes` (default: as shown). */
+  /**
+   * Answers the waiting consent `page`: `approve` has the person approve its request code (with
+   * `scopes`, default: as asked) in their own session, then reloads the page as it reloads itself;
+   * `deny` presses the page's own Cancel button.
+   */
   async answer(page: WalkEnd, decision: 'approve' | 'deny', scopes?: string[]): Promise<WalkEnd> {
     if (page.kind !== 'page') throw new Error('not on a page');
+    if (decision === 'approve') {
+      const person = this.person ?? people.get(this.issuer);
+      if (!person) throw new Error(`no consent person registered for ${this.issuer}`);
+      await person.approve(requestCodeOf(page.html), scopes);
+      return this.walk(page.url);
+    }
     const action = /<form[^>]*action="([^"]+)"/.exec(page.html)?.[1];
     const csrf = /name="csrf" value="([^"]+)"/.exec(page.html)?.[1];
     if (!action || !csrf) throw new Error(`no consent form on the page: ${page.html.slice(0, 300)}`);
-    const shown = [...page.html.matchAll(/name="scope" value="([^"]+)"( checked)?/g)]
-      .filter((m) => m[2])
-      .map((m) => m[1] as string);
-    const form = new URLSearchParams({ csrf, decision });
-    for (const s of scopes ?? shown) form.append('scope', s);
-    return this.walk(new URL(action, page.url).href, { method: 'POST', body: form });
+    return this.walk(new URL(action, page.url).href, {
+      method: 'POST',
+      body: new URLSearchParams({ csrf, decision }),
+    });
   }
 }
 
@@ -176,6 +222,8 @@ export interface FlowOptions {
   jar?: BrowserJar;
   /** Scopes to leave checked on the consent page (default: as shown). */
   approve?: string[];
+  /** Who approves (default: the one registered for the issuer). */
+  person?: ConsentPerson;
 }
 
 /** Authorization request with PKCE, approved on the consent page; returns the code and verifier. */
@@ -183,7 +231,7 @@ export async function authorizeAndApprove(
   issuer: string,
   options: FlowOptions,
 ): Promise<{ location: URL; code: string; verifier: string; jar: BrowserJar }> {
-  const jar = options.jar ?? new BrowserJar(issuer);
+  const jar = options.jar ?? new BrowserJar(issuer, options.person);
   const { verifier, challenge } = pkcePair();
   const page = await jar.walk(
     authorizeUrl(issuer, {
@@ -204,7 +252,7 @@ export async function authorizeAndApprove(
 /** Registers a client, approves it and exchanges the code: the whole dance for tests that need tokens. */
 export async function obtainTokens(
   issuer: string,
-  options: { scope?: string; redirectUri?: string; approve?: string[] } = {},
+  options: { scope?: string; redirectUri?: string; approve?: string[]; person?: ConsentPerson } = {},
 ): Promise<{ clientId: string; body: Record<string, unknown>; accessToken: string; refreshToken: string }> {
   const redirectUri = options.redirectUri ?? 'http://127.0.0.1:7777/callback';
   const reg = await registerClient(issuer, { client_name: 'Kit client', redirect_uris: [redirectUri] });
@@ -214,6 +262,7 @@ export async function obtainTokens(
     redirectUri,
     scope: options.scope ?? 'mcp:servers:alpha',
     ...(options.approve ? { approve: options.approve } : {}),
+    ...(options.person ? { person: options.person } : {}),
   });
   const token = await tokenRequest(issuer, {
     grant_type: 'authorization_code',

@@ -7,7 +7,7 @@ import { silentLogger } from '../broker/logger.js';
 import type { SignInEvent } from '../broker/providers/sign-in-events.js';
 import { remoteAccountId } from '../broker/remote/remote-authorizations.js';
 import { SecretRedactor } from '../broker/secrets/secret-redactor.js';
-import { BrowserJar } from './authz-test-kit.js';
+import { BrowserJar, windowPerson } from './authz-test-kit.js';
 import { fixtureServer } from './broker-process.js';
 import { memorySecretStore } from './memory-secret-store.js';
 import { makeTempDir } from './temp-dir.js';
@@ -77,7 +77,9 @@ function startBroker(dir: string, config: object, extra: Partial<Parameters<type
 
 /** The person approving on B's consent page, then their browser delivering the code to A. */
 async function approveAtB(b: Broker, url: string): Promise<void> {
-  const jar = new BrowserJar(b.url);
+  const consents = b.authz?.pendingConsents;
+  if (!consents) throw new Error('B has no authorization server');
+  const jar = new BrowserJar(b.url, windowPerson(consents));
   let end = await jar.walk(url);
   if (end.kind === 'page') end = await jar.answer(end, 'approve');
   if (end.kind !== 'redirect')

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from '@playwright/test';
+import type { ConsentPerson } from './authz-test-kit.js';
 import { makeTempDir } from './temp-dir.js';
 
 /** Debian's Chromium; tests never download browsers. */
@@ -44,18 +45,28 @@ export async function launchChromium(): Promise<{ browser: Browser; close: () =>
 }
 
 /**
- * The person at the broker's consent page: opens the authorization URL, unticks the servers in
- * `withhold`, reads the client name the page shows, and clicks Approve.
+ * The person at the broker's consent page: opens the authorization URL in Chromium, reads the client
+ * name and request code the page shows, approves that code from their own session (`person`, e.g.
+ * the window's API) with the servers asked for minus `withhold`, and waits until the page, reloading
+ * by itself, has continued to the client's redirect URI.
  */
 export async function approveConsent(
   browser: Browser,
   authorizationUrl: URL,
-  options: { withhold?: string[] } = {},
-): Promise<{ clientName: string | null }> {
+  options: { person: ConsentPerson; withhold?: string[] },
+): Promise<{ clientName: string | null; requestCode: string }> {
   const page = await browser.newPage();
   await page.goto(authorizationUrl.href);
   const clientName = await page.textContent('#client-name');
-  for (const scope of options.withhold ?? []) await page.uncheck(`input[value="${scope}"]`);
-  await page.click('button[value="approve"]');
-  return { clientName };
+  const requestCode = (await page.textContent('#request-code')) ?? '';
+  const asked: string[] = [];
+  for (const item of await page.locator('li[data-requested]').all())
+    asked.push((await item.getAttribute('data-scope')) ?? '');
+  const withhold = options.withhold ?? [];
+  await options.person.approve(
+    requestCode,
+    asked.filter((s) => !withhold.includes(s)),
+  );
+  await page.waitForURL((url) => !url.pathname.startsWith('/oauth/'), { timeout: 15_000 });
+  return { clientName, requestCode };
 }

@@ -184,13 +184,19 @@ export const ImportResultSchema = z.object({
 
 /**
  * An MCP client waiting on the broker's consent page (its authorization request, RFC 6749 §4.1.1).
- * `url` is that page on the broker's own origin; no code, token or verifier is ever carried.
+ * `url` is that page on the broker's own origin; no code, token or verifier is ever carried. The
+ * person approves or denies it by `requestCode` (the consent page shows the same code).
  */
 export const ConsentRequestSchema = z.object({
   /** The authorization request's interaction id. */
   id: z.string(),
+  requestCode: z.string(),
   clientId: z.string(),
   clientName: z.string(),
+  /** Scheme and host the browser returns to after the answer. */
+  redirectHost: z.string(),
+  /** Server scopes asked for (`mcp:servers:<name>`). */
+  scopes: z.array(z.string()),
   url: z.string(),
   expiresAt: z.string(),
 });

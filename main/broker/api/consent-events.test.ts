@@ -10,6 +10,7 @@ import {
   pkcePair,
   registerClient,
   tokenRequest,
+  windowPerson,
 } from '../../test-support/authz-test-kit.js';
 import { fixtureServer, writeBrokerHome } from '../../test-support/broker-process.js';
 import { makeTempDir } from '../../test-support/temp-dir.js';
@@ -57,7 +58,7 @@ async function startAuthorization(clientName: string) {
   const issuer = broker.url;
   const reg = await registerClient(issuer, { client_name: clientName, redirect_uris: [REDIRECT] });
   const clientId = String(reg.body['client_id']);
-  const jar = new BrowserJar(issuer);
+  const jar = new BrowserJar(issuer, windowPerson(broker.authz!.pendingConsents));
   const { verifier, challenge } = pkcePair();
   const page = await jar.walk(
     authorizeUrl(issuer, {
@@ -83,12 +84,19 @@ describe('consent requests on the live stream', () => {
       expect(pending).toMatchObject({
         type: 'consent',
         state: 'pending',
-        consent: { clientId, clientName: 'Cursor' },
+        consent: {
+          clientId,
+          clientName: 'Cursor',
+          redirectHost: 'http://127.0.0.1:7777',
+          scopes: ['mcp:servers:alpha'],
+        },
       });
       // The event's URL is the very consent page the person's browser shows, on the broker's origin.
       expect(pending.consent.url).toBe(page.url);
       expect(pending.consent.url.startsWith(`${broker.url}/oauth/interaction/`)).toBe(true);
       expect(Date.parse(pending.consent.expiresAt)).toBeGreaterThan(Date.now());
+      // …and carries the request code that page shows.
+      expect(page.html).toContain(pending.consent.requestCode);
 
       // A window opened now (e.g. from the notification) is told about it on subscribe.
       const late = consentStream();

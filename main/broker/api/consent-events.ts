@@ -8,8 +8,11 @@ export type ConsentSource = Pick<PendingConsents, 'list' | 'subscribe'>;
 function view(consent: PendingConsent): ConsentRequest {
   return {
     id: consent.id,
+    requestCode: consent.requestCode,
     clientId: consent.clientId,
     clientName: consent.clientName,
+    redirectHost: consent.redirectHost,
+    scopes: consent.scopes,
     url: consent.url,
     expiresAt: consent.expiresAt,
   };

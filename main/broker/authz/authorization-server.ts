@@ -54,7 +54,10 @@ export interface AuthorizationServer {
   clients: ClientGrants;
   /** False when no key store was usable: registrations and grants end with this run. */
   persistent: boolean;
-  /** Consent pages shown right now (for the desktop app's notification and the Clients screen). */
+  /**
+   * Consent requests waiting on the person, by request code: the window, browser mode and
+   * `clients approve` decide them here (SEC-1).
+   */
   pendingConsents: PendingConsents;
 }
 
@@ -188,13 +191,12 @@ export async function attachAuthorizationServer(deps: AuthorizationServerDeps): 
   const { keys, persistent, state } = await openState(deps);
   const provider = await createProvider(deps, { state, keys, resource, scopes });
   const consents = new ConsentRegistry(state, deps.clock);
-  const pendingConsents = new PendingConsents(issuer, deps.clock);
+  const pendingConsents = new PendingConsents(issuer, deps.clock, deps.audit);
   const interaction = new ConsentInteraction({
     provider,
     consents,
     resource,
     serverScopes: new Map(deps.servers.map((name) => [name, scopeForServer(name)])),
-    audit: deps.audit,
     pending: pendingConsents,
   });
   const verifier = new JwtAccessTokenVerifier({

@@ -48,15 +48,19 @@ async function cursorClient(): Promise<string> {
 }
 
 describe('consent page', () => {
-  it('CD-1 shows client name, redirect host and the servers asked, with anti-framing headers and a CSRF token', async () => {
+  it('CD-1 shows client name, redirect host, the servers asked and the request code, with anti-framing headers and a CSRF token', async () => {
     const clientId = await cursorClient();
     const { page } = await consentPage(clientId, 'mcp:servers:beta');
     expect(page.status).toBe(200);
     expect(page.html).toContain('Cursor &lt;b&gt;IDE&lt;/b&gt;');
     expect(page.html).not.toContain('<b>IDE</b>');
     expect(page.html).toContain('cursor://anysphere.cursor-mcp');
-    expect(page.html).toMatch(/value="mcp:servers:beta" checked/);
-    expect(page.html).toMatch(/value="mcp:servers:alpha">/);
+    expect(page.html).toMatch(/data-scope="mcp:servers:beta" data-requested/);
+    expect(page.html).toMatch(/data-scope="mcp:servers:alpha">/);
+    expect(page.html).toMatch(/id="request-code"[^>]*>[A-Z2-9]{4}-[A-Z2-9]{4}</);
+    expect(page.html).toContain('mcp-auth-broker clients approve');
+    expect(page.html).not.toContain('value="approve"');
+    expect(page.html).toMatch(/<meta http-equiv="refresh" content="2">/);
     expect(page.html).toMatch(/name="csrf" value="[\w-]{40,}"/);
     expect(page.headers.get('x-frame-options')).toBe('DENY');
     const csp = page.headers.get('content-security-policy') ?? '';
@@ -68,8 +72,8 @@ describe('consent page', () => {
   it('CD-1 offers every server, checked, when the client names no server scope', async () => {
     const clientId = await cursorClient();
     const { page } = await consentPage(clientId, '');
-    expect(page.html).toMatch(/value="mcp:servers:alpha" checked/);
-    expect(page.html).toMatch(/value="mcp:servers:beta" checked/);
+    expect(page.html).toMatch(/data-scope="mcp:servers:alpha" data-requested/);
+    expect(page.html).toMatch(/data-scope="mcp:servers:beta" data-requested/);
   });
 
   it('CD-1 refuses a form without the right CSRF token', async () => {
@@ -78,13 +82,13 @@ describe('consent page', () => {
     const action = /action="([^"]+)"/.exec(page.html)?.[1] ?? '';
     const forged = await jar.walk(new URL(action, issuer).href, {
       method: 'POST',
-      body: new URLSearchParams({ csrf: 'forged', decision: 'approve', scope: 'mcp:servers:alpha' }),
+      body: new URLSearchParams({ csrf: 'forged', decision: 'deny' }),
     });
     expect(forged.kind === 'page' && forged.status).toBe(403);
-    expect(srv.events.some((e) => e.type === 'consent.granted')).toBe(false);
+    expect(srv.events.some((e) => e.type.startsWith('consent.'))).toBe(false);
   });
 
-  it('CD-1 deny → access_denied redirect with iss and state', async () => {
+  it('CD-1 Cancel on the page → access_denied redirect with iss and state', async () => {
     const clientId = await cursorClient();
     const { page, jar } = await consentPage(clientId, 'mcp:servers:alpha');
     const end = await jar.answer(page, 'deny');
@@ -98,7 +102,7 @@ describe('consent page', () => {
     expect(srv.events.some((e) => e.type === 'consent.denied' && e.client === clientId)).toBe(true);
   });
 
-  it('CD-1 grants only the servers left checked', async () => {
+  it('CD-1 grants only the servers the person approved', async () => {
     const t = await obtainTokens(issuer, {
       scope: 'mcp:servers:alpha mcp:servers:beta',
       approve: ['mcp:servers:beta'],
@@ -122,7 +126,7 @@ describe('consent page', () => {
     );
     expect(again.kind === 'redirect' && again.location.searchParams.has('code')).toBe(true);
     const more = await consentPage(clientId, 'mcp:servers:alpha mcp:servers:beta');
-    expect(more.page.html).toContain('Approve');
+    expect(more.page.html).toContain('id="request-code"');
   });
 });
 

@@ -1,10 +1,9 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
-import type { AuditSink } from '../audit/audit-event.js';
 import { consentPageBody, errorPageBody, sendPage } from './consent-page.js';
 import { ConsentRegistry } from './consent-registry.js';
-import type { PendingConsents } from './pending-consents.js';
+import type { ConsentDecision, PendingConsents } from './pending-consents.js';
 
 /** The only account at the broker: the person logged in to this machine. */
 export const LOCAL_ACCOUNT = 'local-user';
@@ -13,6 +12,13 @@ export const LOCAL_ACCOUNT = 'local-user';
 export const INTERACTION_PREFIX = '/oauth/interaction';
 
 const MAX_FORM_BYTES = 16 * 1024;
+/** How often the waiting consent page reloads to pick up the person's decision. */
+const WAIT_REFRESH_S = 2;
+const ANSWERED =
+  'This authorization request was already answered. Start again from the client if it did not continue.';
+const APPROVE_ELSEWHERE =
+  'This page cannot approve a request: approve it in the MCP Auth Broker window, from its notification, ' +
+  'or with "mcp-auth-broker clients approve <request code>". This page continues by itself once you have.';
 
 export interface ConsentInteractionDeps {
   provider: Provider;
@@ -21,9 +27,8 @@ export interface ConsentInteractionDeps {
   resource: string;
   /** Scopes the broker offers, one per configured server, keyed by server name. */
   serverScopes: Map<string, string>;
-  audit: AuditSink;
-  /** Told when a consent page is shown and answered, so the desktop app can surface it. */
-  pending?: PendingConsents;
+  /** Requests waiting on the person, and the person's decisions on them. */
+  pending: PendingConsents;
 }
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -45,11 +50,15 @@ function requestedScopes(details: Details): string[] {
 }
 
 /**
- * The consent step of oidc-provider's interactions, rendered by the broker (checklist CD-1). There is
- * no password: the local person's click on Approve is the proof of presence. A consent is
- * remembered per client and exact redirect URI, so a second authorization for the same servers does
- * not ask again — but a request with a different redirect URI (another loopback port, which any local
- * process could listen on) asks again.
+ * The consent step of oidc-provider's interactions, rendered by the broker (checklist CD-1, SEC-1).
+ * The page a client's browser opens only shows the request and its short request code: whoever
+ * started the request holds everything the page holds, so nothing on it can approve. The person
+ * approves from their own session (the desktop window, a browser-mode UI session, or
+ * `mcp-auth-broker clients approve CODE` over the control socket); the page reloads itself and,
+ * once decided, finishes exactly this interaction for exactly this browser (oidc-provider's
+ * interaction cookie binds the two). A consent is remembered per client and exact redirect URI, so
+ * a second authorization for the same servers does not ask again — but a request with a different
+ * redirect URI (another loopback port, which any local process could listen on) asks again.
  */
 export class ConsentInteraction {
   private readonly csrfKey = randomBytes(32);
@@ -66,7 +75,7 @@ export class ConsentInteraction {
     return actual.length === expected.length && timingSafeEqual(actual, expected);
   }
 
-  /** Route handler for `/oauth/interaction/<uid>` (GET shows, POST decides). */
+  /** Route handler for `/oauth/interaction/<uid>` (GET shows or continues, POST cancels). */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let details: Details;
     try {
@@ -84,7 +93,7 @@ export class ConsentInteraction {
       return;
     }
     if (req.method === 'GET') await this.show(req, res, details);
-    else if (req.method === 'POST') await this.decide(req, res, details);
+    else if (req.method === 'POST') await this.cancel(req, res, details);
     else sendPage(res, 405, 'Method not allowed', errorPageBody('invalid_request', 'Use GET or POST.'));
   }
 
@@ -101,19 +110,39 @@ export class ConsentInteraction {
   private async show(req: IncomingMessage, res: ServerResponse, details: Details): Promise<void> {
     const clientId = String(details.params['client_id']);
     const redirectUri = String(details.params['redirect_uri']);
-    const wanted = this.offered(details)
-      .filter((s) => s.requested)
-      .map((s) => s.scope);
+    const decision = this.deps.pending.take(details.uid);
+    if (decision === 'taken') {
+      sendPage(res, 409, 'Already answered', errorPageBody('invalid_request', ANSWERED));
+      return;
+    }
+    if (decision !== undefined && decision !== 'pending') {
+      await this.complete(req, res, details, decision);
+      return;
+    }
+    const offered = this.offered(details);
+    const wanted = offered.filter((s) => s.requested).map((s) => s.scope);
     const prompt = details.params['prompt'];
     const forced = typeof prompt === 'string' && prompt.split(' ').includes('consent');
-    const remembered = forced ? undefined : await this.deps.consents.covering(clientId, redirectUri, wanted);
+    const remembered =
+      forced || decision === 'pending'
+        ? undefined
+        : await this.deps.consents.covering(clientId, redirectUri, wanted);
     if (remembered) {
       await this.finish(req, res, remembered);
       return;
     }
     const client = await this.deps.provider.Client.find(clientId);
     const clientName = client?.clientName ?? clientId;
-    this.deps.pending?.shown({ id: details.uid, clientId, clientName, expiresAtMs: details.exp * 1000 });
+    const redirectHost = redirectHostOf(redirectUri);
+    const request = this.deps.pending.shown({
+      id: details.uid,
+      clientId,
+      clientName,
+      redirectHost,
+      scopes: wanted,
+      offered: offered.map((s) => s.scope),
+      expiresAtMs: details.exp * 1000,
+    });
     sendPage(
       res,
       200,
@@ -121,15 +150,18 @@ export class ConsentInteraction {
       consentPageBody({
         action: `${INTERACTION_PREFIX}/${details.uid}`,
         csrf: this.csrfFor(details.uid),
+        requestCode: request.requestCode,
         clientName,
         clientId,
-        redirectHost: redirectHostOf(redirectUri),
-        servers: this.offered(details),
+        redirectHost,
+        servers: offered,
       }),
+      { refreshSeconds: WAIT_REFRESH_S },
     );
   }
 
-  private async decide(req: IncomingMessage, res: ServerResponse, details: Details): Promise<void> {
+  /** The consent page's own button: the requesting browser gives up (never approves). */
+  private async cancel(req: IncomingMessage, res: ServerResponse, details: Details): Promise<void> {
     const form = await readForm(req);
     if (!form || !this.csrfValid(details.uid, form.get('csrf'))) {
       sendPage(
@@ -143,28 +175,40 @@ export class ConsentInteraction {
       );
       return;
     }
-    const clientId = String(details.params['client_id']);
-    if (form.get('decision') !== 'approve') {
-      this.deps.audit.record({ type: 'consent.denied', outcome: 'denied', client: clientId });
-      this.deps.pending?.settled(details.uid, 'denied');
-      await this.deps.provider.interactionFinished(req, res, {
-        error: 'access_denied',
-        error_description: 'The person denied this client access to the broker.',
-      });
+    if (form.get('decision') !== 'deny') {
+      sendPage(res, 403, 'Approve in your own session', errorPageBody('access_denied', APPROVE_ELSEWHERE));
       return;
     }
-    const offered = new Set(this.deps.serverScopes.values());
-    const chosen = form.getAll('scope').filter((s) => offered.has(s));
-    const grantId = await this.saveGrant(clientId, details, chosen);
-    await this.deps.consents.remember(clientId, String(details.params['redirect_uri']), grantId, chosen);
-    this.deps.audit.record({
-      type: 'consent.granted',
-      outcome: 'ok',
-      client: clientId,
-      message: `scopes: ${chosen.join(' ') || '(none)'}`,
-    });
-    this.deps.pending?.settled(details.uid, 'granted');
+    this.deps.pending.cancelled(details.uid);
+    await this.denied(req, res);
+  }
+
+  private async complete(
+    req: IncomingMessage,
+    res: ServerResponse,
+    details: Details,
+    decision: ConsentDecision,
+  ): Promise<void> {
+    if (decision.state === 'denied') {
+      await this.denied(req, res);
+      return;
+    }
+    const clientId = String(details.params['client_id']);
+    const grantId = await this.saveGrant(clientId, details, decision.scopes);
+    await this.deps.consents.remember(
+      clientId,
+      String(details.params['redirect_uri']),
+      grantId,
+      decision.scopes,
+    );
     await this.finish(req, res, grantId);
+  }
+
+  private denied(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    return this.deps.provider.interactionFinished(req, res, {
+      error: 'access_denied',
+      error_description: 'The person denied this client access to the broker.',
+    });
   }
 
   private async saveGrant(clientId: string, details: Details, chosen: string[]): Promise<string> {

@@ -19,6 +19,8 @@ export interface ConsentServer {
 export interface ConsentView {
   action: string;
   csrf: string;
+  /** The short code the person approves this request by, in the window or the CLI. */
+  requestCode: string;
   clientName: string;
   clientId: string;
   redirectHost: string;
@@ -43,13 +45,26 @@ const STYLE =
   'h1{font-size:1.4rem}code{background:#f3f3f3;padding:0 .25rem;border-radius:3px}' +
   'fieldset{border:1px solid #ccc;border-radius:6px;margin:1rem 0}label{display:block;margin:.3rem 0}' +
   'button{font:inherit;padding:.45rem 1.2rem;margin-right:.6rem;border-radius:5px;border:1px solid #888}' +
-  'button[value=approve]{background:#1a5fb4;color:#fff;border-color:#1a5fb4}.muted{color:#666;font-size:.9rem}';
+  '.code{font-size:1.4rem;letter-spacing:.12em}.muted{color:#666;font-size:.9rem}';
+
+export interface PageOptions {
+  /** Reload the page after this many seconds (the waiting consent page polls itself; no script). */
+  refreshSeconds?: number;
+}
 
 /** A page's HTML and the broker's security headers for it. */
-export function renderPage(title: string, body: string): { html: string; headers: Record<string, string> } {
+export function renderPage(
+  title: string,
+  body: string,
+  options: PageOptions = {},
+): { html: string; headers: Record<string, string> } {
   const nonce = randomBytes(16).toString('base64');
+  const refresh =
+    options.refreshSeconds === undefined
+      ? ''
+      : `<meta http-equiv="refresh" content="${String(options.refreshSeconds)}">`;
   const html =
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>` +
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>${refresh}` +
     `<meta name="viewport" content="width=device-width,initial-scale=1">` +
     `<style nonce="${nonce}">${STYLE}</style></head><body>${body}</body></html>`;
   return {
@@ -67,8 +82,14 @@ export function renderPage(title: string, body: string): { html: string; headers
 }
 
 /** Sends a page with the broker's security headers. */
-export function sendPage(res: ServerResponse, status: number, title: string, body: string): void {
-  const { html, headers } = renderPage(title, body);
+export function sendPage(
+  res: ServerResponse,
+  status: number,
+  title: string,
+  body: string,
+  options: PageOptions = {},
+): void {
+  const { html, headers } = renderPage(title, body, options);
   res.writeHead(status, {
     ...headers,
     'content-type': 'text/html; charset=utf-8',
@@ -77,28 +98,40 @@ export function sendPage(res: ServerResponse, status: number, title: string, bod
   res.end(html);
 }
 
-/** The consent form: who asks, where the answer goes, and one checkbox per server. */
+/**
+ * The waiting consent page: who asks, where the answer goes, which servers, and the request code to
+ * approve in the person's own session. It has no Approve button (SEC-1: the requester could press
+ * it); only Cancel, which ends the request with access_denied.
+ */
 export function consentPageBody(view: ConsentView): string {
   const servers = view.servers.length
-    ? view.servers
+    ? '<ul id="servers">' +
+      view.servers
         .map(
           (s) =>
-            `<label><input type="checkbox" name="scope" value="${escapeHtml(s.scope)}"${s.requested ? ' checked' : ''}> ` +
-            `<strong>${escapeHtml(s.name)}</strong> <span class="muted">(${escapeHtml(s.scope)})</span></label>`,
+            `<li data-scope="${escapeHtml(s.scope)}"${s.requested ? ' data-requested' : ''}>` +
+            `<strong>${escapeHtml(s.name)}</strong> <span class="muted">(${escapeHtml(s.scope)})` +
+            `${s.requested ? '' : ' — not asked for'}</span></li>`,
         )
-        .join('')
+        .join('') +
+      '</ul>'
     : '<p class="muted">No MCP servers are configured in the broker.</p>';
+  const code = escapeHtml(view.requestCode);
   return (
-    `<h1>Allow <span id="client-name">${escapeHtml(view.clientName)}</span> to use your MCP servers?</h1>` +
+    `<h1><span id="client-name">${escapeHtml(view.clientName)}</span> asks to use your MCP servers</h1>` +
     `<p>Client id: <code>${escapeHtml(view.clientId)}</code></p>` +
     `<p>After you answer, the browser returns to <strong id="redirect-host">${escapeHtml(view.redirectHost)}</strong>.</p>` +
+    `<fieldset><legend>Servers asked for</legend>${servers}</fieldset>` +
+    `<p>Request code: <code id="request-code" class="code">${code}</code></p>` +
+    `<p>To approve or deny it, use your own MCP Auth Broker session: the broker window (or its ` +
+    `notification), the browser-mode window, or a terminal:</p>` +
+    `<p><code>mcp-auth-broker clients approve ${code}</code></p>` +
+    `<p class="muted" id="waiting">Waiting for your answer… this page continues by itself.</p>` +
     `<form method="post" action="${escapeHtml(view.action)}">` +
     `<input type="hidden" name="csrf" value="${escapeHtml(view.csrf)}">` +
-    `<fieldset><legend>Servers this client may use</legend>${servers}</fieldset>` +
-    `<button type="submit" name="decision" value="approve">Approve</button>` +
-    `<button type="submit" name="decision" value="deny">Deny</button></form>` +
-    `<p class="muted">Only approve clients you started yourself. You can revoke access at any time with ` +
-    `<code>mcp-auth-broker clients revoke &lt;id&gt;</code>.</p>`
+    `<button type="submit" name="decision" value="deny">Cancel request</button></form>` +
+    `<p class="muted">Only approve clients you started yourself, and check that the code matches. ` +
+    `You can revoke access at any time with <code>mcp-auth-broker clients revoke &lt;id&gt;</code>.</p>`
   );
 }
 

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Broker } from '../broker.js';
 import { silentLogger } from '../logger.js';
 import { SecretRedactor } from '../secrets/secret-redactor.js';
-import { MemorySecretStore } from '../../test-support/authz-test-kit.js';
+import { MemorySecretStore, windowPerson, type ConsentPerson } from '../../test-support/authz-test-kit.js';
 import { chromiumMissing, launchChromium } from '../../test-support/chromium-consent.js';
 import { fixtureServer } from '../../test-support/broker-process.js';
 import { makeTempDir } from '../../test-support/temp-dir.js';
@@ -24,7 +24,11 @@ const missing = chromiumMissing();
 const hasChromium = missing === undefined;
 if (missing) console.warn(`skipping the Chromium consent test: ${missing}`);
 
-/** The MCP SDK's OAuth client side, with the browser step done by Chromium clicking Approve. */
+/**
+ * The MCP SDK's OAuth client side. Its browser step opens the consent page in Chromium; the person
+ * approves the request code the page shows from their own session (`person`) without beta, and the
+ * page continues by itself to the client's redirect URI.
+ */
 class BrowserOAuthProvider implements OAuthClientProvider {
   info: OAuthClientInformationMixed | undefined;
   saved: OAuthTokens | undefined;
@@ -32,6 +36,7 @@ class BrowserOAuthProvider implements OAuthClientProvider {
   constructor(
     readonly redirectUrl: string,
     private readonly page: Page,
+    private readonly person: ConsentPerson,
   ) {}
   get clientMetadata(): OAuthClientMetadata {
     return {
@@ -63,8 +68,8 @@ class BrowserOAuthProvider implements OAuthClientProvider {
   async redirectToAuthorization(url: URL): Promise<void> {
     await this.page.goto(url.href);
     await expect.poll(() => this.page.locator('#client-name').textContent()).toBe('SDK e2e client');
-    await this.page.uncheck('input[value="mcp:servers:beta"]');
-    await this.page.click('button[value=approve]');
+    const code = (await this.page.textContent('#request-code')) ?? '';
+    await this.person.approve(code, ['mcp:servers:alpha']);
   }
 }
 
@@ -110,7 +115,11 @@ describe.skipIf(!hasChromium)('SDK client against the broker, consent in Chromiu
   it('CD-1 SDK client discovers the broker from the 401, registers, is approved in Chromium and calls a granted tool', async () => {
     const page = await browser.newPage();
     const port = (callback.address() as AddressInfo).port;
-    const provider = new BrowserOAuthProvider(`http://127.0.0.1:${String(port)}/callback`, page);
+    const provider = new BrowserOAuthProvider(
+      `http://127.0.0.1:${String(port)}/callback`,
+      page,
+      windowPerson(broker.authz!.pendingConsents),
+    );
     const mcpUrl = new URL(`${broker.url}/mcp`);
     const first = new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider });
     await expect(new Client({ name: 'e2e', version: '1' }).connect(first)).rejects.toThrow(UnauthorizedError);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Broker } from '../broker.js';
 import { silentLogger } from '../logger.js';
 import { SecretRedactor } from '../secrets/secret-redactor.js';
-import { MemorySecretStore, obtainTokens } from '../../test-support/authz-test-kit.js';
+import { MemorySecretStore, obtainTokens, windowPerson } from '../../test-support/authz-test-kit.js';
 import { fixtureServer } from '../../test-support/broker-process.js';
 import { makeTempDir } from '../../test-support/temp-dir.js';
 import { runCli } from './index.js';
@@ -68,7 +68,7 @@ function postMcp(token: string): Promise<Response> {
 
 describe('mcp-auth-broker clients', () => {
   it('lists OAuth clients with their grants and revokes one so its token stops working at once', async () => {
-    const t = await obtainTokens(broker.url);
+    const t = await obtainTokens(broker.url, { person: windowPerson(broker.authz!.pendingConsents) });
     expect((await postMcp(t.accessToken)).status).toBe(200);
     const listed = await cli(['clients', '--json']);
     expect(listed.code).toBe(0);

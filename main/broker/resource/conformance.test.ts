@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
 import { describe, expect, it } from 'vitest';
+import { windowPerson } from '../../test-support/authz-test-kit.js';
 import { startBearerRelay } from '../../test-support/bearer-relay.js';
 import { approveConsent, chromiumMissing, launchChromium } from '../../test-support/chromium-consent.js';
 import { MemoryOAuthClient } from '../../test-support/memory-oauth-client.js';
@@ -41,7 +42,9 @@ describe.skipIf(skip !== undefined)('MCP conformance (server scenarios) through 
     try {
       const answered = oauth.nextAuthorizationResponse();
       expect(await auth(oauth, { serverUrl: rb.resource })).toBe('REDIRECT');
-      await approveConsent(chromium.browser, urls[0]!);
+      await approveConsent(chromium.browser, urls[0]!, {
+        person: windowPerson(rb.broker.authz!.pendingConsents),
+      });
       const code = (await answered).code ?? '';
       expect(await auth(oauth, { serverUrl: rb.resource, authorizationCode: code })).toBe('AUTHORIZED');
       const relay = await startBearerRelay(rb.resource, () => oauth.tokens()?.access_token ?? '');

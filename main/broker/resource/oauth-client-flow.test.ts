@@ -3,6 +3,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
+import { windowPerson } from '../../test-support/authz-test-kit.js';
 import { approveConsent, chromiumMissing, launchChromium } from '../../test-support/chromium-consent.js';
 import { MemoryOAuthClient } from '../../test-support/memory-oauth-client.js';
 import { startResourceBroker } from '../../test-support/resource-broker.js';
@@ -28,7 +29,10 @@ describe.skipIf(missing !== undefined)('an SDK OAuth client against the broker, 
       expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
       expect(authorize.searchParams.get('client_id')).toBe(oauth.clientInformation()?.client_id);
 
-      const consent = await approveConsent(chromium.browser, authorize, { withhold: ['mcp:servers:beta'] });
+      const consent = await approveConsent(chromium.browser, authorize, {
+        person: windowPerson(rb.broker.authz!.pendingConsents),
+        withhold: ['mcp:servers:beta'],
+      });
       expect(consent.clientName).toBe('E2E Test Client');
       const response = await answered;
       expect(response.error).toBeNull();
