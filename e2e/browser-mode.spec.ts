@@ -1,4 +1,6 @@
 import { readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { CHROMIUM_PATH } from '../playwright.config.js';
@@ -36,6 +38,15 @@ async function signIn(page: Page): Promise<void> {
   await expect(page).toHaveURL(/\/ui\/$/);
 }
 
+/** Signs in with a fresh link; returns the cookie and the secret the login page handed the window. */
+async function signInFresh(page: Page): Promise<{ cookie: string; secret: string }> {
+  const response = await page.goto(await b.newLink());
+  const secret = /<meta name="mab-session" content="([\w-]{43})">/.exec((await response?.text()) ?? '')?.[1];
+  expect(secret).toBeDefined();
+  const session = (await page.context().cookies()).find((c) => c.name === 'mab_ui');
+  return { cookie: `mab_ui=${session?.value ?? ''}`, secret: secret ?? '' };
+}
+
 test('TR-1 refuses the API without the session cookie and with a foreign Origin', async ({
   request,
   browser,
@@ -52,22 +63,54 @@ test('TR-1 refuses the API without the session cookie and with a foreign Origin'
 
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto(await b.newLink());
-  const cookies = await context.cookies();
-  const session = cookies.find((c) => c.name === 'mab_ui');
+  const { cookie, secret } = await signInFresh(page);
+  const session = (await context.cookies()).find((c) => c.name === 'mab_ui');
   expect(session?.httpOnly).toBe(true);
   expect(session?.sameSite).toBe('Strict');
-  const cookie = `mab_ui=${session?.value ?? ''}`;
+  const auth = { cookie, 'x-broker-session': secret };
   const foreign = await request.post(`${url}/api/call/getStatus`, {
     data: {},
-    headers: { cookie, origin: 'http://evil.example' },
+    headers: { ...auth, origin: 'http://evil.example' },
   });
   expect(foreign.status()).toBe(403);
-  const noOrigin = await request.post(`${url}/api/call/getStatus`, { data: {}, headers: { cookie } });
+  const noOrigin = await request.post(`${url}/api/call/getStatus`, { data: {}, headers: auth });
   expect(noOrigin.status()).toBe(403);
-  const ok = await request.post(`${url}/api/call/getStatus`, { data: {}, headers: { cookie, origin: url } });
+  const ok = await request.post(`${url}/api/call/getStatus`, { data: {}, headers: { ...auth, origin: url } });
   expect(ok.status()).toBe(200);
   await context.close();
+});
+
+test('SEC-3 the cookie another 127.0.0.1 port receives opens nothing; a reload needs a new link', async ({
+  page,
+  request,
+}) => {
+  await signIn(page);
+  await expect(page.getByRole('status').first()).toContainText('servers running');
+  // A page on any other port of 127.0.0.1 gets the session cookie: cookies ignore ports.
+  let leaked = '';
+  const other = createServer((req, res) => {
+    leaked = req.headers.cookie ?? '';
+    res.end('<!doctype html><title>other port</title>');
+  });
+  await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+  try {
+    await page.goto(`http://127.0.0.1:${String((other.address() as AddressInfo).port)}/`);
+  } finally {
+    other.close();
+  }
+  expect(leaked).toMatch(/mab_ui=[\w-]{43}/);
+  const url = b.broker.url;
+  const text = JSON.stringify({ mcpServers: { evil: { command: 'sh', args: ['-c', 'exit 0'] } } });
+  for (const method of ['getStatus', 'runImport']) {
+    const replay = await request.post(`${url}/api/call/${method}`, {
+      data: method === 'runImport' ? { source: { text } } : {},
+      headers: { cookie: leaked, origin: url },
+    });
+    expect(replay.status(), method).toBe(401);
+  }
+  // The secret lives only in the page's memory: the same cookie on a reloaded page is not signed in.
+  await page.goto(`${url}/ui/`);
+  await expect(page.getByRole('status').first()).toContainText('mcp-auth-broker ui');
 });
 
 test('a login link works once', async ({ page }) => {

@@ -33,6 +33,7 @@ const TABLE: Record<BrokerErrorCode, { http: number; exit: number }> = {
   CLIENT_CONFIG_INVALID: { http: 409, exit: 1 },
   FEATURE_UNAVAILABLE: { http: 501, exit: 1 },
   CLIENT_NOT_FOUND: { http: 404, exit: 1 },
+  CONSENT_NOT_FOUND: { http: 404, exit: 1 },
   USAGE: { http: 400, exit: 2 },
   INTERNAL: { http: 500, exit: 1 },
   UPSTREAM_INSECURE_URL: { http: 400, exit: 1 },

@@ -13,21 +13,55 @@ import {
 /** How long the live stream waits before reconnecting after the broker went away. */
 const RECONNECT_MS = 2000;
 
+/** Header and `<meta>` name of browser mode's per-session secret (see main/broker/api/ui-session.ts). */
+const SESSION_HEADER = 'X-Broker-Session';
+const SESSION_META = 'mab-session';
+
+/**
+ * Takes the per-session secret the login page carries into memory: removes its `<meta>` and puts the
+ * used login link out of the address bar (`/ui/login?token=…` → `/ui/`). Undefined after a reload:
+ * the secret is never stored, so the person opens a new login link.
+ */
+export function takeSessionSecret(doc: Document = document): string | undefined {
+  const meta = doc.querySelector<HTMLMetaElement>(`meta[name="${SESSION_META}"]`);
+  const secret = meta?.content;
+  meta?.remove();
+  const { location, defaultView } = doc;
+  if (location.pathname.endsWith('/ui/login'))
+    defaultView?.history.replaceState(null, '', `./${location.hash}`);
+  return secret || undefined;
+}
+
+/** The `data:` payloads of the complete server-sent events in `buffer`, and what is left over. */
+export function splitServerSentEvents(buffer: string): { data: string[]; rest: string } {
+  const blocks = buffer.replace(/\r\n?/g, '\n').split('\n\n');
+  const rest = blocks.pop() ?? '';
+  const data = blocks.flatMap((block) => {
+    const lines = block.split('\n').filter((l) => l.startsWith('data:'));
+    return lines.length ? [lines.map((l) => l.slice(5).replace(/^ /, '')).join('\n')] : [];
+  });
+  return { data, rest };
+}
+
 /**
  * `BrokerApi` over browser mode's HTTP bridge: `POST /api/call/<method>` with the session cookie
- * (same origin), and server-sent events at `/api/events`. Answers are parsed with the contract's
- * schemas before the screens see them.
+ * (same origin) and the session's secret in `X-Broker-Session`, and server-sent events from
+ * `/api/events` read with `fetch` (an `EventSource` cannot send the header). Answers are parsed with
+ * the contract's schemas before the screens see them.
  */
 export function createHttpBrokerApi(
+  secret: string | undefined,
   base = '/api',
   fetchImpl: typeof fetch = fetch.bind(globalThis),
 ): BrokerApi {
+  const auth: Record<string, string> = secret ? { [SESSION_HEADER]: secret } : {};
+
   async function call<M extends BrokerApiMethod>(method: M, input: ApiInput<M>): Promise<ApiOutput<M>> {
     let res: Response;
     try {
       res = await fetchImpl(`${base}/call/${method}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...auth },
         credentials: 'same-origin',
         body: JSON.stringify(input),
       });
@@ -54,25 +88,46 @@ export function createHttpBrokerApi(
   return {
     ...calls,
     onEvent(listener: (event: BrokerEvent) => void): () => void {
-      let source: EventSource | undefined;
+      const abort = new AbortController();
       let timer: ReturnType<typeof setTimeout> | undefined;
-      let stopped = false;
-      const open = () => {
-        source = new EventSource(`${base}/events`);
-        source.onmessage = (message: MessageEvent<string>) => {
-          const parsed = BrokerEventSchema.safeParse(JSON.parse(message.data));
-          if (parsed.success) listener(parsed.data);
-        };
-        source.onerror = () => {
-          source?.close();
-          if (!stopped) timer = setTimeout(open, RECONNECT_MS);
-        };
+      const deliver = (data: string) => {
+        let json: unknown;
+        try {
+          json = JSON.parse(data);
+        } catch {
+          return;
+        }
+        const parsed = BrokerEventSchema.safeParse(json);
+        if (parsed.success) listener(parsed.data);
       };
-      open();
+      const open = async () => {
+        try {
+          const res = await fetchImpl(`${base}/events`, {
+            headers: { accept: 'text/event-stream', ...auth },
+            credentials: 'same-origin',
+            cache: 'no-store',
+            signal: abort.signal,
+          });
+          if (res.ok && res.body) {
+            const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+            let buffer = '';
+            for (;;) {
+              const chunk = await reader.read();
+              if (chunk.done) break;
+              const { data, rest } = splitServerSentEvents(buffer + chunk.value);
+              buffer = rest;
+              data.forEach(deliver);
+            }
+          }
+        } catch {
+          // The broker went away or the stream was stopped; reconnect below unless stopped.
+        }
+        if (!abort.signal.aborted) timer = setTimeout(() => void open(), RECONNECT_MS);
+      };
+      void open();
       return () => {
-        stopped = true;
+        abort.abort();
         if (timer) clearTimeout(timer);
-        source?.close();
       };
     },
   };

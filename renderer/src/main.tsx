@@ -3,7 +3,7 @@ import { createRoot } from 'react-dom/client';
 import type { BrokerApi } from '../../main/broker/api/broker-api.js';
 import { ApiProvider } from './api-context.js';
 import { App } from './app.js';
-import { createHttpBrokerApi } from './http-broker-api.js';
+import { createHttpBrokerApi, takeSessionSecret } from './http-broker-api.js';
 import './styles.css';
 
 declare global {
@@ -13,7 +13,7 @@ declare global {
   }
 }
 
-const api: BrokerApi = window.broker ?? createHttpBrokerApi();
+const api: BrokerApi = window.broker ?? createHttpBrokerApi(takeSessionSecret());
 const root = document.getElementById('root');
 if (root) {
   createRoot(root).render(

@@ -9,7 +9,11 @@ import { readJsonBody, sendJson } from '../server/http-json.js';
 import type { LoopbackHttp } from '../server/loopback-http.js';
 import { BrokerApiError, isBrokerApiMethod, parseApiInput } from './broker-api.js';
 import type { BrokerApiCore } from './broker-api-core.js';
-import { UiSessions } from './ui-session.js';
+import { refuseUiApiRequest } from './ui-api-guard.js';
+import { UiSessions, type UiLogin } from './ui-session.js';
+
+/** The `<meta>` in the login page's head that hands the page its per-session secret. */
+export const SESSION_SECRET_META = 'mab-session';
 
 /** Strict CSP of the UI pages: only the broker's own scripts, styles and API; never framed. */
 export const UI_CSP = [
@@ -49,15 +53,27 @@ export function defaultRendererDir(): string {
   return basename(root) === 'dist' ? join(root, 'renderer') : join(root, 'dist', 'renderer');
 }
 
-function page(res: ServerResponse, status: number, title: string, text: string): void {
+function page(
+  res: ServerResponse,
+  status: number,
+  title: string,
+  text: string,
+  extra: { head?: string; headers?: Record<string, string> } = {},
+): void {
   const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${String(c.charCodeAt(0))};`);
-  const body = `<!doctype html><html lang="en"><meta charset="utf-8"><title>${esc(title)}</title><h1>${esc(title)}</h1><p>${esc(text)}</p></html>`;
-  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' });
+  const body = `<!doctype html><html lang="en"><meta charset="utf-8">${extra.head ?? ''}<title>${esc(title)}</title><h1>${esc(title)}</h1><p>${esc(text)}</p></html>`;
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    ...extra.headers,
+    'content-type': 'text/html; charset=utf-8',
+  });
   res.end(body);
 }
 
 const NOT_SIGNED_IN =
   'This browser has no session. Run "mcp-auth-broker ui" in a terminal and open the one-time login link it prints.';
+
+const NOT_BUILT = 'The UI has not been built. Run "npm run build" in the project folder.';
 
 function sendError(res: ServerResponse, error: unknown): void {
   const code = error instanceof BrokerError || error instanceof BrokerApiError ? error.code : 'INTERNAL';
@@ -73,23 +89,24 @@ export interface BrowserModeOptions {
 }
 
 /**
- * Browser mode: the built renderer at `/ui/`, the contract at `POST /api/call/<method>` and the live
- * stream as server-sent events at `GET /api/events`, all behind the session cookie. State-changing
- * calls must come from the broker's own page (`Origin` equal to its URL); the loopback guard has
- * already refused foreign `Host` and `Origin` headers.
+ * Browser mode: the built renderer at `/ui/` (behind the session cookie), the contract at
+ * `POST /api/call/<method>` and the live stream as server-sent events at `GET /api/events`. Every
+ * `/api` request first passes {@link refuseUiApiRequest}: cookie plus the session's secret header,
+ * `Sec-Fetch-Site` and `Origin`. The loopback guard has already refused foreign `Host` and `Origin`.
  */
 export function mountBrowserMode(options: BrowserModeOptions): void {
   const { http, api, sessions } = options;
   const dir = options.rendererDir ?? defaultRendererDir();
   http.route('/ui', (req, res, url) => {
-    if (url.pathname === '/ui/login') login(res, url, sessions);
+    if (url.pathname === '/ui/login') login(res, url, sessions, dir);
     else if (url.pathname === '/ui') redirect(res, '/ui/');
-    else if (!sessions.isAuthenticated(req)) page(res, 401, 'Sign-in needed', NOT_SIGNED_IN);
+    else if (!sessions.hasSessionCookie(req)) page(res, 401, 'Sign-in needed', NOT_SIGNED_IN);
     else serveStatic(res, dir, url.pathname.slice('/ui/'.length));
   });
   http.route('/api', async (req, res, url) => {
-    if (!sessions.isAuthenticated(req)) {
-      sendJson(res, 401, { code: 'UNAUTHENTICATED', message: NOT_SIGNED_IN });
+    const refusal = refuseUiApiRequest(req, sessions, http.url);
+    if (refusal) {
+      sendJson(res, refusal.status, { code: refusal.code, message: refusal.message });
       return;
     }
     if (url.pathname === '/api/events' && req.method === 'GET') {
@@ -99,10 +116,6 @@ export function mountBrowserMode(options: BrowserModeOptions): void {
     const method = url.pathname.slice('/api/call/'.length);
     if (!url.pathname.startsWith('/api/call/') || !isBrokerApiMethod(method) || req.method !== 'POST') {
       sendJson(res, 404, { code: 'NOT_FOUND', message: `No API call ${req.method ?? ''} ${url.pathname}` });
-      return;
-    }
-    if (req.headers.origin !== http.url) {
-      sendJson(res, 403, { code: 'FORBIDDEN', message: 'API calls must come from the broker’s own page.' });
       return;
     }
     if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
@@ -125,7 +138,7 @@ function redirect(res: ServerResponse, location: string, headers: Record<string,
   res.end();
 }
 
-function login(res: ServerResponse, url: URL, sessions: UiSessions): void {
+function login(res: ServerResponse, url: URL, sessions: UiSessions, dir: string): void {
   const session = sessions.redeemLoginToken(url.searchParams.get('token') ?? '');
   if (session === undefined) {
     page(
@@ -136,17 +149,30 @@ function login(res: ServerResponse, url: URL, sessions: UiSessions): void {
     );
     return;
   }
-  redirect(res, '/ui/', { 'set-cookie': UiSessions.cookieFor(session) });
+  windowWithSecret(res, dir, session);
+}
+
+/**
+ * The login answer: the window itself, its head carrying the session's secret in a `<meta>` the page
+ * reads into memory (never a cookie, storage or URL), and the session cookie. A reload loses the
+ * secret on purpose: the cookie alone must not be enough to get it back.
+ */
+function windowWithSecret(res: ServerResponse, dir: string, login: UiLogin): void {
+  const meta = `<meta name="${SESSION_SECRET_META}" content="${login.secret}">`;
+  const headers = { 'set-cookie': UiSessions.cookieFor(login.session) };
+  const index = join(dir, 'index.html');
+  if (!existsSync(index)) {
+    page(res, 503, 'Window not built', NOT_BUILT, { head: meta, headers });
+    return;
+  }
+  const html = readFileSync(index, 'utf8').replace(/<head[^>]*>/i, (head) => head + meta);
+  res.writeHead(200, { ...SECURITY_HEADERS, ...headers, 'content-type': 'text/html; charset=utf-8' });
+  res.end(html);
 }
 
 function serveStatic(res: ServerResponse, dir: string, relative: string): void {
   if (!existsSync(join(dir, 'index.html'))) {
-    page(
-      res,
-      503,
-      'Window not built',
-      'The UI has not been built. Run "npm run build" in the project folder.',
-    );
+    page(res, 503, 'Window not built', NOT_BUILT);
     return;
   }
   const target = normalize(join(dir, decodeURIComponent(relative)));

@@ -9,16 +9,36 @@ export const LOGIN_LINK_TTL_MS = 5 * 60_000;
 /** A browser session lasts this long (then a new login link is needed). */
 export const SESSION_TTL_MS = 12 * 60 * 60_000;
 
+/** Header in which the window sends its per-session secret on every API call. */
+export const SESSION_HEADER = 'x-broker-session';
+
 const hash = (value: string) => createHash('sha256').update(value).digest();
+
+/** What redeeming a login link gives: the cookie's session id, and the secret the page keeps in memory. */
+export interface UiLogin {
+  session: string;
+  secret: string;
+}
+
+/** A request's standing: signed in (cookie and its session's secret), or why not. */
+export type UiAuth = 'ok' | 'no-session' | 'bad-secret';
+
+interface SessionEntry {
+  expires: number;
+  secretHash: Buffer;
+}
 
 /**
  * Who may use browser mode: only the local user, proven by a one-time login link that `serve` or
  * `mcp-auth-broker ui` prints (readable only by that user). Opening it swaps the link's random token
- * for an HttpOnly, SameSite=Strict session cookie. Only SHA-256 hashes of tokens are kept in memory.
+ * for an HttpOnly, SameSite=Strict session cookie plus a per-session secret that the page keeps in
+ * memory and sends in the `X-Broker-Session` header. Cookies ignore ports (every other 127.0.0.1 port
+ * receives this one), so the cookie alone authorizes nothing: a browser never sends the header by itself.
+ * Only SHA-256 hashes of tokens and secrets are kept in memory.
  */
 export class UiSessions {
   private readonly links = new Map<string, number>();
-  private readonly sessions = new Map<string, number>();
+  private readonly sessions = new Map<string, SessionEntry>();
 
   constructor(private readonly clock: Clock) {}
 
@@ -30,26 +50,50 @@ export class UiSessions {
     return token;
   }
 
-  /** Consumes a login token; returns a new session id, or undefined when the token is unknown, used or expired. */
-  redeemLoginToken(token: string): string | undefined {
+  /**
+   * Consumes a login token; returns a new session id (for the cookie) and its secret (for the page),
+   * or undefined when the token is unknown, used or expired.
+   */
+  redeemLoginToken(token: string): UiLogin | undefined {
     const key = hash(token).toString('hex');
     const expires = this.links.get(key);
     this.links.delete(key);
     if (expires === undefined || expires < this.clock.now()) return undefined;
     const session = randomBytes(32).toString('base64url');
-    this.sessions.set(hash(session).toString('hex'), this.clock.now() + SESSION_TTL_MS);
-    return session;
+    const secret = randomBytes(32).toString('base64url');
+    this.sessions.set(hash(session).toString('hex'), {
+      expires: this.clock.now() + SESSION_TTL_MS,
+      secretHash: hash(secret),
+    });
+    return { session, secret };
   }
 
-  /** True when the request carries a live session cookie. */
-  isAuthenticated(req: IncomingMessage): boolean {
+  /** True when the request carries a live session cookie (enough for the UI's static files only). */
+  hasSessionCookie(req: IncomingMessage): boolean {
+    return this.find(req) !== undefined;
+  }
+
+  /**
+   * The API's check: a live session cookie and, in `X-Broker-Session`, the secret of that same
+   * session, compared in constant time (of SHA-256 hashes, so lengths never differ).
+   */
+  authenticate(req: IncomingMessage): UiAuth {
+    const entry = this.find(req);
+    if (entry === undefined) return 'no-session';
+    const header = req.headers[SESSION_HEADER];
+    const presented = hash(typeof header === 'string' ? header : '');
+    return timingSafeEqual(entry.secretHash, presented) && header ? 'ok' : 'bad-secret';
+  }
+
+  private find(req: IncomingMessage): SessionEntry | undefined {
     const session = readCookie(req.headers.cookie, SESSION_COOKIE);
-    if (session === undefined) return false;
+    if (session === undefined) return undefined;
     const presented = hash(session);
-    for (const [key, expires] of this.sessions) {
-      if (timingSafeEqual(Buffer.from(key, 'hex'), presented)) return expires >= this.clock.now();
+    for (const [key, entry] of this.sessions) {
+      if (timingSafeEqual(Buffer.from(key, 'hex'), presented))
+        return entry.expires >= this.clock.now() ? entry : undefined;
     }
-    return false;
+    return undefined;
   }
 
   /** The Set-Cookie header value for a new session. */
@@ -59,9 +103,8 @@ export class UiSessions {
 
   private prune(): void {
     const now = this.clock.now();
-    for (const table of [this.links, this.sessions]) {
-      for (const [key, expires] of table) if (expires < now) table.delete(key);
-    }
+    for (const [key, expires] of this.links) if (expires < now) this.links.delete(key);
+    for (const [key, entry] of this.sessions) if (entry.expires < now) this.sessions.delete(key);
   }
 }
 
