@@ -190,6 +190,7 @@ export class Broker implements BrokerControl {
           type: 'client.backpressure',
           outcome: 'error',
           client: label,
+          clientId: label,
           message: closed
             ? `client stopped reading: ${String(queuedBytes)} bytes queued; connection closed`
             : `client stopped reading: ${String(queuedBytes)} bytes queued; dropping notifications (${String(droppedNotifications)} so far)`,

@@ -7,7 +7,7 @@ import { AuditRecordSchema } from './audit-record-schema.js';
  * bytes.
  *
  * - A record's `hash` is the SHA-256 (hex) of `JSON.stringify` of the record without `hash`, with
- *   its keys in this fixed order: `seq, time, type, outcome, client, server, tool, durationMs,
+ *   its keys in this fixed order: `seq, time, type, outcome, client, clientId, server, tool, durationMs,
  *   errorCode, message, secretName, prev` (undefined fields left out).
  * - The stored line is the same serialization with `hash` appended as the last key.
  * - A record's `prev` is the SHA-256 (hex) of the previous line's exact UTF-8 bytes (without the
@@ -25,6 +25,7 @@ export type AuditRecordBody = Omit<AuditRecord, 'hash'>;
 const OPTIONAL_FIELDS = [
   'outcome',
   'client',
+  'clientId',
   'server',
   'tool',
   'durationMs',

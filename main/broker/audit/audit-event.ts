@@ -22,6 +22,12 @@ export interface AuditEventInput {
   outcome?: AuditOutcome;
   /** MCP client id or label (e.g. "shim:1234" or an OAuth client id later). */
   client?: string;
+  /**
+   * Who the client is, chosen by the broker and never by the client: the OAuth client id for
+   * `/mcp` and `/ws`, the connection label (`socket-N`) for the local socket. Its own field so no
+   * display name can push it out of a record.
+   */
+  clientId?: string;
   server?: string;
   tool?: string;
   durationMs?: number;

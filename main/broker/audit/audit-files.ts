@@ -98,3 +98,54 @@ export function readAuditHead(dir: string): AuditHead | 'invalid' | undefined {
     return 'invalid';
   }
 }
+
+/** One file of a {@link readAuditSnapshot}: its name and its bytes as read. */
+export interface SnapshotFile {
+  name: string;
+  data: Buffer;
+}
+
+/** How many times {@link readAuditSnapshot} re-reads before it gives up on a log that keeps rotating. */
+const SNAPSHOT_ATTEMPTS = 50;
+
+function readIfPresent(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The log's files in chain order, read as one consistent state even while a broker appends and
+ * rotates: rotated files never change once they have their name, so each is read once; the active
+ * file is read last, and the folder is listed again afterwards — a rotation in between (a new
+ * rotated name, the active file missing mid-rename, or its last line half-written) means the active
+ * file is read again.
+ * @returns `undefined` when the log rotated on every one of 50 attempts.
+ */
+export function readAuditSnapshot(dir: string): SnapshotFile[] | undefined {
+  const rotated = new Map<string, Buffer>();
+  for (let attempt = 0; attempt < SNAPSHOT_ATTEMPTS; attempt++) {
+    const names = listRotatedFiles(dir).map((f) => f.name);
+    let complete = true;
+    for (const name of names) {
+      if (rotated.has(name)) continue;
+      const data = readIfPresent(join(dir, name));
+      if (data === undefined) complete = false;
+      else rotated.set(name, data);
+    }
+    const active = readIfPresent(join(dir, AUDIT_ACTIVE_FILE));
+    const after = listRotatedFiles(dir).map((f) => f.name);
+    if (!complete || after.length !== names.length || after.some((n, i) => n !== names[i])) continue;
+    // No active file while rotated ones exist: mid-rotation (or removed); a last line without its
+    // newline: read mid-write (or torn by a crash). Look again; the last attempt takes it as it is.
+    const last = attempt === SNAPSHOT_ATTEMPTS - 1;
+    if (!last && active === undefined && names.length > 0) continue;
+    if (!last && active !== undefined && active.length > 0 && active.at(-1) !== 0x0a) continue;
+    const files = names.map((name) => ({ name, data: rotated.get(name) ?? Buffer.alloc(0) }));
+    return active === undefined ? files : [...files, { name: AUDIT_ACTIVE_FILE, data: active }];
+  }
+  return undefined;
+}

@@ -28,6 +28,7 @@ import {
   splitLines,
 } from './audit-files.js';
 import type { AuditHead } from './audit-files.js';
+import { escapeInvisible } from './audit-text.js';
 
 /** Options of {@link AuditLog.open}. */
 export interface AuditLogOptions {
@@ -42,6 +43,8 @@ export interface AuditLogOptions {
 
 /** Longest text field (in UTF-16 code units) that is stored; longer text is cut with "…". */
 const MAX_TEXT_LENGTH = 500;
+/** Longest client id stored (a client id metadata document URL can be long; it is never cut at 500). */
+const MAX_ID_LENGTH = 2048;
 /** The head file is rewritten at most this often while events flow, and on close(). */
 const HEAD_DEBOUNCE_MS = 250;
 
@@ -158,6 +161,8 @@ export class AuditLog implements AuditSink {
     const out: AuditEventInput = { type: event.type };
     if (event.outcome !== undefined) out.outcome = event.outcome;
     if (event.client !== undefined) out.client = this.text(event.client);
+    if (event.clientId !== undefined)
+      out.clientId = truncateText(escapeInvisible(event.clientId), MAX_ID_LENGTH);
     if (event.server !== undefined) out.server = this.text(event.server);
     if (event.tool !== undefined) out.tool = this.text(event.tool);
     if (event.durationMs !== undefined && Number.isFinite(event.durationMs))
@@ -170,9 +175,12 @@ export class AuditLog implements AuditSink {
     return out;
   }
 
-  /** Redact first, then truncate: cutting first could leave half a secret the redactor misses. */
+  /**
+   * Redact first, then escape invisible characters, then truncate: cutting first could leave half a
+   * secret the redactor misses.
+   */
   private text(value: string): string {
-    return truncateText(this.redactor ? this.redactor.redact(value) : value);
+    return truncateText(escapeInvisible(this.redactor ? this.redactor.redact(value) : value));
   }
 
   private append(bytes: Buffer): void {
@@ -228,10 +236,10 @@ export class AuditLog implements AuditSink {
   }
 }
 
-/** Cuts text to MAX_TEXT_LENGTH, ending in "…" and never splitting a surrogate pair. */
-function truncateText(text: string): string {
-  if (text.length <= MAX_TEXT_LENGTH) return text;
-  let end = MAX_TEXT_LENGTH - 1;
+/** Cuts text to `max`, ending in "…" and never splitting a surrogate pair. */
+function truncateText(text: string, max = MAX_TEXT_LENGTH): string {
+  if (text.length <= max) return text;
+  let end = max - 1;
   const last = text.charCodeAt(end - 1);
   if (last >= 0xd800 && last <= 0xdbff) end -= 1;
   return `${text.slice(0, end)}…`;

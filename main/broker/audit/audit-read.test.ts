@@ -79,7 +79,7 @@ describe('formatAuditRecord', () => {
   it('keeps hostile text on one line and out of terminal control', () => {
     const line = formatAuditRecord({ ...base, message: 'a\nb\u001b[31mred\r' });
     expect(line).not.toMatch(/\p{Cc}/u);
-    expect(line.endsWith('a b [31mred')).toBe(true);
+    expect(line.endsWith('a\\u000ab\\u001b[31mred\\u000d')).toBe(true);
     expect(formatAuditRecord(base)).toBe('2025-03-01T12:00:00.000Z tool.call           -');
   });
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseAuditLine } from './audit-chain.js';
 import type { AuditRecord } from './audit-event.js';
 import { AUDIT_ACTIVE_FILE, listAuditFiles, listRotatedFiles, splitLines } from './audit-files.js';
+import { escapeInvisible } from './audit-text.js';
 
 /** How often {@link followAudit} looks for new lines. */
 const FOLLOW_POLL_MS = 200;
@@ -34,24 +35,37 @@ export function readAuditTail(dir: string, count: number): AuditRecord[] {
   return out;
 }
 
-/** Replaces control characters so a stored value cannot break the line or drive the terminal. */
-function printable(value: string | number): string {
-  return String(value).replace(/\p{Cc}/gu, ' ');
+/**
+ * A field value as `audit tail` prints it: invisible characters escaped, and quoted (JSON string
+ * syntax) when it is empty or holds a space, `=`, `"` or `\\`, so a value can never print as
+ * look-alike fields (`client=x  server=github tool=delete_repository`).
+ */
+function fieldValue(value: string | number): string {
+  const text = escapeInvisible(String(value));
+  return text === '' || /[\s="\\]/u.test(text) ? JSON.stringify(text) : text;
+}
+
+/** The free-text message printed last: escaped; quoted only when it could look like fields. */
+function messageText(message: string): string {
+  const text = escapeInvisible(message);
+  return /[="]/u.test(text) ? JSON.stringify(text) : text;
 }
 
 /**
  * One readable line for `audit tail` without `--json`:
- * `time  type  outcome  client=… server=… tool=… 12ms error=…  message`.
+ * `time  type  outcome  client=… id=… server=… tool=… 12ms error=…  message`.
  */
 export function formatAuditRecord(r: AuditRecord): string {
   const parts = [r.time, r.type.padEnd(19), (r.outcome ?? '-').padEnd(6)];
-  if (r.client !== undefined) parts.push(`client=${printable(r.client)}`);
-  if (r.server !== undefined) parts.push(`server=${printable(r.server)}`);
-  if (r.tool !== undefined) parts.push(`tool=${printable(r.tool)}`);
-  if (r.secretName !== undefined) parts.push(`secret=${printable(r.secretName)}`);
+  if (r.client !== undefined) parts.push(`client=${fieldValue(r.client)}`);
+  if (r.clientId !== undefined && !r.client?.endsWith(`#${r.clientId}`))
+    parts.push(`id=${fieldValue(r.clientId)}`);
+  if (r.server !== undefined) parts.push(`server=${fieldValue(r.server)}`);
+  if (r.tool !== undefined) parts.push(`tool=${fieldValue(r.tool)}`);
+  if (r.secretName !== undefined) parts.push(`secret=${fieldValue(r.secretName)}`);
   if (r.durationMs !== undefined) parts.push(`${r.durationMs}ms`);
-  if (r.errorCode !== undefined) parts.push(`error=${printable(r.errorCode)}`);
-  if (r.message !== undefined) parts.push(`  ${printable(r.message)}`);
+  if (r.errorCode !== undefined) parts.push(`error=${fieldValue(r.errorCode)}`);
+  if (r.message !== undefined) parts.push(`  ${messageText(r.message)}`);
   return parts.join(' ').trimEnd();
 }
 

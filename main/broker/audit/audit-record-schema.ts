@@ -51,6 +51,7 @@ export const AuditRecordSchema = z.strictObject({
   type: z.enum(AUDIT_EVENT_TYPES),
   outcome: z.enum(['ok', 'error', 'denied']).optional(),
   client: z.string().optional(),
+  clientId: z.string().optional(),
   server: z.string().optional(),
   tool: z.string().optional(),
   durationMs: z.number().optional(),

@@ -1,13 +1,17 @@
+import { spawn } from 'node:child_process';
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../test-support/temp-dir.js';
+import { fileURLToPath } from 'node:url';
 import { computeRecordHash, serializeRecord } from './audit-chain.js';
 import type { AuditRecord } from './audit-event.js';
 import { AUDIT_ACTIVE_FILE, AUDIT_HEAD_FILE, listAuditFiles, rotatedFileName } from './audit-files.js';
 import { AuditLog } from './audit-log.js';
 import { verifyAuditChain } from './audit-verify.js';
 import type { AuditVerifyResult } from './audit-verify.js';
+
+const AUDIT_WRITER = fileURLToPath(new URL('../../test-support/audit-writer.mjs', import.meta.url));
 
 const clock = { now: () => Date.parse('2025-03-01T12:00:00.000Z') };
 
@@ -193,5 +197,35 @@ describe('verifyAuditChain', () => {
     writeLog(2);
     writeFileSync(join(dir, AUDIT_HEAD_FILE), '{"seq":"two"}');
     expect(verifyAuditChain(dir)).toMatchObject({ ok: false, file: AUDIT_HEAD_FILE });
+  });
+});
+
+describe('verify on a live log', () => {
+  it('REL-8 verify repeated while another process writes and rotates never reports a broken chain', async () => {
+    const writer = spawn(process.execPath, [AUDIT_WRITER, dir, '2000'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      await new Promise<void>((resolve) => writer.stdout.once('data', () => resolve()));
+      const failures: string[] = [];
+      let runs = 0;
+      const until = Date.now() + 3000;
+      while (Date.now() < until) {
+        const result = verifyAuditChain(dir);
+        runs += 1;
+        if (!result.ok) failures.push(`${result.file}:${String(result.line)} ${result.reason}`);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      const rotated = listAuditFiles(dir).length - 1;
+      console.log(
+        `REL-8: ${String(runs)} verifies over ${String(rotated)} rotations, ${String(failures.length)} broken`,
+      );
+      expect(rotated).toBeGreaterThan(20);
+      expect(failures.slice(0, 3)).toEqual([]);
+    } finally {
+      writer.kill('SIGTERM');
+      await new Promise((resolve) => writer.once('exit', resolve));
+    }
+    expect(verifyAuditChain(dir).ok).toBe(true);
   });
 });

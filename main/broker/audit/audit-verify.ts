@@ -1,16 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { computeRecordHash, parseAuditLine, serializeRecord, sha256Hex, ZERO_HASH } from './audit-chain.js';
 import {
   AUDIT_ACTIVE_FILE,
   AUDIT_HEAD_FILE,
-  listAuditFiles,
-  listRotatedFiles,
   readAuditHead,
+  readAuditSnapshot,
   rotatedFileName,
   splitLines,
 } from './audit-files.js';
-import type { AuditHead } from './audit-files.js';
+import type { AuditHead, SnapshotFile } from './audit-files.js';
 
 /**
  * Result of {@link verifyAuditChain}. `files` are the log's file names in chain order. On failure,
@@ -54,19 +51,30 @@ interface WalkState {
  * whose `prev` is the hash of the line before (across rotated files), and whose `seq` is one more
  * than the one before; no rotated file is missing, the first line starts the chain, the last line is
  * complete, and the head file (if any) points at a record that is still there, unchanged.
- * Verify a log that is not being written to: a rotation in the middle of the walk looks like damage.
+ * A live log is fine: the head is read first and the files as one consistent snapshot
+ * ({@link readAuditSnapshot}), so a broker appending and rotating meanwhile cannot look like damage.
  */
 export function verifyAuditChain(dir: string): AuditVerifyResult {
-  const files = listAuditFiles(dir);
+  const head = readAuditHead(dir);
+  const snapshot = readAuditSnapshot(dir);
   const state: WalkState = { records: 0, seq: 0, lineHash: ZERO_HASH, lastLabel: '', lastFileLines: 0 };
-  const failure = findBreak(dir, files, state);
+  if (snapshot === undefined) {
+    const reason = 'the log rotated on every attempt to read it; verify again when the broker is less busy';
+    return { ok: false, records: 0, files: [], file: AUDIT_ACTIVE_FILE, line: 1, reason };
+  }
+  const files = snapshot.map((f) => f.name);
+  const failure = findBreak(snapshot, head, state);
   if (failure === undefined) return { ok: true, records: state.records, files };
   const { seq, ...rest } = failure;
   return { ok: false, records: state.records, files, ...rest, ...(seq === undefined ? {} : { seq }) };
 }
 
-function findBreak(dir: string, files: string[], state: WalkState): Failure | undefined {
-  const missing = findMissingRotatedFile(dir);
+function findBreak(
+  files: SnapshotFile[],
+  head: AuditHead | 'invalid' | undefined,
+  state: WalkState,
+): Failure | undefined {
+  const missing = findMissingRotatedFile(files);
   if (missing !== undefined) {
     return {
       file: missing,
@@ -74,17 +82,16 @@ function findBreak(dir: string, files: string[], state: WalkState): Failure | un
       reason: `${missing} is missing (rotated files are never deleted, so its records were removed)`,
     };
   }
-  const head = readAuditHead(dir);
   if (head === 'invalid') {
     return { file: AUDIT_HEAD_FILE, line: 1, reason: `${AUDIT_HEAD_FILE} is not a valid head file` };
   }
   for (const file of files) {
-    const failure = verifyFile(dir, file, state, head);
+    const failure = verifyFile(file, state, head);
     if (failure !== undefined) return failure;
   }
   if (head !== undefined && head.seq > state.seq) {
     return {
-      file: files.at(-1) ?? AUDIT_ACTIVE_FILE,
+      file: files.at(-1)?.name ?? AUDIT_ACTIVE_FILE,
       line: state.lastFileLines + 1,
       seq: state.seq + 1,
       reason:
@@ -96,22 +103,22 @@ function findBreak(dir: string, files: string[], state: WalkState): Failure | un
 }
 
 /** The first rotated file missing from the sequence 1, 2, 3, … (by name), if any. */
-function findMissingRotatedFile(dir: string): string | undefined {
+function findMissingRotatedFile(files: SnapshotFile[]): string | undefined {
   let expected = 1;
-  for (const { number } of listRotatedFiles(dir)) {
-    if (number !== expected) return rotatedFileName(expected);
+  for (const { name } of files) {
+    if (name === AUDIT_ACTIVE_FILE) continue;
+    if (name !== rotatedFileName(expected)) return rotatedFileName(expected);
     expected += 1;
   }
   return undefined;
 }
 
 function verifyFile(
-  dir: string,
-  file: string,
+  { name: file, data }: SnapshotFile,
   state: WalkState,
   head: AuditHead | undefined,
 ): Failure | undefined {
-  const { lines, torn } = splitLines(readFileSync(join(dir, file)));
+  const { lines, torn } = splitLines(data);
   for (const [index, bytes] of lines.entries()) {
     const failure = verifyLine(bytes, { file, line: index + 1 }, state, head);
     if (failure !== undefined) return failure;

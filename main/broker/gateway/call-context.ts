@@ -12,6 +12,8 @@ export interface CallProgress {
 export interface CallContext {
   /** Client id or label, for the audit log. */
   client: string;
+  /** The audit `clientId`: who the client is, chosen by the broker (OAuth client id or socket label). */
+  clientId?: string;
   /** Aborting it cancels the upstream request (the SDK sends notifications/cancelled upstream). */
   signal?: AbortSignal;
   /** Receives the upstream's progress notifications. */

@@ -215,7 +215,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     ctx: CallContext,
   ): Promise<CallToolResult> {
     const { upstream, name: tool } = await this.resolveTarget('tool', exposedName, ctx.scope);
-    const base = { client: ctx.client, server: upstream.name, tool };
+    const id = ctx.clientId === undefined ? {} : { clientId: ctx.clientId };
+    const base = { client: ctx.client, ...id, server: upstream.name, tool };
     const denial = this.toolDenial(upstream, tool, ctx.scope);
     if (denial !== undefined) {
       this.deps.audit.record({ type: 'tool.denied', outcome: 'denied', ...base, message: denial });

@@ -32,7 +32,7 @@ export function auditDenial(
     type: 'mcp.denied',
     outcome: 'denied',
     errorCode: denial.status,
-    ...(denial.clientId === undefined ? {} : { client: denial.clientId }),
+    ...(denial.clientId === undefined ? {} : { client: denial.clientId, clientId: denial.clientId }),
     message: `${req.method ?? ''} ${url.pathname}: ${denial.error ?? 'refused'}: ${denial.description}`,
   });
 }
@@ -55,6 +55,7 @@ export async function openBoundSession(
     logger: ctx.logger,
     version: ctx.version,
     connectionLabel: `${channel}:${claims.clientId}`,
+    clientId: claims.clientId,
     scope,
   });
   const session: BoundSession = {

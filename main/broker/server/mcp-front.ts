@@ -15,6 +15,7 @@ import {
   type ProgressToken,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { AuditSink } from '../audit/audit-event.js';
+import { displayName } from '../audit/audit-text.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { Logger } from '../logger.js';
 
@@ -36,6 +37,8 @@ export interface FrontSessionDeps {
   version: string;
   /** Names this connection in the audit log until the client says who it is. */
   connectionLabel: string;
+  /** The audit `clientId` (the OAuth client id); defaults to `connectionLabel`. */
+  clientId?: string;
   /** Servers this client may use; undefined = all (the same-user socket channel). */
   scope?: ReadonlySet<string>;
 }
@@ -62,8 +65,9 @@ export function createFrontSession(deps: FrontSessionDeps): {
     },
   );
   let client = deps.connectionLabel;
+  const clientId = deps.clientId ?? deps.connectionLabel;
   let minLevel = LEVELS.indexOf('info');
-  const ctx = (signal: AbortSignal) => ({ client, signal, ...(scope ? { scope } : {}) });
+  const ctx = (signal: AbortSignal) => ({ client, clientId, signal, ...(scope ? { scope } : {}) });
 
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: gateway.listTools(scope) }));
   server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
@@ -110,12 +114,14 @@ export function createFrontSession(deps: FrontSessionDeps): {
 
   server.oninitialized = () => {
     const info = server.getClientVersion();
-    if (info) client = `${info.name}#${deps.connectionLabel}`;
+    // The name is the client's own choice: bounded and escaped, so it cannot hide who it is.
+    if (info) client = `${displayName(info.name)}#${deps.connectionLabel}`;
     audit.record({
       type: 'client.connect',
       outcome: 'ok',
       client,
-      message: `client ${info?.name ?? 'unknown'} ${info?.version ?? ''}`.trim(),
+      clientId,
+      message: `client ${displayName(info?.name ?? 'unknown')} ${displayName(info?.version ?? '')}`,
     });
   };
   server.onclose = () => {
@@ -123,7 +129,7 @@ export function createFrontSession(deps: FrontSessionDeps): {
     gateway.off('resourcesChanged', onResources);
     gateway.off('promptsChanged', onPrompts);
     gateway.off('log', onLog);
-    audit.record({ type: 'client.disconnect', outcome: 'ok', client });
+    audit.record({ type: 'client.disconnect', outcome: 'ok', client, clientId });
   };
 
   return {
