@@ -51,7 +51,7 @@ export function toStoredTokens(
   return {
     accessToken: response.access_token,
     ...(refreshToken === undefined ? {} : { refreshToken }),
-    ...(expiresIn === undefined ? {} : { expiresAt: now + expiresIn * 1000 }),
+    ...(expiresIn === undefined ? {} : { expiresAt: now + expiresIn * 1000, obtainedAt: now }),
     scopes: response.scope === undefined ? fallback.scopes : response.scope.split(' ').filter(Boolean),
     tokenType: response.token_type,
     ...(subject === undefined ? {} : { subject }),

@@ -7,6 +7,13 @@ import type { Logger } from '../logger.js';
 import type { SecretRedactor } from '../secrets/secret-redactor.js';
 import { parseAccountId, tokenSecretName, type AccountId } from './provider-config.js';
 import type { ResolvedProvider } from './provider-discovery.js';
+import {
+  DEFAULT_REFRESH_AHEAD_MS,
+  nextRefreshAllowedAt,
+  refreshJitterMs,
+  refreshLeadMs,
+  type TokenTimes,
+} from './refresh-timing.js';
 import { toStoredTokens } from './sign-in-events.js';
 import type { StoredTokens, TokenStore } from './token-store.js';
 
@@ -18,8 +25,13 @@ export interface RefresherDeps {
   clock: Clock;
   logger: Logger;
   redactor: SecretRedactor;
-  /** Refresh this long before the access token expires (ms; 60 s by default). */
+  /**
+   * Refresh at most this long before the access token expires (ms; 60 s by default); never more
+   * than a third of the token's lifetime (refresh-timing.ts).
+   */
   refreshAheadMs?: number;
+  /** Randomness of the jitter (Math.random by default). */
+  random?: () => number;
   /** Backoff of retries after a transient failure (ms). */
   retry?: { initialMs: number; maxMs: number };
 }
@@ -61,14 +73,15 @@ export class TokenRefresher extends EventEmitter<RefresherEvents> {
 
   constructor(private readonly deps: RefresherDeps) {
     super();
-    this.aheadMs = deps.refreshAheadMs ?? 60_000;
+    this.aheadMs = deps.refreshAheadMs ?? DEFAULT_REFRESH_AHEAD_MS;
   }
 
   /** Schedules the proactive refresh of every signed-in account (from the non-secret metadata). */
   start(): void {
     for (const meta of this.deps.store.list()) {
       if (meta.status === 'ok' && meta.hasRefreshToken && meta.expiresAt !== undefined) {
-        this.schedule(parseAccountId(meta.account), meta.expiresAt);
+        const obtainedAt = meta.refreshedAt ?? meta.signedInAt;
+        this.schedule(parseAccountId(meta.account), { expiresAt: meta.expiresAt, obtainedAt });
       }
     }
   }
@@ -83,9 +96,7 @@ export class TokenRefresher extends EventEmitter<RefresherEvents> {
   signedIn(accountId: string, tokens: StoredTokens): void {
     const account = parseAccountId(accountId);
     this.failures.delete(account.id);
-    if (tokens.expiresAt !== undefined && tokens.refreshToken !== undefined) {
-      this.schedule(account, tokens.expiresAt);
-    }
+    this.scheduleDue(account, tokens);
     this.emit('refreshed', account.id);
   }
 
@@ -128,7 +139,8 @@ export class TokenRefresher extends EventEmitter<RefresherEvents> {
   }
 
   private isDue(tokens: StoredTokens): boolean {
-    return tokens.expiresAt !== undefined && this.deps.clock.now() >= tokens.expiresAt - this.aheadMs;
+    if (tokens.expiresAt === undefined) return false;
+    return this.deps.clock.now() >= tokens.expiresAt - refreshLeadMs(tokens, this.aheadMs);
   }
 
   private async refreshOnce(account: AccountId, force: boolean): Promise<StoredTokens> {
@@ -141,6 +153,7 @@ export class TokenRefresher extends EventEmitter<RefresherEvents> {
     }
     // Someone else refreshed while this caller waited: nothing to do.
     if (!force && !this.isDue(tokens)) return tokens;
+    if (!force && !(await this.rateAllows(account, tokens))) return tokens;
     if (tokens.refreshToken === undefined) {
       if (tokens.expiresAt !== undefined && this.deps.clock.now() >= tokens.expiresAt) {
         return this.onSignInNeeded(account, 'the access token expired and there is no refresh token');
@@ -211,8 +224,23 @@ export class TokenRefresher extends EventEmitter<RefresherEvents> {
   }
 
   private scheduleDue(account: AccountId, tokens: StoredTokens): void {
-    if (tokens.expiresAt !== undefined && tokens.refreshToken !== undefined)
-      this.schedule(account, tokens.expiresAt);
+    if (tokens.refreshToken !== undefined) this.schedule(account, tokens);
+  }
+
+  /**
+   * The bounded rate per account: a due refresh soon after the last one waits (scheduled) while the
+   * access token still works; an expired one waits out the rest of the interval (at most 1 s).
+   */
+  private async rateAllows(account: AccountId, tokens: StoredTokens): Promise<boolean> {
+    const wait = nextRefreshAllowedAt(tokens) - this.deps.clock.now();
+    if (wait <= 0) return true;
+    const expired = tokens.expiresAt !== undefined && this.deps.clock.now() >= tokens.expiresAt;
+    if (!expired) {
+      this.setTimer(account, wait);
+      return false;
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.min(wait, 1_000)));
+    return true;
   }
 
   private async onSignInNeeded(account: AccountId, reason: string): Promise<never> {
@@ -261,8 +289,13 @@ export class TokenRefresher extends EventEmitter<RefresherEvents> {
     return { detail, delay };
   }
 
-  private schedule(account: AccountId, expiresAt: number): void {
-    this.setTimer(account, expiresAt - this.aheadMs - this.deps.clock.now());
+  /** The next proactive refresh: when due (refresh-timing.ts), plus jitter. */
+  private schedule(account: AccountId, tokens: TokenTimes): void {
+    if (tokens.expiresAt === undefined) return;
+    const lead = refreshLeadMs(tokens, this.aheadMs);
+    const jitter = refreshJitterMs(lead, this.deps.random ?? Math.random);
+    const due = Math.max(tokens.expiresAt - lead, nextRefreshAllowedAt(tokens));
+    this.setTimer(account, due + jitter - this.deps.clock.now());
   }
 
   private setTimer(account: AccountId, delayMs: number): void {

@@ -17,6 +17,8 @@ const StoredTokensSchema = z.object({
   refreshToken: z.string().min(1).optional(),
   /** Ms since the epoch; absent for tokens that do not expire (e.g. GitHub OAuth apps). */
   expiresAt: z.number().optional(),
+  /** Ms since the epoch when the provider issued them: with `expiresAt`, the lifetime. */
+  obtainedAt: z.number().optional(),
   scopes: z.array(z.string()),
   tokenType: z.string(),
   subject: z.string().optional(),
