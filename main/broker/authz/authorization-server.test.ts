@@ -145,6 +145,19 @@ describe('dynamic client registration', () => {
       expect(reg.body['error'], uri).toBe('invalid_redirect_uri');
     }
   });
+
+  it('SEC-8 registration refuses ms-msdt:, view-source:, chrome: and mailto: redirect URIs', async () => {
+    for (const uri of [
+      'ms-msdt:/id PCWDiagnostic',
+      'view-source:https://a.example/',
+      'chrome://settings/',
+      'mailto:a@b.example',
+    ]) {
+      const reg = await registerClient(issuer, { redirect_uris: [uri] });
+      expect(reg.status, uri).toBe(400);
+      expect(reg.body['error'], uri).toBe('invalid_redirect_uri');
+    }
+  });
 });
 
 describe('authorization code with PKCE', () => {

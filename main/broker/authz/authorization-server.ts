@@ -22,6 +22,7 @@ import { createAdapterFactory } from './oidc-adapter.js';
 import { tokenRevocationHandler } from './token-revocation.js';
 import { loadOidcEngine } from './oidc-engine.js';
 import { OAUTH_ROUTES, providerConfiguration } from './provider-configuration.js';
+import { RegistrationGuard } from './registration-limits.js';
 
 /** RFC 8414 §3 metadata path (the issuer has no path component). */
 export const AS_METADATA_PATH = '/.well-known/oauth-authorization-server';
@@ -172,6 +173,12 @@ async function createProvider(
     deps.logger.warn({ err: messageOf(err) }, 'authorization server error');
   });
   auditProviderEvents(provider, deps.audit);
+  new RegistrationGuard({
+    state: parts.state,
+    clock: deps.clock,
+    audit: deps.audit,
+    path: OAUTH_ROUTES.registration,
+  }).mount(provider);
   askAllServersByDefault(provider, parts.scopes);
   return provider;
 }
