@@ -301,6 +301,16 @@ export class Broker implements BrokerControl {
     return { clientId, grants: result.grants };
   }
 
+  /**
+   * A fault that no handler caught (the process-level `uncaughtException` / `unhandledRejection`
+   * handlers of `serve`): logged and audited as `broker.error`; the broker keeps serving.
+   */
+  recordFault(kind: 'uncaughtException' | 'unhandledRejection', error: unknown): void {
+    const message = `${kind}: ${messageOf(error).slice(0, 300)}`;
+    this.parts.logger.error({ err: message }, 'unexpected fault; still serving');
+    if (!this.closed) this.parts.audit.record({ type: 'broker.error', outcome: 'error', message });
+  }
+
   /** Stops everything, in reverse order of start. Safe to call twice. */
   async close(): Promise<void> {
     if (this.closed) return;

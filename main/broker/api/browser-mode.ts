@@ -175,7 +175,14 @@ function serveStatic(res: ServerResponse, dir: string, relative: string): void {
     page(res, 503, 'Window not built', NOT_BUILT);
     return;
   }
-  const target = normalize(join(dir, decodeURIComponent(relative)));
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(relative);
+  } catch {
+    page(res, 400, 'Bad request', 'The address is not valid percent-encoded UTF-8.');
+    return;
+  }
+  const target = normalize(join(dir, decoded));
   const inside = target.startsWith(dir.endsWith(sep) ? dir : dir + sep);
   const file = inside && existsSync(target) && statSync(target).isFile() ? target : join(dir, 'index.html');
   res.writeHead(200, {

@@ -6,7 +6,8 @@ import type { AUDIT_EVENT_TYPES } from './audit-record-schema.js';
  */
 
 /**
- * Every kind of event (the list lives in audit-record-schema.ts): broker, server and client
+ * Every kind of event (the list lives in audit-record-schema.ts): broker (`broker.error`: a handler or
+ * the process caught a fault and kept serving), server and client
  * lifecycle; tool calls and denials (`tool.denied`, `http.denied` for Host/Origin, `mcp.denied` for
  * the MCP endpoint's 400/401/403/404); secrets; provider sign-in and token refresh (account and token
  * *names* only, e.g. `provider:github:work`); the broker's authorization server (clients, consent,

@@ -7,6 +7,7 @@ import { z } from 'zod';
 export const AUDIT_EVENT_TYPES = [
   'broker.start',
   'broker.stop',
+  'broker.error',
   'audit.recovered',
   'server.start',
   'server.exit',

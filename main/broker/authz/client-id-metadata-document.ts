@@ -96,12 +96,15 @@ type LookupCallback = (
 function guardedLookup(allowLoopback: boolean) {
   return (hostname: string, options: object, callback: LookupCallback) => {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
-      const refused = err
-        ? undefined
-        : addresses.map((a) => addressRefusal(a.address, allowLoopback)).find(Boolean);
+      // On error `addresses` is undefined: reading it first threw inside this callback, where nothing
+      // catches, and one unauthenticated /oauth/authorize with an unresolvable client_id ended the broker.
+      if (err) {
+        callback(err, []);
+        return;
+      }
+      const refused = addresses.map((a) => addressRefusal(a.address, allowLoopback)).find(Boolean);
       const first = addresses[0];
-      if (err) callback(err, []);
-      else if (refused) callback(new ClientDocumentError(`refused to fetch: ${refused}`), []);
+      if (refused) callback(new ClientDocumentError(`refused to fetch: ${refused}`), []);
       else if ((options as { all?: boolean }).all) callback(null, addresses);
       else if (!first) callback(new ClientDocumentError(`${hostname} did not resolve`), []);
       else callback(null, first.address, first.family);

@@ -31,9 +31,16 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     writeLine(io.stdout, `Open the window (one-time link, 5 min): ${broker.ui.loginUrl()}`);
     writeLine(io.stdout, 'A new link any time: mcp-auth-broker ui');
   }
+  // No request may end the broker: what escapes every handler is logged and audited, and it serves on.
+  const onException = (error: unknown) => broker.recordFault('uncaughtException', error);
+  const onRejection = (error: unknown) => broker.recordFault('unhandledRejection', error);
+  process.on('uncaughtException', onException);
+  process.on('unhandledRejection', onRejection);
   return new Promise((resolve) => {
     const stop = (signal: string) => {
       logger.info({ signal }, 'stopping');
+      process.off('uncaughtException', onException);
+      process.off('unhandledRejection', onRejection);
       broker.close().then(
         () => resolve(0),
         () => resolve(1),

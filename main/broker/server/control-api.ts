@@ -102,17 +102,31 @@ function routes(control: BrokerControl): [string, RegExp, Route][] {
 export function createControlServer(control: BrokerControl, logger: Logger): Server {
   const table = routes(control);
   return createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://control').pathname;
-    const hit = table.find(([method, pattern]) => method === req.method && pattern.test(path));
-    if (!hit) {
-      sendJson(res, 404, { code: 'NOT_FOUND', message: `No control route ${req.method ?? ''} ${path}` });
-      return;
-    }
-    const arg = decodeURIComponent(hit[1].exec(path)?.[1] ?? '');
-    hit[2](req, res, arg).catch((error: unknown) => {
+    const failed = (error: unknown) => {
       logger.debug({ err: messageOf(error) }, 'control request failed');
       const code = codeOf(error);
-      sendJson(res, httpStatusForCode(code), { code, message: messageOf(error) });
-    });
+      if (!res.headersSent) sendJson(res, httpStatusForCode(code), { code, message: messageOf(error) });
+      else res.destroy();
+    };
+    try {
+      // Concatenated, not resolved against a base: `GET //` or `GET http://` must not throw.
+      const target = req.url ?? '/';
+      const path = target.startsWith('/') ? new URL(`http://control${target}`).pathname : target;
+      const hit = table.find(([method, pattern]) => method === req.method && pattern.test(path));
+      let arg: string;
+      if (!hit) {
+        sendJson(res, 404, { code: 'NOT_FOUND', message: `No control route ${req.method ?? ''} ${path}` });
+        return;
+      }
+      try {
+        arg = decodeURIComponent(hit[1].exec(path)?.[1] ?? '');
+      } catch {
+        sendJson(res, 400, { code: 'USAGE', message: 'The path is not valid percent-encoded UTF-8.' });
+        return;
+      }
+      hit[2](req, res, arg).catch(failed);
+    } catch (error) {
+      failed(error);
+    }
   });
 }

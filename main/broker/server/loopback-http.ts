@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { AuditSink } from '../audit/audit-event.js';
 import { BrokerError, messageOf } from '../errors.js';
 import { sendJson } from './http-json.js';
-import { loopbackRefusal } from './loopback-guard.js';
+import { admitRequest } from './loopback-guard.js';
 
 /** Handles a request under a registered path prefix. `url` is parsed against the broker's origin. */
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
@@ -42,7 +42,7 @@ export async function startLoopbackHttp(
   port: number,
   audit: AuditSink,
   version: string,
-  logger?: { warn: (obj: object, msg: string) => void },
+  logger?: { warn: (obj: object, msg: string) => void; error: (obj: object, msg: string) => void },
 ): Promise<LoopbackHttp> {
   let boundPort = port;
   const routes = new Map<string, HttpHandler>();
@@ -51,45 +51,76 @@ export async function startLoopbackHttp(
     if (req.method === 'GET') sendJson(res, 200, { status: 'ok', name: 'mcp-auth-broker', version });
     else sendJson(res, 405, { error: 'method_not_allowed', error_description: 'Use GET /healthz' });
   });
-  const refuse = (req: IncomingMessage): string | undefined => {
-    const refusal = loopbackRefusal(req, boundPort);
-    if (refusal) {
-      const what = `HTTP ${req.method ?? ''} ${(req.url ?? '').split('?')[0] ?? ''}`;
-      audit.record({
-        type: 'http.denied',
-        outcome: 'denied',
-        errorCode: 403,
-        message: `${what}: ${refusal}`,
-      });
-    }
-    return refusal;
-  };
-  const server = createServer((req, res) => {
-    const refusal = refuse(req);
-    if (refusal) {
-      sendJson(res, 403, { error: 'forbidden', error_description: refusal });
-      return;
-    }
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${String(boundPort)}`);
-    const handler = pick(routes, url.pathname);
-    if (!handler) {
-      sendJson(res, 404, { error: 'not_found', error_description: `Nothing at ${url.pathname}` });
-      return;
-    }
-    Promise.resolve(handler(req, res, url)).catch((error: unknown) => {
-      if (!res.headersSent)
-        sendJson(res, 500, { error: 'server_error', error_description: messageOf(error) });
-      else res.destroy();
+  const admit = (req: IncomingMessage): URL | { status: number; reason: string } => {
+    const admission = admitRequest(req, boundPort);
+    if (admission.ok) return admission.url;
+    const what = `HTTP ${req.method ?? ''} ${(req.url ?? '').split('?')[0]?.slice(0, 200) ?? ''}`;
+    audit.record({
+      type: 'http.denied',
+      outcome: 'denied',
+      errorCode: admission.status,
+      message: `${what}: ${admission.reason}`,
     });
-  });
+    return admission;
+  };
+  /** A handler threw: the request gets a 500, the broker logs and audits it and keeps serving. */
+  const fault = (where: string, error: unknown) => {
+    logger?.error({ err: messageOf(error), where }, 'HTTP handler failed');
+    audit.record({ type: 'broker.error', outcome: 'error', message: `${where}: ${messageOf(error)}` });
+  };
+  const server = createServer(
+    // Slow-loris: a request's headers must arrive in 10 s and the whole request in 30 s; Node checks
+    // every second (its default, 30 s, would let a trickle hold a connection four times as long).
+    { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 },
+    (req, res) => {
+      const failed = (error: unknown) => {
+        fault(`HTTP ${req.method ?? ''} ${(req.url ?? '').split('?')[0]?.slice(0, 200) ?? ''}`, error);
+        if (!res.headersSent)
+          sendJson(res, 500, {
+            error: 'server_error',
+            error_description: 'Internal error; see the broker log.',
+          });
+        else res.destroy();
+      };
+      try {
+        const url = admit(req);
+        if (!(url instanceof URL)) {
+          const error = url.status === 400 ? 'invalid_request' : 'forbidden';
+          sendJson(res, url.status, { error, error_description: url.reason });
+          return;
+        }
+        const handler = pick(routes, url.pathname);
+        if (!handler) {
+          sendJson(res, 404, { error: 'not_found', error_description: `Nothing at ${url.pathname}` });
+          return;
+        }
+        Promise.resolve(handler(req, res, url)).catch(failed);
+      } catch (error) {
+        failed(error);
+      }
+    },
+  );
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${String(boundPort)}`);
-    const handler = refuse(req) ? undefined : upgrades.get(url.pathname);
-    if (!handler) {
-      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
+    socket.on('error', () => socket.destroy());
+    try {
+      const url = admit(req);
+      if (!(url instanceof URL)) {
+        const line = url.status === 400 ? '400 Bad Request' : '403 Forbidden';
+        socket.end(`HTTP/1.1 ${line}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+        return;
+      }
+      const handler = upgrades.get(url.pathname);
+      if (!handler) {
+        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      handler(req, socket, head, url);
+    } catch (error) {
+      fault(`upgrade ${(req.url ?? '').split('?')[0]?.slice(0, 200) ?? ''}`, error);
+      if (socket.writable)
+        socket.end('HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      else socket.destroy();
     }
-    handler(req, socket, head, url);
   });
   await listen(server, port);
   boundPort = (server.address() as AddressInfo).port;
