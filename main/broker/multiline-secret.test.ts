@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   connectThroughShim,
@@ -80,6 +81,12 @@ describe('multi-line secrets', () => {
     const resultText = JSON.stringify(result.content);
     expect.soft(resultText).toContain('[REDACTED]');
 
+    const logged: unknown[] = [];
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logged.push(n.params));
+    await client.callTool({ name: 'leaky__leak_log', arguments: {} });
+    const logText = JSON.stringify(logged);
+    expect.soft(logText).toContain('[REDACTED]');
+
     const unavailable = await client.callTool({ name: 'broken__echo', arguments: { text: 'x' } }).then(
       () => 'no error',
       (error: unknown) => String(error),
@@ -102,6 +109,7 @@ describe('multi-line secrets', () => {
       ['isError tool result', failedText],
       ['tool result', resultText],
       ['tool error', unavailable],
+      ['log notification', logText],
       ['status', human.stdout],
       ['status --json', json.stdout],
       ['audit log', audit],

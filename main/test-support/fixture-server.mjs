@@ -162,7 +162,7 @@ if (process.env.FIXTURE_EXTRA_TOOL) {
 //                      time, each line in two writes a few ms apart (so it arrives in separate chunks)
 //   FIXTURE_LEAK_EXIT  "1": exits 3 right after that (the leak then sits in the start failure)
 // Tools: `leak_error` (an isError result quoting each line of that value), `leak_text` (a normal
-// result with the value as it is and JSON-encoded).
+// result with the value as it is and JSON-encoded), `leak_log` (a log notification with its lines).
 const leakVar = process.env.FIXTURE_LEAK_ENV;
 const leakValue = leakVar ? (process.env[leakVar] ?? '') : '';
 if (leakVar) {
@@ -186,6 +186,11 @@ server.registerTool('leak_error', { description: 'Fails quoting the leaked value
     },
   ],
 }));
+server.registerTool('leak_log', { description: 'Logs the leaked value line by line' }, async () => {
+  await server.sendLoggingMessage({ level: 'error', logger: 'leak', data: { lines: leakValue.split('\n') } });
+  await sleep(20); // the SDK client handles notifications a tick after responses
+  return text('logged');
+});
 server.registerTool('leak_text', { description: 'Returns the leaked value' }, () => ({
   content: [
     { type: 'text', text: `key:\n${leakValue}` },
