@@ -13,24 +13,8 @@ import {
 /** How long the live stream waits before reconnecting after the broker went away. */
 const RECONNECT_MS = 2000;
 
-/** Header and `<meta>` name of browser mode's per-session secret (see main/broker/api/ui-session.ts). */
+/** Header of browser mode's per-session secret (see main/broker/api/ui-session.ts). */
 const SESSION_HEADER = 'X-Broker-Session';
-const SESSION_META = 'mab-session';
-
-/**
- * Takes the per-session secret the login page carries into memory: removes its `<meta>` and puts the
- * used login link out of the address bar (`/ui/login?token=…` → `/ui/`). Undefined after a reload:
- * the secret is never stored, so the person opens a new login link.
- */
-export function takeSessionSecret(doc: Document = document): string | undefined {
-  const meta = doc.querySelector<HTMLMetaElement>(`meta[name="${SESSION_META}"]`);
-  const secret = meta?.content;
-  meta?.remove();
-  const { location, defaultView } = doc;
-  if (location.pathname.endsWith('/ui/login'))
-    defaultView?.history.replaceState(null, '', `./${location.hash}`);
-  return secret || undefined;
-}
 
 /** The `data:` payloads of the complete server-sent events in `buffer`, and what is left over. */
 export function splitServerSentEvents(buffer: string): { data: string[]; rest: string } {
@@ -50,13 +34,16 @@ export function splitServerSentEvents(buffer: string): { data: string[]; rest: s
  * the contract's schemas before the screens see them.
  */
 export function createHttpBrokerApi(
-  secret: string | undefined,
+  secret: string | undefined | Promise<string | undefined>,
   base = '/api',
   fetchImpl: typeof fetch = fetch.bind(globalThis),
 ): BrokerApi {
-  const auth: Record<string, string> = secret ? { [SESSION_HEADER]: secret } : {};
+  const authHeaders = Promise.resolve(secret).then((value): Record<string, string> =>
+    value ? { [SESSION_HEADER]: value } : {},
+  );
 
   async function call<M extends BrokerApiMethod>(method: M, input: ApiInput<M>): Promise<ApiOutput<M>> {
+    const auth = await authHeaders;
     let res: Response;
     try {
       res = await fetchImpl(`${base}/call/${method}`, {
@@ -102,6 +89,7 @@ export function createHttpBrokerApi(
       };
       const open = async () => {
         try {
+          const auth = await authHeaders;
           const res = await fetchImpl(`${base}/events`, {
             headers: { accept: 'text/event-stream', ...auth },
             credentials: 'same-origin',

@@ -3,7 +3,8 @@ import { createRoot } from 'react-dom/client';
 import type { BrokerApi } from '../../main/broker/api/broker-api.js';
 import { ApiProvider } from './api-context.js';
 import { App } from './app.js';
-import { createHttpBrokerApi, takeSessionSecret } from './http-broker-api.js';
+import { createHttpBrokerApi } from './http-broker-api.js';
+import { secretFromOpener, shareSessionSecret, takeSessionSecret } from './session-secret.js';
 import './styles.css';
 
 declare global {
@@ -13,7 +14,14 @@ declare global {
   }
 }
 
-const api: BrokerApi = window.broker ?? createHttpBrokerApi(takeSessionSecret());
+/** Browser mode: the session secret from the login page, or from the window that opened this one. */
+function browserModeApi(): BrokerApi {
+  const secret = takeSessionSecret() ?? secretFromOpener();
+  void Promise.resolve(secret).then((value) => value && shareSessionSecret(value));
+  return createHttpBrokerApi(secret);
+}
+
+const api: BrokerApi = window.broker ?? browserModeApi();
 const root = document.getElementById('root');
 if (root) {
   createRoot(root).render(
