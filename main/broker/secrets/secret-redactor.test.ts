@@ -42,6 +42,24 @@ describe('SecretRedactor', () => {
     expect(redactor.redact(JSON.stringify({ key: PEM }))).not.toContain('AB==');
   });
 
+  it('SEC-5 redacts the field values of a multi-line credentials file printed on their own', () => {
+    const redactor = new SecretRedactor();
+    redactor.add(
+      '[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG\n',
+    );
+    expect(redactor.redact('key AKIAIOSFODNN7EXAMPLE, secret wJalrXUtnFEMI/K7MDENG')).toBe(
+      'key [REDACTED], secret [REDACTED]',
+    );
+  });
+
+  it('SEC-5 redacts the lines of a PEM key embedded JSON-escaped in a multi-line service-account file', () => {
+    const redactor = new SecretRedactor();
+    const file = JSON.stringify({ type: 'service_account', private_key: `${PEM}\n` }, null, 2);
+    redactor.add(file);
+    expect(redactor.redact(`decoded key:\n${PEM}`)).toBe('decoded key:\n[REDACTED]');
+    expect(redactor.redact(`line: ${BODY_2}`)).toBe('line: [REDACTED]');
+  });
+
   it('leaves PEM armor and lines shorter than 8 characters alone when quoted on their own', () => {
     const redactor = withPem();
     expect(redactor.redact('-----BEGIN PRIVATE KEY----- AB==')).toBe('-----BEGIN PRIVATE KEY----- AB==');

@@ -4,6 +4,27 @@ export const REDACTED = '[REDACTED]';
 /** PEM armor (`-----BEGIN PRIVATE KEY-----`): public boilerplate, not part of the secret. */
 const PEM_ARMOR = /^-----(BEGIN|END) [A-Z0-9 ]+-----$/;
 
+/** The value of a `key = value`, `key: value` or `"key": "value",` line. */
+const FIELD = /^"?[\w.-]+"?\s*[:=]\s*(.+?),?$/;
+
+function splitLines(text: string): string[] {
+  return text.split(/\r?\n|\r/);
+}
+
+/** A field value without its quotes; a double-quoted one decoded as a JSON string. */
+function unquote(field: string): string {
+  if (field.length >= 2 && field.startsWith('"') && field.endsWith('"')) {
+    try {
+      const decoded: unknown = JSON.parse(field);
+      if (typeof decoded === 'string') return decoded;
+    } catch {
+      // Not JSON: take it as it is, quotes stripped.
+    }
+    return field.slice(1, -1);
+  }
+  return field.length >= 2 && field.startsWith("'") && field.endsWith("'") ? field.slice(1, -1) : field;
+}
+
 /** How deep `redactDeep` walks JSON data before it gives up and redacts the rest whole. */
 const MAX_DEPTH = 64;
 
@@ -13,12 +34,15 @@ function jsonEscaped(value: string): string {
 }
 
 /**
- * The forms a whole secret value takes in text: as it is, with LF or CRLF line ends, with every run
- * of whitespace collapsed to one space (a message folded onto one line), and JSON-escaped.
+ * The forms a whole secret value takes in text: as it is, with LF or CRLF line ends, without the
+ * whitespace around it, with every run of whitespace collapsed to one space (a message folded onto
+ * one line), and each of those JSON-escaped.
  */
 function wholeForms(value: string): string[] {
   const lf = value.replace(/\r\n/g, '\n');
-  const forms = [value, lf, lf.replace(/\n/g, '\r\n'), value.trim().replace(/\s+/g, ' ')];
+  const trimmed = lf.trim();
+  const forms = [value, lf, lf.replace(/\n/g, '\r\n'), trimmed, trimmed.replace(/\n/g, '\r\n')];
+  forms.push(trimmed.replace(/\s+/g, ' '));
   return [...forms, ...forms.map(jsonEscaped)];
 }
 
@@ -29,8 +53,8 @@ function wholeForms(value: string): string[] {
  *
  * A multi-line value (a PEM key, a credentials file) is also scrubbed line by line: a server that
  * prints it one line at a time, or quotes one line in an error, leaks each line on its own. Every
- * line of at least `MIN_LINE_LENGTH` characters (trimmed) is registered, PEM armor lines excepted;
- * shorter lines are only caught as part of the whole value.
+ * line of at least `MIN_LINE_LENGTH` characters (trimmed) is registered, PEM armor lines excepted,
+ * and so is the value of a `key = value` line; shorter ones are only caught within the whole value.
  */
 export class SecretRedactor {
   /** Whole values and their variants (line ends, whitespace, JSON escaping). */
@@ -49,21 +73,37 @@ export class SecretRedactor {
   add(value: string): void {
     if (value.length < SecretRedactor.MIN_LENGTH) return;
     const before = this.wholes.size + this.lines.size;
-    for (const form of wholeForms(value)) {
-      if (form.length >= SecretRedactor.MIN_LENGTH) this.wholes.add(form);
-    }
-    if (/[\r\n]/.test(value)) {
-      for (const raw of value.split(/\r?\n|\r/)) {
-        const line = raw.trim();
-        if (line.length < SecretRedactor.MIN_LINE_LENGTH || PEM_ARMOR.test(line)) continue;
-        this.lines.add(line);
-        this.lines.add(jsonEscaped(line));
-      }
-    }
+    this.addWhole(value);
+    if (/[\r\n]/.test(value)) for (const raw of splitLines(value)) this.addLine(raw, true);
     if (this.wholes.size + this.lines.size === before) return;
     const longestFirst = (a: string, b: string) => b.length - a.length;
     this.sortedWholes = [...this.wholes].sort(longestFirst);
     this.sortedAll = [...new Set([...this.wholes, ...this.lines])].sort(longestFirst);
+  }
+
+  /**
+   * Registers one line of a multi-line value. The value of a `key = value` / `key: value` /
+   * `"key": "value",` line (a credentials file, a service-account JSON) is registered as a line of
+   * its own; when it is a JSON string with escaped newlines (an embedded PEM key), it is registered
+   * whole and line by line.
+   */
+  private addLine(raw: string, withFields: boolean): void {
+    const line = raw.trim();
+    if (line.length < SecretRedactor.MIN_LINE_LENGTH || PEM_ARMOR.test(line)) return;
+    this.lines.add(line);
+    this.lines.add(jsonEscaped(line));
+    const field = withFields ? FIELD.exec(line)?.[1] : undefined;
+    if (field === undefined) return;
+    const inner = unquote(field);
+    // A multi-line block inside one field (an embedded key) is a secret of its own, whole too.
+    if (/[\r\n]/.test(inner.trim())) this.addWhole(inner);
+    for (const part of splitLines(inner)) this.addLine(part, false);
+  }
+
+  private addWhole(value: string): void {
+    for (const form of wholeForms(value)) {
+      if (form.length >= SecretRedactor.MIN_LENGTH) this.wholes.add(form);
+    }
   }
 
   /** `text` with every known value, every line of a multi-line one, and their variants redacted. */
