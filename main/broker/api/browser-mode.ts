@@ -8,6 +8,7 @@ import { readJsonBody, sendJson } from '../server/http-json.js';
 import type { LoopbackHttp } from '../server/loopback-http.js';
 import { BrokerApiError, isBrokerApiMethod, parseApiInput } from './broker-api.js';
 import type { BrokerApiCore } from './broker-api-core.js';
+import { consentHandlers } from './broker-features.js';
 import { UiSessions } from './ui-session.js';
 
 /** Strict CSP of the UI pages: only the broker's own scripts, styles and API; never framed. */
@@ -66,6 +67,7 @@ const STATUS_BY_CODE: Partial<Record<BrokerErrorCode | 'BAD_REQUEST', number>> =
   CLIENT_CONFIG_INVALID: 409,
   SERVER_EXISTS: 409,
   SERVER_NOT_FOUND: 404,
+  CONSENT_NOT_FOUND: 404,
   SECRET_NAME_INVALID: 400,
   FEATURE_UNAVAILABLE: 501,
   SECRET_STORE_UNAVAILABLE: 503,
@@ -124,7 +126,9 @@ export function mountBrowserMode(options: BrowserModeOptions): void {
     }
     try {
       const input = parseApiInput(method, await readJsonBody(req));
-      const handler = api[method] as (input: unknown) => Promise<unknown>;
+      // The same calls as the window's, but a consent decision is recorded as made in browser mode.
+      const calls = { ...api, ...consentHandlers(api.features, 'ui') };
+      const handler = calls[method] as (input: unknown) => Promise<unknown>;
       sendJson(res, 200, await handler(input));
     } catch (error) {
       options.logger.debug({ method, err: messageOf(error) }, 'UI API call failed');
