@@ -47,6 +47,8 @@ const broker = {
   revokeToken: invoke('broker:revokeToken'),
   listClients: invoke('broker:listClients'),
   revokeClient: invoke('broker:revokeClient'),
+  approveConsent: invoke('broker:approveConsent'),
+  denyConsent: invoke('broker:denyConsent'),
   onEvent(listener: (event: BrokerEvent) => void): () => void {
     const relay = (_event: electron.IpcRendererEvent, payload: BrokerEvent) => listener(payload);
     ipcRenderer.on('broker:event', relay);

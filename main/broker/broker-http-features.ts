@@ -62,6 +62,7 @@ export async function attachHttpFeatures(deps: HttpFeaturesDeps): Promise<HttpFe
     ui.api.features.providers = providersFeature(providers, config.providers, clock);
   }
   ui.api.features.clients = clientsFeature(authz.clients);
+  ui.api.features.consents = authz.pendingConsents;
   ui.api.features.remoteServers = remote.feature();
   return { authz, resource, ui };
 }

@@ -6,6 +6,7 @@ import type { BrowserUi } from './api/browser-ui.js';
 import { AuditLog } from './audit/audit-log.js';
 import type { AccessTokenVerifier } from './authz/access-token.js';
 import type { AuthorizationServer } from './authz/authorization-server.js';
+import type { PendingConsents } from './authz/pending-consents.js';
 import { attachHttpFeatures, type HttpFeatures } from './broker-http-features.js';
 import { createCoreServices, startCoreServices, type CoreServices } from './broker-services.js';
 import { systemClock, type Clock } from './clock.js';
@@ -309,6 +310,24 @@ export class Broker implements BrokerControl {
     const message = `${kind}: ${messageOf(error).slice(0, 300)}`;
     this.parts.logger.error({ err: message }, 'unexpected fault; still serving');
     if (!this.closed) this.parts.audit.record({ type: 'broker.error', outcome: 'error', message });
+  }
+
+  listConsents(): unknown {
+    return { pending: this.consentRequests().list() };
+  }
+
+  decideConsent(requestCode: string, decision: 'approve' | 'deny', scopes?: string[]): unknown {
+    const consents = this.consentRequests();
+    const consent =
+      decision === 'approve'
+        ? consents.approve(requestCode, 'cli', scopes)
+        : consents.deny(requestCode, 'cli');
+    return { decision, consent };
+  }
+
+  private consentRequests(): PendingConsents {
+    if (!this.authz) throw new BrokerError('FEATURE_UNAVAILABLE', 'The authorization server is not running.');
+    return this.authz.pendingConsents;
   }
 
   /** Stops everything, in reverse order of start. Safe to call twice. */

@@ -6,6 +6,7 @@ import { silentLogger } from '../broker/logger.js';
 import { EncryptedFileSecretStore } from '../broker/secrets/encrypted-file-store.js';
 import { SecretRedactor } from '../broker/secrets/secret-redactor.js';
 import { fixtureServer, writeBrokerHome } from '../test-support/broker-process.js';
+import { sdkClientFlow } from '../test-support/jar-oauth-client.js';
 import { makeTempDir } from '../test-support/temp-dir.js';
 import { API_CHANNELS } from './ipc-channels.js';
 import {
@@ -109,6 +110,23 @@ describe('IPC contract of the desktop window', () => {
     await expect(ipc.invoke('broker:restartServer', fromApp, { name: 'nope' })).rejects.toThrow(
       /^SERVER_NOT_FOUND: No server named "nope"/,
     );
+  });
+
+  it('SEC-1 approval from the window (its IPC call, as the preload bridge invokes it) completes an SDK client’s OAuth flow', async () => {
+    const stranger: IpcInvokeEventLike = { sender: { id: WINDOW_ID + 1 }, senderFrame: { url: APP_PAGE } };
+    const { provider, tools } = await sdkClientFlow(broker.url, async (requestCode) => {
+      await expect(ipc.invoke('broker:approveConsent', stranger, { requestCode })).rejects.toThrow(
+        /^FORBIDDEN: /,
+      );
+      await expect(ipc.invoke('broker:approveConsent', fromApp, { requestCode })).resolves.toEqual({
+        ok: true,
+      });
+      await expect(ipc.invoke('broker:denyConsent', fromApp, { requestCode })).rejects.toThrow(
+        /^CONSENT_NOT_FOUND: /,
+      );
+    });
+    expect(provider.saved?.scope).toBe('mcp:servers:alpha');
+    expect(tools).toContain('alpha__echo');
   });
 
   it('removes its handlers again', () => {

@@ -213,6 +213,7 @@ export const BrokerEventSchema = z.discriminatedUnion('type', [
 ]);
 
 const Empty = z.object({}).strict().default({});
+const RequestCode = z.string().min(1).max(32);
 const Ok = z.object({ ok: z.literal(true) });
 
 /** Every call of the contract: its input and output schemas. The key is the call's name. */
@@ -251,6 +252,17 @@ export const BROKER_API_METHODS = {
   revokeToken: { input: z.object({ id: Name }).strict(), output: Ok },
   listClients: { input: Empty, output: ClientListSchema },
   revokeClient: { input: z.object({ clientId: z.string().min(1).max(2048) }).strict(), output: Ok },
+  /**
+   * The person approves a waiting consent request by its request code (SEC-1), granting `scopes`
+   * (default: the servers it asked for). Only the person's own sessions reach this call.
+   */
+  approveConsent: {
+    input: z
+      .object({ requestCode: RequestCode, scopes: z.array(z.string().min(1).max(200)).max(200).optional() })
+      .strict(),
+    output: Ok,
+  },
+  denyConsent: { input: z.object({ requestCode: RequestCode }).strict(), output: Ok },
 } as const;
 
 export type BrokerApiMethod = keyof typeof BROKER_API_METHODS;

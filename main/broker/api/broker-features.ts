@@ -1,3 +1,4 @@
+import type { PendingConsents } from '../authz/pending-consents.js';
 import type { RemoteServerConfig } from '../config/remote-server-config.js';
 import { BrokerError } from '../errors.js';
 import type { ApiOutput, BrokerApiHandlers, ClientList, ProviderList, TokenList } from './broker-api.js';
@@ -29,14 +30,23 @@ export interface RemoteServersFeature {
   put(name: string, config: RemoteServerConfig): Promise<void>;
 }
 
+/** The person's decisions on consent requests, by request code (SEC-1). */
+export type ConsentsFeature = Pick<PendingConsents, 'approve' | 'deny'>;
+
+/** Which of the person's sessions a call came through: the desktop window, or browser mode. */
+export type UiChannel = 'window' | 'ui';
+
 export interface BrokerFeatures {
   providers?: ProvidersFeature;
   clients?: ClientsFeature;
+  consents?: ConsentsFeature;
   remoteServers?: RemoteServersFeature;
 }
 
 export const PROVIDERS_MISSING =
   'Provider sign-in is not configured: add a provider (e.g. GitHub) to the "providers" section of the config file, then restart the broker.';
+export const CONSENTS_MISSING =
+  'The broker’s authorization server is not running, so there are no consent requests to answer.';
 export const CLIENTS_MISSING =
   'No MCP clients have been approved: clients that connect over HTTP (Cursor, Claude Code, VS Code) appear here once the broker’s authorization server approves them. Clients using the stdio "connect" command need no approval.';
 
@@ -52,11 +62,29 @@ type FeatureCalls =
 
 const OK = { ok: true } as const;
 
+/** The consent calls, recording which session (`via`) the person answered from. */
+export function consentHandlers(
+  features: BrokerFeatures,
+  via: UiChannel,
+): Pick<BrokerApiHandlers, 'approveConsent' | 'denyConsent'> {
+  const consents = () => {
+    if (!features.consents) throw new BrokerError('FEATURE_UNAVAILABLE', CONSENTS_MISSING);
+    return features.consents;
+  };
+  return {
+    approveConsent: ({ requestCode, scopes }) =>
+      Promise.resolve().then(() => (consents().approve(requestCode, via, scopes), OK)),
+    denyConsent: ({ requestCode }) => Promise.resolve().then(() => (consents().deny(requestCode, via), OK)),
+  };
+}
+
 /**
  * The contract's provider, token and client calls over whatever features are plugged in right now:
  * lists answer `available: false` with what to do, actions fail with FEATURE_UNAVAILABLE.
  */
-export function featureHandlers(features: BrokerFeatures): Pick<BrokerApiHandlers, FeatureCalls> {
+export function featureHandlers(
+  features: BrokerFeatures,
+): Pick<BrokerApiHandlers, FeatureCalls | 'approveConsent' | 'denyConsent'> {
   const providers = () => {
     if (!features.providers) throw new BrokerError('FEATURE_UNAVAILABLE', PROVIDERS_MISSING);
     return features.providers;
@@ -83,5 +111,6 @@ export function featureHandlers(features: BrokerFeatures): Pick<BrokerApiHandler
         ? { available: true, clients: await features.clients.listClients() }
         : { available: false, message: CLIENTS_MISSING, clients: [] },
     revokeClient: async ({ clientId }) => (await clients().revokeClient(clientId), OK),
+    ...consentHandlers(features, 'window'),
   };
 }

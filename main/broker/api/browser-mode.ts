@@ -9,6 +9,7 @@ import { readJsonBody, sendJson } from '../server/http-json.js';
 import type { LoopbackHttp } from '../server/loopback-http.js';
 import { BrokerApiError, isBrokerApiMethod, parseApiInput } from './broker-api.js';
 import type { BrokerApiCore } from './broker-api-core.js';
+import { consentHandlers } from './broker-features.js';
 import { refuseUiApiRequest } from './ui-api-guard.js';
 import { UiSessions, type UiLogin } from './ui-session.js';
 
@@ -124,7 +125,9 @@ export function mountBrowserMode(options: BrowserModeOptions): void {
     }
     try {
       const input = parseApiInput(method, await readJsonBody(req));
-      const handler = api[method] as (input: unknown) => Promise<unknown>;
+      // The same calls as the window's, but a consent decision is recorded as made in browser mode.
+      const calls = { ...api, ...consentHandlers(api.features, 'ui') };
+      const handler = calls[method] as (input: unknown) => Promise<unknown>;
       sendJson(res, 200, await handler(input));
     } catch (error) {
       options.logger.debug({ method, err: messageOf(error) }, 'UI API call failed');

@@ -1,4 +1,5 @@
 import type { ClientGrantSummary } from '../authz/client-grants.js';
+import type { PendingConsent } from '../authz/pending-consents.js';
 import { errorFromAnswer } from '../error-codes.js';
 import { BrokerError, isBrokerError } from '../errors.js';
 import { locations, parseCommand, writeLine, type CliIo } from './cli-context.js';
@@ -6,14 +7,27 @@ import { callControl, type ControlResponse } from './control-client.js';
 
 export const clientsHelp = `Usage: mcp-auth-broker clients [--json]          OAuth clients (Cursor, Claude Code, VS Code, …) and what they may use
        mcp-auth-broker clients revoke CLIENT_ID   revoke every grant of a client; its tokens stop working at once
+       mcp-auth-broker clients pending [--json]   consent requests waiting for you, with their request codes
+       mcp-auth-broker clients approve CODE [--servers a,b]   approve one (default: the servers it asked for)
+       mcp-auth-broker clients deny CODE          deny one; the client gets access_denied
 
-HTTP MCP clients reach the broker at http://127.0.0.1:<port>/mcp and get access through the broker's
-consent page; each grant names the servers (scopes mcp:servers:<name>) the client may use. Revoking
-keeps the client's registration: its next sign-in asks you again. Needs a running broker.`;
+HTTP MCP clients reach the broker at http://127.0.0.1:<port>/mcp and ask for access on the broker's
+consent page, which shows a request code. You approve that code here, in the broker window or from
+its notification; the page then continues by itself. Each grant names the servers (scopes
+mcp:servers:<name>) the client may use. Revoking keeps the client's registration: its next sign-in
+asks you again. Needs a running broker.`;
 
-async function control(dataDir: string, method: string, path: string): Promise<ControlResponse> {
+const USAGE =
+  'Usage: clients [--json] | clients revoke CLIENT_ID | clients pending | clients approve CODE [--servers a,b] | clients deny CODE';
+
+async function control(
+  dataDir: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<ControlResponse> {
   try {
-    return await callControl(dataDir, method, path);
+    return await callControl(dataDir, method, path, body);
   } catch (error) {
     if (isBrokerError(error, 'BROKER_UNREACHABLE'))
       throw new BrokerError(
@@ -34,11 +48,79 @@ function formatClient(c: ClientGrantSummary): string {
   return lines.join('\n');
 }
 
+function formatConsent(c: PendingConsent): string {
+  const servers = c.scopes.map((s) => s.replace(/^mcp:servers:/, '')).join(', ') || '(none)';
+  return [
+    `${c.requestCode}  ${c.clientName}  ${c.clientId}`,
+    `  returns to: ${c.redirectHost}; servers asked: ${servers}; expires ${c.expiresAt}`,
+  ].join('\n');
+}
+
+async function pendingCommand(dataDir: string, json: boolean, io: CliIo): Promise<number> {
+  const res = await control(dataDir, 'GET', '/consents');
+  const body = res.body as { pending?: PendingConsent[]; message?: string };
+  if (res.status !== 200 || !body.pending)
+    throw new BrokerError(
+      'BROKER_UNREACHABLE',
+      body.message ?? `The broker answered HTTP ${String(res.status)}.`,
+    );
+  if (json) writeLine(io.stdout, JSON.stringify(body.pending, null, 2));
+  else
+    writeLine(
+      io.stdout,
+      body.pending.length ? body.pending.map(formatConsent).join('\n\n') : '(no consent requests waiting)',
+    );
+  return 0;
+}
+
+async function decideCommand(
+  dataDir: string,
+  decision: 'approve' | 'deny',
+  code: string,
+  options: { json: boolean; servers: string | undefined },
+  io: CliIo,
+): Promise<number> {
+  const scopes = options.servers
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => (s.startsWith('mcp:servers:') ? s : `mcp:servers:${s}`));
+  const res = await control(
+    dataDir,
+    'POST',
+    `/consents/${encodeURIComponent(code)}/${decision}`,
+    decision === 'approve' && scopes ? { scopes } : undefined,
+  );
+  const body = res.body as { consent?: PendingConsent; message?: string };
+  if (res.status === 404) {
+    writeLine(io.stderr, body.message ?? `No consent request "${code}" is waiting.`);
+    return 1;
+  }
+  if (res.status !== 200 || !body.consent)
+    throw new BrokerError('BROKER_UNREACHABLE', body.message ?? `HTTP ${String(res.status)}`);
+  if (options.json) writeLine(io.stdout, JSON.stringify(body));
+  else
+    writeLine(
+      io.stdout,
+      decision === 'approve'
+        ? `Approved ${body.consent.requestCode} (${body.consent.clientName}); its browser page continues by itself.`
+        : `Denied ${body.consent.requestCode} (${body.consent.clientName}); the client gets access_denied.`,
+    );
+  return 0;
+}
+
 export async function clientsCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommand(args, { json: { type: 'boolean' } }, true);
+  const { values, positionals } = parseCommand(
+    args,
+    { json: { type: 'boolean' }, servers: { type: 'string' } },
+    true,
+  );
   const [sub, id, extra] = positionals;
   if (values.help) return (writeLine(io.stdout, clientsHelp), 0);
   const where = locations(values, io.env);
+  if (sub === 'pending' && id === undefined) return pendingCommand(where.dataDir, values.json === true, io);
+  if ((sub === 'approve' || sub === 'deny') && id && extra === undefined)
+    return decideCommand(where.dataDir, sub, id, { json: values.json === true, servers: values.servers }, io);
   if (sub === undefined || sub === 'list') {
     const res = await control(where.dataDir, 'GET', '/clients');
     if (res.status !== 200) throw errorFromAnswer(res.status, res.body);
@@ -47,8 +129,7 @@ export async function clientsCommand(args: string[], io: CliIo): Promise<number>
     else writeLine(io.stdout, clients.length ? clients.map(formatClient).join('\n\n') : '(no OAuth clients)');
     return 0;
   }
-  if (sub !== 'revoke' || !id || extra !== undefined)
-    throw new BrokerError('USAGE', 'Usage: clients [--json] | clients revoke CLIENT_ID');
+  if (sub !== 'revoke' || !id || extra !== undefined) throw new BrokerError('USAGE', USAGE);
   const res = await control(where.dataDir, 'DELETE', `/clients/${encodeURIComponent(id)}`);
   const body = res.body as { grants?: number; message?: string };
   if (res.status === 404) {

@@ -35,7 +35,7 @@ const COMMANDS: Record<string, { run: Command; help: string; summary: string }> 
   clients: {
     run: clientsCommand,
     help: clientsHelp,
-    summary: 'OAuth clients of the broker and their grants; revoke one',
+    summary: 'OAuth clients and their grants; approve or deny a consent request, revoke a client',
   },
   ui: { run: uiCommand, help: uiHelp, summary: 'print a one-time login link to the window in the browser' },
   import: {

@@ -21,10 +21,18 @@ export interface BrokerControl extends ProviderControl {
   listClients(): unknown;
   /** Revokes every grant of a client; its tokens stop working at once (`clients revoke <id>`). */
   revokeClient(clientId: string): unknown;
+  /** Consent requests waiting on the person (`clients pending`). */
+  listConsents(): unknown;
+  /**
+   * The person approves or denies a consent request by its request code (`clients approve CODE`,
+   * `clients deny CODE`, SEC-1): this socket is the person's own session (0600, same user).
+   */
+  decideConsent(requestCode: string, decision: 'approve' | 'deny', scopes?: string[]): unknown;
 }
 
 const SecretBody = z.object({ value: z.string().min(1) }).strict();
 const ImportBody = z.object({ path: z.string().min(1) }).strict();
+const ApproveBody = z.object({ scopes: z.array(z.string().min(1).max(200)).max(200).optional() }).strict();
 
 type Route = (req: IncomingMessage, res: ServerResponse, arg: string) => Promise<void>;
 
@@ -83,6 +91,30 @@ function routes(control: BrokerControl): [string, RegExp, Route][] {
       'DELETE',
       /^\/clients\/([^/]+)$/,
       (_q, res, id) => Promise.resolve().then(() => sendJson(res, 200, control.revokeClient(id))),
+    ],
+    [
+      'GET',
+      /^\/consents$/,
+      (_q, res) => {
+        sendJson(res, 200, control.listConsents());
+        return Promise.resolve();
+      },
+    ],
+    [
+      'POST',
+      /^\/consents\/([^/]+)\/approve$/,
+      async (req, res, code) => {
+        const body = ApproveBody.safeParse((await readJsonBody(req)) ?? {});
+        if (!body.success)
+          throw new BrokerError('USAGE', 'Body must be {"scopes"?: ["mcp:servers:<name>", …]}.');
+        sendJson(res, 200, control.decideConsent(code, 'approve', body.data.scopes));
+      },
+    ],
+    [
+      'POST',
+      /^\/consents\/([^/]+)\/deny$/,
+      (_q, res, code) =>
+        Promise.resolve().then(() => sendJson(res, 200, control.decideConsent(code, 'deny'))),
     ],
     [
       'POST',

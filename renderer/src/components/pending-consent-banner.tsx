@@ -1,15 +1,21 @@
 import { useCallback, useState } from 'react';
 import type { BrokerEvent, ConsentRequest } from '../../../main/broker/api/broker-api.js';
-import { useBrokerEvents } from '../api-context.js';
-import { Countdown } from './feedback.js';
+import { useAction, useBrokerApi, useBrokerEvents } from '../api-context.js';
+import { Countdown, ErrorBanner } from './feedback.js';
+
+const serverName = (scope: string) => scope.replace(/^mcp:servers:/, '');
 
 /**
- * "Cursor is waiting for your approval": one line per MCP client whose authorization request waits
- * on the broker's consent page, with a link to that page. Pending requests arrive as live `consent`
- * events (the ones already waiting replay when the window subscribes) and leave when answered or
- * expired; `onSettled` lets the screen reload its list.
+ * "Cursor asks to use your MCP servers": one entry per MCP client whose authorization request waits
+ * on the broker's consent page, with its request code and Approve / Deny (SEC-1: the consent page
+ * itself cannot approve; this window is the person's own session). The page the client opened shows
+ * the same code and continues by itself once answered here. Pending requests arrive as live
+ * `consent` events (the ones already waiting replay when the window subscribes) and leave when
+ * answered or expired; `onSettled` lets the screen reload its list.
  */
 export function PendingConsentBanner({ onSettled }: { onSettled?: () => void }) {
+  const api = useBrokerApi();
+  const action = useAction();
   const [pending, setPending] = useState<ConsentRequest[]>([]);
   const onEvent = useCallback(
     (event: BrokerEvent) => {
@@ -27,16 +33,32 @@ export function PendingConsentBanner({ onSettled }: { onSettled?: () => void }) 
   if (pending.length === 0) return null;
   return (
     <section className="banner banner-warn" aria-label="Pending consent">
+      <ErrorBanner error={action.error} onDismiss={action.clear} />
       <ul className="plan">
         {pending.map((c) => (
-          <li key={c.id}>
-            <strong>{c.clientName}</strong> is waiting for your approval to use your MCP servers.{' '}
-            <a href={c.url} target="_blank" rel="noreferrer">
-              Review the request
-            </a>{' '}
+          <li key={c.id} aria-label={`Consent request ${c.requestCode}`}>
+            <strong>{c.clientName}</strong> asks to use your MCP servers
+            {c.scopes.length ? `: ${c.scopes.map(serverName).join(', ')}` : ''}. Request code{' '}
+            <code>{c.requestCode}</code> — approve only if the consent page in your browser shows the same
+            code.{' '}
             <span className="muted">
-              (expires <Countdown until={c.expiresAt} />)
-            </span>
+              Returns to {c.redirectHost}; expires <Countdown until={c.expiresAt} />.
+            </span>{' '}
+            <button
+              type="button"
+              disabled={action.busy}
+              onClick={() => void action.run(() => api.approveConsent({ requestCode: c.requestCode }))}
+            >
+              Approve
+            </button>{' '}
+            <button
+              type="button"
+              className="danger"
+              disabled={action.busy}
+              onClick={() => void action.run(() => api.denyConsent({ requestCode: c.requestCode }))}
+            >
+              Deny
+            </button>
           </li>
         ))}
       </ul>

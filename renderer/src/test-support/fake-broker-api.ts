@@ -145,5 +145,7 @@ export function fakeBrokerApi(
     listClients: (i) =>
       rec('listClients', i, state.clients ?? { available: false, message: 'No clients yet.', clients: [] }),
     revokeClient: (i) => rec('revokeClient', i, ok),
+    approveConsent: (i) => rec('approveConsent', i, ok),
+    denyConsent: (i) => rec('denyConsent', i, ok),
   };
 }
