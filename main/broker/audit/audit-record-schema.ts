@@ -8,6 +8,8 @@ export const AUDIT_EVENT_TYPES = [
   'broker.start',
   'broker.stop',
   'audit.recovered',
+  'audit.gap',
+  'audit.tampered',
   'server.start',
   'server.exit',
   'server.crash',

@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { BrokerError, isBrokerError, messageOf } from '../errors.js';
 import { BROKER_VERSION } from '../version.js';
 import { auditCommand, auditHelp } from './audit-command.js';
@@ -76,7 +77,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     return await command.run(rest, io);
   } catch (error) {
-    writeLine(io.stderr, `mcp-auth-broker ${name}: ${messageOf(error)}`);
+    const disk = diskProblem(error);
+    writeLine(io.stderr, `mcp-auth-broker ${name}: ${disk ?? messageOf(error)}`);
+    if (disk !== undefined) return EXIT.error;
     if (isBrokerError(error, 'USAGE')) return EXIT.usage;
     if (isBrokerError(error, 'CONFIG_INVALID')) return EXIT.config;
     if (!(error instanceof BrokerError))
@@ -86,4 +89,22 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       );
     return EXIT.error;
   }
+}
+
+/** A clear message for a file system that refuses writes (read-only, full, not permitted). */
+function diskProblem(error: unknown): string | undefined {
+  if (!(error instanceof Error) || !('code' in error) || !('path' in error)) return undefined;
+  const why: Record<string, string> = {
+    EROFS: 'is on a read-only file system',
+    ENOSPC: 'is on a full disk',
+    EACCES: 'may not be written by this user',
+    EPERM: 'may not be written by this user',
+  };
+  const reason = typeof error.code === 'string' ? why[error.code] : undefined;
+  if (reason === undefined) return undefined;
+  const path = String(error.path);
+  return (
+    `cannot write ${path}: the folder ${dirname(path)} ${reason} (${String(error.code)}). ` +
+    'Make it writable, or choose another data folder with --data-dir.'
+  );
 }
