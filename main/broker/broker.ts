@@ -215,6 +215,7 @@ export class Broker implements BrokerControl {
         clients: this.sockets.size,
       },
       servers: this.gateway.status(),
+      audit: this.parts.audit.health(),
     };
   }
 

@@ -43,6 +43,15 @@ export const StatusSchema = z.object({
     paused: z.boolean().optional(),
   }),
   servers: z.array(ServerInfoSchema),
+  /** Whether the audit log can be written (false on a full or read-only disk; records are lost). */
+  audit: z
+    .object({
+      writable: z.boolean(),
+      error: z.string().optional(),
+      since: z.string().optional(),
+      lost: z.number().optional(),
+    })
+    .optional(),
 });
 
 export const AuditOutcomeSchema = z.enum(['ok', 'error', 'denied']);

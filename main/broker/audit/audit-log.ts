@@ -28,6 +28,7 @@ import {
   splitLines,
 } from './audit-files.js';
 import type { AuditHead } from './audit-files.js';
+import { AuditGap, type AuditHealth } from './audit-gap.js';
 import { escapeInvisible } from './audit-text.js';
 
 /** Options of {@link AuditLog.open}. */
@@ -72,6 +73,8 @@ export class AuditLog implements AuditSink {
   private nextRotation: number;
   private headSeq = -1;
   private headTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly gap = new AuditGap();
 
   private constructor(options: AuditLogOptions, fd: number, tip: ChainTip, nextRotation: number) {
     this.dir = options.dir;
@@ -114,13 +117,33 @@ export class AuditLog implements AuditSink {
   /**
    * Appends one event as one line: `{seq, time, ...event, prev, hash}`. Text fields go through the
    * redactor and are cut to 500 characters; fields not in AuditEventInput are never written.
-   * @throws the file system error when the line cannot be written (the file is left on a line boundary).
+   * Never throws: a line that cannot be written (full or read-only disk) is counted, `health()`
+   * says so, and the first line written again is preceded by an `audit.gap` record.
    */
   record(event: AuditEventInput): void {
+    const time = new Date(this.clock.now()).toISOString();
+    try {
+      const gap = this.gap.gapEvent();
+      if (gap !== undefined) {
+        this.write(gap, time);
+        this.gap.closed();
+      }
+      this.write(event, time);
+    } catch (error) {
+      this.gap.lost(error, time);
+    }
+  }
+
+  /** Whether the last write succeeded; when not, since when and how many records were lost. */
+  health(): AuditHealth {
+    return this.gap.health();
+  }
+
+  private write(event: AuditEventInput, time: string): void {
     this.requireOpen();
     const body: AuditRecordBody = {
       seq: this.seq + 1,
-      time: new Date(this.clock.now()).toISOString(),
+      time,
       ...this.eventFields(event),
       prev: this.lastLineHash,
     };
@@ -138,8 +161,11 @@ export class AuditLog implements AuditSink {
     if (this.fd === undefined) return;
     clearTimeout(this.headTimer);
     this.headTimer = undefined;
+    this.closed = true;
     try {
       this.flushHead();
+    } catch {
+      // A full disk: the lines are on disk; only the tail check is behind (see record()).
     } finally {
       closeSync(this.fd);
       this.fd = undefined;
@@ -147,6 +173,11 @@ export class AuditLog implements AuditSink {
   }
 
   private requireOpen(): number {
+    // A rotation whose reopen failed (full disk) left no fd: open the active file again.
+    if (this.fd === undefined && !this.closed) {
+      this.fd = openSync(join(this.dir, AUDIT_ACTIVE_FILE), 'a', 0o600);
+      this.size = fstatSync(this.fd).size;
+    }
     if (this.fd === undefined) {
       throw new BrokerError(
         'AUDIT_CHAIN_BROKEN',
@@ -191,7 +222,7 @@ export class AuditLog implements AuditSink {
       while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
     } catch (error) {
       // Cut a partial line off so the file still ends on a line boundary and the chain can go on.
-      if (written > 0) ftruncateSync(fd, this.size);
+      if (written > 0) ftruncateSync(fd, this.size); // (shrinking needs no space)
       throw error;
     }
     this.size += bytes.length;

@@ -9,6 +9,8 @@ export const AUDIT_EVENT_TYPES = [
   'broker.stop',
   'broker.error',
   'audit.recovered',
+  'audit.gap',
+  'audit.tampered',
   'server.start',
   'server.exit',
   'server.crash',

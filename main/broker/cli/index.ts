@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { exitCodeFor } from '../error-codes.js';
 import { BrokerError, isBrokerError, messageOf } from '../errors.js';
 import { BROKER_VERSION } from '../version.js';
@@ -77,7 +78,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     return await command.run(rest, io);
   } catch (error) {
-    writeLine(io.stderr, `mcp-auth-broker ${name}: ${messageOf(error)}`);
+    const disk = diskProblem(error);
+    writeLine(io.stderr, `mcp-auth-broker ${name}: ${disk ?? messageOf(error)}`);
+    if (disk !== undefined) return EXIT.error;
     if (!(error instanceof BrokerError) || isBrokerError(error, 'INTERNAL'))
       writeLine(
         io.stderr,
@@ -85,4 +88,22 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       );
     return exitCodeFor(error);
   }
+}
+
+/** A clear message for a file system that refuses writes (read-only, full, not permitted). */
+function diskProblem(error: unknown): string | undefined {
+  if (!(error instanceof Error) || !('code' in error) || !('path' in error)) return undefined;
+  const why: Record<string, string> = {
+    EROFS: 'is on a read-only file system',
+    ENOSPC: 'is on a full disk',
+    EACCES: 'may not be written by this user',
+    EPERM: 'may not be written by this user',
+  };
+  const reason = typeof error.code === 'string' ? why[error.code] : undefined;
+  if (reason === undefined) return undefined;
+  const path = String(error.path);
+  return (
+    `cannot write ${path}: the folder ${dirname(path)} ${reason} (${String(error.code)}). ` +
+    'Make it writable, or choose another data folder with --data-dir.'
+  );
 }

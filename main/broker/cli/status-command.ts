@@ -28,6 +28,7 @@ interface StatusBody {
     clients: number;
   };
   servers: ServerLine[];
+  audit?: { writable: boolean; error?: string; since?: string; lost?: number };
 }
 
 function printHuman(io: CliIo, body: StatusBody): void {
@@ -37,6 +38,12 @@ function printHuman(io: CliIo, body: StatusBody): void {
     `Broker running: ${b.url} (pid ${String(b.pid)}, v${b.version}, since ${b.startedAt})`,
   );
   writeLine(io.stdout, `Secrets: ${b.secretStore}; connected clients: ${String(b.clients)}`);
+  const a = body.audit;
+  if (a?.writable === false)
+    writeLine(
+      io.stdout,
+      `AUDIT LOG CANNOT BE WRITTEN since ${a.since ?? '?'} (${String(a.lost ?? 0)} record(s) lost): ${a.error ?? ''}`,
+    );
   if (body.servers.length === 0) writeLine(io.stdout, 'No servers configured.');
   for (const s of body.servers) {
     const pid = s.pid === undefined ? '' : ` pid ${String(s.pid)}`;

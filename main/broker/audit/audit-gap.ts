@@ -1,0 +1,51 @@
+import { messageOf } from '../errors.js';
+import type { AuditEventInput } from './audit-event.js';
+
+/** Whether the audit log can be written, for `status` and the window. */
+export interface AuditHealth {
+  writable: boolean;
+  /** The last write error, e.g. "ENOSPC: no space left on device, write". */
+  error?: string;
+  /** When writes started failing (ISO time). */
+  since?: string;
+  /** Records lost since then. */
+  lost?: number;
+}
+
+/**
+ * Records the audit log could not write (a full or read-only disk), so the broker keeps serving
+ * and the log says what it missed: once a write succeeds again, {@link gapEvent} is written first.
+ */
+export class AuditGap {
+  private failure: { error: string; since: string; last: string; lost: number } | undefined;
+
+  /** Counts one lost record, written at `time` (ISO), that failed with `error`. */
+  lost(error: unknown, time: string): void {
+    const text = messageOf(error);
+    if (this.failure === undefined) this.failure = { error: text, since: time, last: time, lost: 1 };
+    else Object.assign(this.failure, { error: text, last: time, lost: this.failure.lost + 1 });
+  }
+
+  /** The `audit.gap` event to write before the next record, when records were lost. */
+  gapEvent(): AuditEventInput | undefined {
+    const f = this.failure;
+    if (f === undefined) return undefined;
+    return {
+      type: 'audit.gap',
+      outcome: 'error',
+      message: `${String(f.lost)} record(s) could not be written between ${f.since} and ${f.last}: ${f.error}`,
+    };
+  }
+
+  /** The gap record was written. */
+  closed(): void {
+    this.failure = undefined;
+  }
+
+  health(): AuditHealth {
+    const f = this.failure;
+    return f === undefined
+      ? { writable: true }
+      : { writable: false, error: f.error, since: f.since, lost: f.lost };
+  }
+}
