@@ -1,4 +1,4 @@
-import type { ClientGrants } from '../authz/client-grants.js';
+import type { ClientGrantsApi } from '../authz/authorization-server.js';
 import type { Clock } from '../clock.js';
 import { BrokerError } from '../errors.js';
 import type { ProviderConfig } from '../providers/provider-config.js';
@@ -92,7 +92,7 @@ export function providersFeature(
 }
 
 /** Clients approved by the broker's authorization server (issue #4). */
-export function clientsFeature(grants: ClientGrants): ClientsFeature {
+export function clientsFeature(grants: ClientGrantsApi): ClientsFeature {
   return {
     listClients: () =>
       Promise.resolve(

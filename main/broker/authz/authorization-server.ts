@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type Provider from 'oidc-provider';
 import type { AuditSink } from '../audit/audit-event.js';
 import type { Clock } from '../clock.js';
-import { messageOf } from '../errors.js';
+import { BrokerError, messageOf } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import type { LoopbackHttp } from '../server/loopback-http.js';
@@ -52,7 +52,7 @@ export interface AuthorizationServer {
   /** For `/mcp` and `/ws`: verifies access tokens, refusing revoked ones at once. */
   verifier: AccessTokenVerifier;
   /** `clients` / `clients revoke`. */
-  clients: ClientGrants;
+  clients: ClientGrantsApi;
   /** False when no key store was usable: registrations and grants end with this run. */
   persistent: boolean;
   /**
@@ -62,8 +62,15 @@ export interface AuthorizationServer {
   pendingConsents: PendingConsents;
 }
 
-/** A locked keychain may wait on an unlock prompt; the broker starts anyway (keys for this run). */
+/** What the control API and the window use of ClientGrants. */
+export type ClientGrantsApi = Pick<ClientGrants, 'list' | 'revoke' | 'revokeGrant'>;
+
+/** A locked keychain may wait on an unlock prompt; the broker starts anyway and retries. */
 const KEY_STORE_TIMEOUT_MS = 15_000;
+/** Backoff of the retries to read the keys from a store that did not answer (locked keychain). */
+const KEY_RETRY = { initialMs: 1_000, maxMs: 30_000 };
+const WAITING_MESSAGE =
+  'The broker cannot read its authorization keys from the keychain yet (locked?). Unlock it: the broker retries by itself.';
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -76,18 +83,23 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-async function keysFor(deps: AuthorizationServerDeps): Promise<{ keys: AuthzKeys; persistent: boolean }> {
-  if (deps.store) {
-    try {
-      return { keys: await withTimeout(loadAuthzKeys(deps.store), KEY_STORE_TIMEOUT_MS), persistent: true };
-    } catch (error) {
-      deps.logger.warn(
-        { err: messageOf(error) },
-        'authorization server keys could not be read from the secret store; clients and grants will not survive a restart',
-      );
-    }
+/**
+ * The keys, or undefined while the store does not answer (locked keychain): a store that fails is
+ * never taken for an empty one, so no new keys replace the stored ones; the caller retries.
+ */
+async function keysFor(
+  deps: AuthorizationServerDeps,
+): Promise<{ keys: AuthzKeys; persistent: boolean } | undefined> {
+  if (!deps.store) return { keys: await loadAuthzKeys(undefined), persistent: false };
+  try {
+    return { keys: await withTimeout(loadAuthzKeys(deps.store), KEY_STORE_TIMEOUT_MS), persistent: true };
+  } catch (error) {
+    deps.logger.warn(
+      { err: messageOf(error) },
+      'authorization server keys could not be read from the secret store; HTTP clients wait until it answers (retrying)',
+    );
+    return undefined;
   }
-  return { keys: await loadAuthzKeys(undefined), persistent: false };
 }
 
 /**
@@ -106,38 +118,67 @@ function askAllServersByDefault(provider: Provider, scopes: string[]): void {
   });
 }
 
-function mountRoutes(
-  deps: AuthorizationServerDeps,
-  parts: {
-    provider: Provider;
-    interaction: ConsentInteraction;
-    verifier: AccessTokenVerifier;
-    clients: ClientGrants;
-  },
-): void {
-  const engine = parts.provider.callback();
-  const viaEngine = (req: IncomingMessage, res: ServerResponse) => engine(req, res);
-  deps.http.route('/oauth', viaEngine);
-  deps.http.route(OIDC_DISCOVERY_PATH, viaEngine);
-  deps.http.route(AS_METADATA_PATH, (req, res, url) => {
-    // Same document as OpenID discovery: one issuer, one set of endpoints (RFC 8414 §3).
-    req.url = `${OIDC_DISCOVERY_PATH}${url.search}`;
-    return engine(req, res);
-  });
-  deps.http.route(
-    OAUTH_ROUTES.revocation,
-    tokenRevocationHandler({
-      engine: viaEngine,
-      verifier: parts.verifier,
-      revokeGrant: (grantId, clientId) => parts.clients.revokeGrant(grantId, clientId),
-    }),
-  );
-  deps.http.route(INTERACTION_PREFIX, (req, res) => parts.interaction.handle(req, res));
+interface AuthzCore {
+  provider: Provider;
+  engine: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  interaction: ConsentInteraction;
+  verifier: AccessTokenVerifier;
+  clients: ClientGrants;
+  persistent: boolean;
 }
 
-async function openState(deps: AuthorizationServerDeps) {
-  const { keys, persistent } = await keysFor(deps);
-  const state = new AuthzStateStore({
+/** 503 with Retry-After while the keys cannot be read: clients keep their tokens and try again. */
+function answerWaiting(res: ServerResponse): void {
+  res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '5', 'cache-control': 'no-store' });
+  res.end(JSON.stringify({ error: 'temporarily_unavailable', error_description: WAITING_MESSAGE }));
+}
+
+function mountRoutes(deps: AuthorizationServerDeps, current: () => AuthzCore | undefined): void {
+  const via =
+    (handle: (core: AuthzCore, req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>) =>
+    (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> | undefined => {
+      const core = current();
+      if (!core) {
+        answerWaiting(res);
+        return;
+      }
+      return handle(core, req, res, url);
+    };
+  const viaEngine = via((core, req, res) => core.engine(req, res));
+  deps.http.route('/oauth', viaEngine);
+  deps.http.route(OIDC_DISCOVERY_PATH, viaEngine);
+  deps.http.route(
+    AS_METADATA_PATH,
+    via((core, req, res, url) => {
+      // Same document as OpenID discovery: one issuer, one set of endpoints (RFC 8414 §3).
+      req.url = `${OIDC_DISCOVERY_PATH}${url.search}`;
+      return core.engine(req, res);
+    }),
+  );
+  const revocation = new WeakMap<AuthzCore, ReturnType<typeof tokenRevocationHandler>>();
+  deps.http.route(
+    OAUTH_ROUTES.revocation,
+    via((core, req, res) => {
+      let handler = revocation.get(core);
+      if (!handler) {
+        handler = tokenRevocationHandler({
+          engine: (rq, rs) => core.engine(rq, rs),
+          verifier: core.verifier,
+          revokeGrant: (grantId, clientId) => core.clients.revokeGrant(grantId, clientId),
+        });
+        revocation.set(core, handler);
+      }
+      return handler(req, res);
+    }),
+  );
+  deps.http.route(
+    INTERACTION_PREFIX,
+    via((core, req, res) => core.interaction.handle(req, res)),
+  );
+}
+
+function openState(deps: AuthorizationServerDeps, keys: AuthzKeys, persistent: boolean): AuthzStateStore {
+  return new AuthzStateStore({
     ...(persistent ? { path: join(deps.dataDir, 'authz', 'authz-state.enc.json'), key: keys.stateKey } : {}),
     clock: deps.clock,
     onUnreadable: (movedTo) =>
@@ -146,7 +187,6 @@ async function openState(deps: AuthorizationServerDeps) {
         'authorization server state was unreadable (keys changed?); starting empty',
       ),
   });
-  return { keys, persistent, state };
 }
 
 async function createProvider(
@@ -195,25 +235,79 @@ export async function attachAuthorizationServer(deps: AuthorizationServerDeps): 
   const issuer = deps.http.url;
   const resource = `${issuer}/mcp`;
   const scopes = deps.servers.map(scopeForServer);
-  const { keys, persistent, state } = await openState(deps);
-  const provider = await createProvider(deps, { state, keys, resource, scopes });
-  const consents = new ConsentRegistry(state, deps.clock);
   const pendingConsents = new PendingConsents(issuer, deps.clock, deps.audit);
-  const interaction = new ConsentInteraction({
-    provider,
-    consents,
-    resource,
-    serverScopes: new Map(deps.servers.map((name) => [name, scopeForServer(name)])),
-    pending: pendingConsents,
-  });
-  const verifier = new JwtAccessTokenVerifier({
+  const build = async (keys: AuthzKeys, persistent: boolean): Promise<AuthzCore> => {
+    const state = openState(deps, keys, persistent);
+    const provider = await createProvider(deps, { state, keys, resource, scopes });
+    const consents = new ConsentRegistry(state, deps.clock);
+    const interaction = new ConsentInteraction({
+      provider,
+      consents,
+      resource,
+      serverScopes: new Map(deps.servers.map((name) => [name, scopeForServer(name)])),
+      pending: pendingConsents,
+    });
+    const verifier = new JwtAccessTokenVerifier({
+      issuer,
+      resource,
+      signingJwk: keys.signingJwk,
+      grantAlive: (grantId) => state.get('Grant', grantId) !== undefined,
+      clock: deps.clock,
+    });
+    const clients = new ClientGrants(state, consents, deps.audit);
+    const callback = provider.callback();
+    const engine = async (req: IncomingMessage, res: ServerResponse) => {
+      await callback(req, res);
+    };
+    return { provider, engine, interaction, verifier, clients, persistent };
+  };
+  const found = await keysFor(deps);
+  let core = found ? await build(found.keys, found.persistent) : undefined;
+  if (!core && deps.store) retryKeys(deps, deps.store, async (keys) => (core = await build(keys, true)));
+  mountRoutes(deps, () => core);
+  const waiting = () => new BrokerError('SECRET_STORE_UNAVAILABLE', WAITING_MESSAGE);
+  const verifier: AccessTokenVerifier = {
+    verify: (token) => (core ? core.verifier.verify(token) : Promise.reject(waiting())),
+  };
+  const clients: ClientGrantsApi = {
+    list: () => core?.clients.list() ?? [],
+    revoke: (clientId) => {
+      if (!core) throw waiting();
+      return core.clients.revoke(clientId);
+    },
+    revokeGrant: (grantId, clientId) => {
+      if (!core) throw waiting();
+      core.clients.revokeGrant(grantId, clientId);
+    },
+  };
+  return {
     issuer,
     resource,
-    signingJwk: keys.signingJwk,
-    grantAlive: (grantId) => state.get('Grant', grantId) !== undefined,
-    clock: deps.clock,
-  });
-  const clients = new ClientGrants(state, consents, deps.audit);
-  mountRoutes(deps, { provider, interaction, verifier, clients });
-  return { issuer, resource, verifier, clients, persistent, pendingConsents };
+    verifier,
+    clients,
+    get persistent() {
+      return core?.persistent ?? true;
+    },
+    pendingConsents,
+  };
+}
+
+/** Reads the keys again with backoff until the store answers, then hands them to `ready`. */
+function retryKeys(
+  deps: AuthorizationServerDeps,
+  store: SecretStore,
+  ready: (keys: AuthzKeys) => Promise<unknown>,
+  delayMs = KEY_RETRY.initialMs,
+): void {
+  const timer = setTimeout(() => {
+    withTimeout(loadAuthzKeys(store), KEY_STORE_TIMEOUT_MS)
+      .then(async (keys) => {
+        await ready(keys);
+        deps.logger.info(
+          'authorization server keys read from the secret store; HTTP clients are served again',
+        );
+      })
+      .catch(() => retryKeys(deps, store, ready, Math.min(KEY_RETRY.maxMs, delayMs * 2)));
+  }, delayMs);
+  timer.unref();
 }

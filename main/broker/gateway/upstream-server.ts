@@ -28,10 +28,13 @@ import { CallDrain } from './call-drain.js';
 import { upstreamAuditor, type UpstreamAuditor } from './upstream-audit.js';
 import type { UpstreamDeps, UpstreamEvents, UpstreamState } from './upstream-types.js';
 
-/** Errors after which retrying cannot help until the person fixes something and restarts. */
+/**
+ * Errors after which retrying cannot help until the person fixes something and restarts.
+ * SECRET_STORE_UNAVAILABLE is not one of them: a locked keychain gets unlocked, so those starts are
+ * retried with the usual backoff and the server comes back by itself.
+ */
 const NO_RETRY_CODES = [
   'SECRET_NOT_FOUND',
-  'SECRET_STORE_UNAVAILABLE',
   'SIGNIN_NEEDED',
   'UPSTREAM_INSECURE_URL',
   'UPSTREAM_AUTH_FAILED',
