@@ -16,7 +16,8 @@ import { BrokerError, isBrokerError, messageOf } from './errors.js';
 import type { Gateway } from './gateway/gateway.js';
 import { SocketTransport } from './jsonrpc/socket-transport.js';
 import type { Logger } from './logger.js';
-import { DEFAULT_PORT, runtimePaths, type RuntimePaths } from './paths.js';
+import { DEFAULT_PORT, type RuntimePaths } from './paths.js';
+import { prepareRuntimePaths } from './runtime-dir.js';
 import type { ProviderService } from './providers/provider-service.js';
 import type { SignInListener } from './providers/sign-in-events.js';
 import type { RemoteServers } from './remote/remote-servers.js';
@@ -142,7 +143,7 @@ export class Broker implements BrokerControl {
       audit.record({ type: 'broker.start', outcome: 'ok', message: started });
       cleanups.unshift(() => services.providers.refresher.stop());
       await startCoreServices(services, options.serverStartWaitMs ?? 10_000);
-      const paths = runtimePaths(dataDir);
+      const paths = prepareRuntimePaths(dataDir);
       const b = new Broker({
         config,
         url: http.url,

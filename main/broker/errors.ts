@@ -31,6 +31,8 @@ export type BrokerErrorCode =
   | 'FEATURE_UNAVAILABLE'
   | 'CLIENT_NOT_FOUND'
   | 'USAGE'
+  /** A socket, folder or state file is not private to this user (symlink, other owner, loose mode). */
+  | 'PATH_UNSAFE'
   /** Anything unexpected (a bug); the message says what failed. */
   | 'INTERNAL'
   /** Remote MCP servers (issue 5). */

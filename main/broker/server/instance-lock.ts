@@ -1,7 +1,8 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../atomic-file.js';
 import { BrokerError } from '../errors.js';
+import { ensureStateDir, readFileNoFollow } from '../private-path.js';
 
 /** What the lock file says about its holder (non-secret). */
 export interface LockInfo {
@@ -30,7 +31,7 @@ function isAlive(pid: number): boolean {
 
 function readHolder(path: string): LockInfo | undefined {
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as LockInfo;
+    return JSON.parse(readFileNoFollow(path).toString('utf8')) as LockInfo;
   } catch {
     return undefined;
   }
@@ -53,7 +54,7 @@ function tryCreate(path: string, info: LockInfo): boolean {
  * a process that no longer exists is taken over; a live holder makes this throw LOCK_HELD.
  */
 export function acquireInstanceLock(dataDir: string, role: LockInfo['role']): InstanceLock {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  ensureStateDir(dataDir, 'the data dir');
   const path = join(dataDir, 'broker.lock');
   let info: LockInfo = { pid: process.pid, role, startedAt: new Date().toISOString() };
   for (let attempt = 0; attempt < 3; attempt++) {
