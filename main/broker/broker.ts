@@ -165,6 +165,7 @@ export class Broker implements BrokerControl {
       });
       await listenLocal(b.mcp, paths.mcpSocket, paths.runDir);
       await listenLocal(b.control, paths.controlSocket, paths.runDir);
+      http.setReady();
       return b;
     } catch (error) {
       if (broker) await broker.close();
