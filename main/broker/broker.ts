@@ -17,7 +17,8 @@ import { BrokerError, isBrokerError, messageOf } from './errors.js';
 import type { Gateway } from './gateway/gateway.js';
 import { SocketTransport } from './jsonrpc/socket-transport.js';
 import type { Logger } from './logger.js';
-import { DEFAULT_PORT, runtimePaths, type RuntimePaths } from './paths.js';
+import { DEFAULT_PORT, type RuntimePaths } from './paths.js';
+import { prepareRuntimePaths } from './runtime-dir.js';
 import type { ProviderService } from './providers/provider-service.js';
 import type { SignInListener } from './providers/sign-in-events.js';
 import type { RemoteServers } from './remote/remote-servers.js';
@@ -143,7 +144,7 @@ export class Broker implements BrokerControl {
       audit.record({ type: 'broker.start', outcome: 'ok', message: started });
       cleanups.unshift(() => services.providers.refresher.stop());
       await startCoreServices(services, options.serverStartWaitMs ?? 10_000);
-      const paths = runtimePaths(dataDir);
+      const paths = prepareRuntimePaths(dataDir);
       const b = new Broker({
         config,
         url: http.url,
@@ -165,6 +166,7 @@ export class Broker implements BrokerControl {
       });
       await listenLocal(b.mcp, paths.mcpSocket, paths.runDir);
       await listenLocal(b.control, paths.controlSocket, paths.runDir);
+      http.setReady();
       return b;
     } catch (error) {
       if (broker) await broker.close();

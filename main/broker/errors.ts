@@ -33,6 +33,8 @@ export type BrokerErrorCode =
   /** No consent request waits under that request code (SEC-1). */
   | 'CONSENT_NOT_FOUND'
   | 'USAGE'
+  /** A socket, folder or state file is not private to this user (symlink, other owner, loose mode). */
+  | 'PATH_UNSAFE'
   /** Anything unexpected (a bug); the message says what failed. */
   | 'INTERNAL'
   /** Remote MCP servers (issue 5). */

@@ -25,13 +25,16 @@ describe('default locations per OS', () => {
     expect(defaultDataDir(mac)).toBe('/Users/ada/Library/Application Support/MCP Auth Broker/data');
   });
 
-  it('keeps Unix socket paths short enough, moving them to a per-user temp folder when needed', () => {
+  it('keeps Unix socket paths short enough, moving them to the private runtime dir when needed', () => {
     const short = runtimePaths('/home/ada/.local/share/mcp-auth-broker', 'linux');
     expect(short.mcpSocket).toBe('/home/ada/.local/share/mcp-auth-broker/run/mcp.sock');
-    const long = runtimePaths(`/home/ada/${'deep/'.repeat(30)}data`, 'linux');
+    const deep = `/home/ada/${'deep/'.repeat(30)}data`;
+    const long = runtimePaths(deep, 'linux', { XDG_RUNTIME_DIR: '/run/user/1000' });
     expect(long.controlSocket.length).toBeLessThanOrEqual(100);
-    expect(long.mcpSocket).toMatch(/mcp-auth-broker-.*\/mcp\.sock$/);
-    expect(runtimePaths(`/home/ada/${'deep/'.repeat(30)}data`, 'linux')).toEqual(long);
+    expect(long.mcpSocket).toMatch(/^\/run\/user\/1000\/mcp-auth-broker\/[0-9a-f]{12}\/mcp\.sock$/);
+    expect(runtimePaths(deep, 'linux', { XDG_RUNTIME_DIR: '/run/user/1000' })).toEqual(long);
+    // Never a predictable folder in the shared temp dir: without a record or XDG_RUNTIME_DIR, no broker.
+    expect(runtimePaths(deep, 'linux', {}).runDir).toBe(`${deep}/run`);
     expect(runtimePaths('C:\\Users\\ada\\data', 'win32').mcpSocket).toMatch(
       /^\\\\\.\\pipe\\mcp-auth-broker-.*-mcp$/,
     );

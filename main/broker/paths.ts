@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { homedir, tmpdir, userInfo } from 'node:os';
+import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { readFileNoFollow } from './private-path.js';
 
 /** Folder name used under the per-OS config and data roots. */
 export const APP_DIR_NAME = 'mcp-auth-broker';
@@ -56,10 +57,13 @@ export function defaultDataDir(p: PlatformEnv = currentPlatform()): string {
 }
 
 /** Unix socket paths must stay under ~104 bytes (macOS) / 108 (Linux). */
-const MAX_SOCKET_PATH = 100;
+export const MAX_SOCKET_PATH = 100;
+
+/** File in the data dir naming the socket folder when `<dataDir>/run` is too long for a socket. */
+export const RUNTIME_RECORD_FILE = 'runtime-dir';
 
 export interface RuntimePaths {
-  /** Folder holding the sockets, created 0700. */
+  /** Folder holding the sockets: private to this user (0700, checked before use). */
   runDir: string;
   /** MCP channel the `connect` shim relays to (newline-delimited JSON-RPC). */
   mcpSocket: string;
@@ -67,21 +71,55 @@ export interface RuntimePaths {
   controlSocket: string;
 }
 
+/** Key of a data dir in names outside it (named pipes, the runtime dir). */
+export function dataDirKey(dataDir: string): string {
+  return createHash('sha256').update(dataDir).digest('hex').slice(0, 12);
+}
+
+/** Socket paths inside `runDir`. */
+export function socketsIn(runDir: string): RuntimePaths {
+  return { runDir, mcpSocket: join(runDir, 'mcp.sock'), controlSocket: join(runDir, 'control.sock') };
+}
+
+/** True when sockets in `runDir` fit the platform's socket path limit. */
+export function socketPathsFit(runDir: string): boolean {
+  return join(runDir, 'control.sock').length <= MAX_SOCKET_PATH;
+}
+
+/** `$XDG_RUNTIME_DIR/mcp-auth-broker/<key>` when XDG_RUNTIME_DIR is set to an absolute path. */
+export function xdgRuntimeDir(dataDir: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const xdg = env['XDG_RUNTIME_DIR'];
+  return xdg && xdg.startsWith('/') ? join(xdg, APP_DIR_NAME, dataDirKey(dataDir)) : undefined;
+}
+
+/** The socket folder the serving broker recorded in the data dir, if any. */
+export function recordedRuntimeDir(dataDir: string): string | undefined {
+  try {
+    const recorded = readFileNoFollow(join(dataDir, RUNTIME_RECORD_FILE)).toString('utf8').trim();
+    return recorded.startsWith('/') ? recorded : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Where the same-user-only channels live. On Unix: sockets in `<dataDir>/run` (0700 folder, 0600
- * sockets), or, when that path is too long for a socket, a per-user folder in the temp dir keyed by
- * a hash of the data dir. On Windows: named pipes keyed by user and data dir.
+ * sockets), or, when that path is too long for a socket, in the folder the broker recorded in
+ * `<dataDir>/runtime-dir` (its private `$XDG_RUNTIME_DIR/mcp-auth-broker/<key>`, else a random
+ * 0700 temp folder); never a predictable name in the shared temp dir. On Windows: named pipes keyed
+ * by user and data dir. Callers check the folder and socket (`private-path.ts`) before use.
  */
-export function runtimePaths(dataDir: string, platform: NodeJS.Platform = process.platform): RuntimePaths {
-  const key = createHash('sha256').update(dataDir).digest('hex').slice(0, 12);
+export function runtimePaths(
+  dataDir: string,
+  platform: NodeJS.Platform = process.platform,
+  env: NodeJS.ProcessEnv = process.env,
+): RuntimePaths {
   if (platform === 'win32') {
     const user = userInfo().username.replace(/[^A-Za-z0-9_-]/g, '_');
-    const base = `\\\\.\\pipe\\mcp-auth-broker-${user}-${key}`;
+    const base = `\\\\.\\pipe\\mcp-auth-broker-${user}-${dataDirKey(dataDir)}`;
     return { runDir: join(dataDir, 'run'), mcpSocket: `${base}-mcp`, controlSocket: `${base}-control` };
   }
-  let runDir = join(dataDir, 'run');
-  if (join(runDir, 'control.sock').length > MAX_SOCKET_PATH) {
-    runDir = join(tmpdir(), `mcp-auth-broker-${String(process.getuid?.() ?? 'u')}-${key}`);
-  }
-  return { runDir, mcpSocket: join(runDir, 'mcp.sock'), controlSocket: join(runDir, 'control.sock') };
+  const own = join(dataDir, 'run');
+  if (socketPathsFit(own)) return socketsIn(own);
+  return socketsIn(recordedRuntimeDir(dataDir) ?? xdgRuntimeDir(dataDir, env) ?? own);
 }

@@ -1,4 +1,5 @@
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { READ_NOFOLLOW, readFileNoFollow } from '../private-path.js';
+import { closeSync, existsSync, openSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 
@@ -64,7 +65,7 @@ export function splitLines(data: Buffer): SplitLines {
 /** Reads `length` bytes of `path` from `position` (fewer if the file is shorter). */
 export function readRange(path: string, position: number, length: number): Buffer {
   const buffer = Buffer.alloc(length);
-  const fd = openSync(path, 'r');
+  const fd = openSync(path, READ_NOFOLLOW);
   try {
     const read = readSync(fd, buffer, 0, length, position);
     return buffer.subarray(0, read);
@@ -92,7 +93,7 @@ export function readAuditHead(dir: string): AuditHead | 'invalid' | undefined {
   const path = join(dir, AUDIT_HEAD_FILE);
   if (!existsSync(path)) return undefined;
   try {
-    const parsed = AuditHeadSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+    const parsed = AuditHeadSchema.safeParse(JSON.parse(readFileNoFollow(path).toString('utf8')));
     return parsed.success ? parsed.data : 'invalid';
   } catch {
     return 'invalid';

@@ -1,10 +1,10 @@
+import { APPEND_NOFOLLOW, assertNotSymlink, ensureStateDir, readFileNoFollow } from '../private-path.js';
 import {
   closeSync,
   existsSync,
   fdatasyncSync,
   fstatSync,
   ftruncateSync,
-  mkdirSync,
   openSync,
   readFileSync,
   renameSync,
@@ -95,13 +95,14 @@ export class AuditLog implements AuditSink {
    * @throws BrokerError `AUDIT_CHAIN_BROKEN` when the last complete line is not an audit record.
    */
   static open(options: AuditLogOptions): AuditLog {
-    mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+    ensureStateDir(options.dir, 'the audit folder');
     const activePath = join(options.dir, AUDIT_ACTIVE_FILE);
+    assertNotSymlink(activePath, 'the audit log');
     const dropped = dropTornTail(activePath);
     const tip = findChainTip(options.dir);
     const headProblem = describeHeadMismatch(readAuditHead(options.dir), tip);
     const nextRotation = (listRotatedFiles(options.dir).at(-1)?.number ?? 0) + 1;
-    const log = new AuditLog(options, openSync(activePath, 'a', 0o600), tip, nextRotation);
+    const log = new AuditLog(options, openSync(activePath, APPEND_NOFOLLOW, 0o600), tip, nextRotation);
     if (dropped > 0) {
       log.record({
         type: 'audit.recovered',
@@ -239,7 +240,7 @@ export class AuditLog implements AuditSink {
       this.nextRotation += 1;
     } finally {
       // On a failed rename keep appending to the old active file; the next record retries.
-      this.fd = openSync(activePath, 'a', 0o600);
+      this.fd = openSync(activePath, APPEND_NOFOLLOW, 0o600);
       this.size = fstatSync(this.fd).size;
     }
   }
@@ -279,7 +280,7 @@ function truncateText(text: string, max = MAX_TEXT_LENGTH): string {
 /** Truncates the bytes after the last newline of `path` (a torn write); returns how many were dropped. */
 function dropTornTail(path: string): number {
   if (!existsSync(path)) return 0;
-  const data = readFileSync(path);
+  const data = readFileNoFollow(path);
   const { torn } = splitLines(data);
   if (torn === undefined) return 0;
   truncateSync(path, data.length - torn.length);

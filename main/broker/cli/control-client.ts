@@ -2,6 +2,7 @@ import { request, type IncomingMessage } from 'node:http';
 import { errorFromAnswer } from '../error-codes.js';
 import { BrokerError } from '../errors.js';
 import { runtimePaths } from '../paths.js';
+import { localSocketPresent } from '../server/local-socket.js';
 
 export interface ControlResponse {
   status: number;
@@ -20,9 +21,19 @@ export function sendControlRequest(
   reject: (error: Error) => void,
 ): void {
   const payload = request_.body === undefined ? undefined : JSON.stringify(request_.body);
+  const paths = runtimePaths(dataDir);
+  try {
+    if (!localSocketPresent(paths, paths.controlSocket)) {
+      reject(new BrokerError('BROKER_UNREACHABLE', 'The broker is not running for this data dir.'));
+      return;
+    }
+  } catch (error) {
+    reject(error as Error);
+    return;
+  }
   const req = request(
     {
-      socketPath: runtimePaths(dataDir).controlSocket,
+      socketPath: paths.controlSocket,
       method: request_.method,
       path: request_.path,
       headers: payload

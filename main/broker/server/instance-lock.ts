@@ -1,7 +1,8 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../atomic-file.js';
 import { BrokerError } from '../errors.js';
+import { ensureStateDir, readFileNoFollow } from '../private-path.js';
 
 /** What the lock file says about its holder (non-secret). */
 export interface LockInfo {
@@ -9,6 +10,11 @@ export interface LockInfo {
   /** What holds it: the broker (`serve`) or a one-off CLI command writing state while no broker runs. */
   role: 'broker' | 'cli';
   startedAt: string;
+  /**
+   * The holder's start time as the kernel counts it (`/proc/<pid>/stat` field 22, Linux), so a pid
+   * reused by another process after a crash is not mistaken for the holder.
+   */
+  procStart?: string;
   url?: string;
 }
 
@@ -28,9 +34,29 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Start time of process `pid` in clock ticks since boot (Linux); undefined elsewhere or when gone. */
+export function processStartTime(pid: number): string | undefined {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    const stat = readFileNoFollow(`/proc/${String(pid)}/stat`).toString('utf8');
+    // Fields after the parenthesized command name (which may contain spaces): state is field 3.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when the lock's holder still runs: its pid is alive and, where recorded, started when it did. */
+function holderIsAlive(holder: LockInfo): boolean {
+  if (!isAlive(holder.pid)) return false;
+  if (holder.procStart === undefined) return true;
+  const now = processStartTime(holder.pid);
+  return now === undefined || now === holder.procStart;
+}
+
 function readHolder(path: string): LockInfo | undefined {
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as LockInfo;
+    return JSON.parse(readFileNoFollow(path).toString('utf8')) as LockInfo;
   } catch {
     return undefined;
   }
@@ -50,12 +76,19 @@ function tryCreate(path: string, info: LockInfo): boolean {
 
 /**
  * One broker per user and data dir: an exclusive lock file `<dataDir>/broker.lock`. A lock left by
- * a process that no longer exists is taken over; a live holder makes this throw LOCK_HELD.
+ * a process that no longer exists (or whose pid now belongs to a process started at another time) is
+ * taken over; a live holder makes this throw LOCK_HELD.
  */
 export function acquireInstanceLock(dataDir: string, role: LockInfo['role']): InstanceLock {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  ensureStateDir(dataDir, 'the data dir');
   const path = join(dataDir, 'broker.lock');
-  let info: LockInfo = { pid: process.pid, role, startedAt: new Date().toISOString() };
+  const procStart = processStartTime(process.pid);
+  let info: LockInfo = {
+    pid: process.pid,
+    role,
+    startedAt: new Date().toISOString(),
+    ...(procStart === undefined ? {} : { procStart }),
+  };
   for (let attempt = 0; attempt < 3; attempt++) {
     if (tryCreate(path, info)) {
       let released = false;
@@ -73,7 +106,7 @@ export function acquireInstanceLock(dataDir: string, role: LockInfo['role']): In
       };
     }
     const holder = readHolder(path);
-    if (holder && holder.pid !== process.pid && isAlive(holder.pid)) {
+    if (holder && holder.pid !== process.pid && holderIsAlive(holder)) {
       const what =
         holder.role === 'broker'
           ? `a broker is already running`

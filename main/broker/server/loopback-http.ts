@@ -19,6 +19,8 @@ export interface LoopbackHttp {
   /** Serves every path equal to `prefix` or below `prefix/`. The longest matching prefix wins. */
   route(prefix: string, handler: HttpHandler): void;
   upgrade(path: string, handler: UpgradeHandler): void;
+  /** Called once every feature is mounted: until then `GET /healthz` answers 503 `starting`. */
+  setReady(): void;
 }
 
 function matches(path: string, prefix: string): boolean {
@@ -47,8 +49,11 @@ export async function startLoopbackHttp(
   let boundPort = port;
   const routes = new Map<string, HttpHandler>();
   const upgrades = new Map<string, UpgradeHandler>();
+  let ready = false;
   routes.set('/healthz', (req, res) => {
-    if (req.method === 'GET') sendJson(res, 200, { status: 'ok', name: 'mcp-auth-broker', version });
+    if (req.method === 'GET' && !ready)
+      sendJson(res, 503, { status: 'starting', name: 'mcp-auth-broker', version });
+    else if (req.method === 'GET') sendJson(res, 200, { status: 'ok', name: 'mcp-auth-broker', version });
     else sendJson(res, 405, { error: 'method_not_allowed', error_description: 'Use GET /healthz' });
   });
   const admit = (req: IncomingMessage): URL | { status: number; reason: string } => {
@@ -131,6 +136,7 @@ export async function startLoopbackHttp(
     url: `http://127.0.0.1:${String(boundPort)}`,
     route: (prefix, handler) => routes.set(prefix, handler),
     upgrade: (path, handler) => upgrades.set(path, handler),
+    setReady: () => (ready = true),
   };
 }
 

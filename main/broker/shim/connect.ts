@@ -2,8 +2,9 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { BrokerError } from '../errors.js';
+import { BrokerError, isBrokerError } from '../errors.js';
 import { runtimePaths } from '../paths.js';
+import { localSocketPresent } from '../server/local-socket.js';
 
 export interface ConnectOptions {
   configPath: string;
@@ -21,9 +22,15 @@ export interface ConnectOptions {
   startTimeoutMs?: number;
 }
 
-function openSocket(path: string): Promise<Socket> {
+/** Connects to the broker's MCP socket after checking that it and its folder are this user's. */
+function openSocket(dataDir: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect(path);
+    const paths = runtimePaths(dataDir);
+    if (!localSocketPresent(paths, paths.mcpSocket)) {
+      reject(new Error(`no socket at ${paths.mcpSocket}`));
+      return;
+    }
+    const socket = connect(paths.mcpSocket);
     socket.once('connect', () => {
       socket.removeAllListeners('error');
       resolve(socket);
@@ -60,10 +67,10 @@ function logTail(path: string): string {
 
 /** Connects to the running broker, starting one in the background if needed and allowed. */
 async function reachBroker(o: ConnectOptions): Promise<Socket> {
-  const { mcpSocket } = runtimePaths(o.dataDir);
   try {
-    return await openSocket(mcpSocket);
+    return await openSocket(o.dataDir);
   } catch (error) {
+    if (isBrokerError(error, 'PATH_UNSAFE')) throw error;
     if (!o.autoStart)
       throw new BrokerError(
         'BROKER_UNREACHABLE',
@@ -76,8 +83,9 @@ async function reachBroker(o: ConnectOptions): Promise<Socket> {
   while (Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 100));
     try {
-      return await openSocket(mcpSocket);
-    } catch {
+      return await openSocket(o.dataDir);
+    } catch (error) {
+      if (isBrokerError(error, 'PATH_UNSAFE')) throw error;
       // Another shim's broker may win the lock: keep trying until the deadline either way.
     }
   }
