@@ -149,7 +149,9 @@ function importHandlers(
   const found = (source: ImportSource): FoundServer[] =>
     'path' in source ? readMcpServersFile(source.path) : parseMcpServers(source.text);
   return {
-    planImport: (source) => Promise.resolve({ servers: planImport(found(source), existing()) }),
+    planImport: async (source) => ({
+      servers: planImport(found(source), existing(), new Set(await deps.store.list())),
+    }),
     runImport: async ({ source, servers: only }) => {
       const outcome = await runImport(found(source), {
         configPath: deps.configPath,

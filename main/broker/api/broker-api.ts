@@ -177,7 +177,14 @@ export const ImportPlanSchema = z.object({
       name: z.string(),
       command: z.string(),
       /** Env variables that will move into the secret store: variable → secret name. */
-      secrets: z.array(z.object({ variable: z.string(), secret: z.string() })),
+      secrets: z.array(
+        z.object({
+          variable: z.string(),
+          secret: z.string(),
+          /** Why the secret name is not `<server>-<VAR>` (that name was already taken). */
+          note: z.string().optional(),
+        }),
+      ),
       /** Why it cannot be imported (name clash, remote server …), if so. */
       problem: z.string().optional(),
     }),
@@ -188,7 +195,9 @@ export const ImportResultSchema = z.object({
   imported: z.array(z.string()),
   skipped: z.array(z.object({ name: z.string(), reason: z.string() })),
   /** Which env values moved into the secret store (names only). */
-  moved: z.array(z.object({ server: z.string(), variable: z.string(), secret: z.string() })),
+  moved: z.array(
+    z.object({ server: z.string(), variable: z.string(), secret: z.string(), note: z.string().optional() }),
+  ),
 });
 
 /**

@@ -9,6 +9,7 @@ import {
   type BrokerHome,
 } from '../../test-support/broker-process.js';
 import { makeTempDir } from '../../test-support/temp-dir.js';
+import { EncryptedFileSecretStore } from '../secrets/encrypted-file-store.js';
 
 const env = { MCP_AUTH_BROKER_PASSPHRASE: 'cli-import-test' };
 const TOKEN = 'ghp_cliImportPlaintextToken0123456789AB';
@@ -67,6 +68,57 @@ describe('mcp-auth-broker import', () => {
     } finally {
       await broker.stop();
     }
+  });
+
+  it('SEC-8 never overwrites an existing secret nor gives two variables one secret name; the output says so', async () => {
+    const set = await runCli(['secret', 'set', 'gh-GITHUB_TOKEN', ...where], { env, input: 'older-value' });
+    expect(set.code).toBe(0);
+    // Secret names are cut at 128 characters: two long variable names with one prefix meet there.
+    const long = `${'VERY_LONG_'.repeat(13)}TOKEN`;
+    const cut = `gh-${long}`.slice(0, 128);
+    writeFileSync(
+      claude,
+      JSON.stringify({
+        mcpServers: {
+          gh: fixtureServer({
+            FIXTURE_NAME: 'gh',
+            GITHUB_TOKEN: TOKEN,
+            [`${long}_ONE`]: 'first-secret-value',
+            [`${long}_TWO`]: 'second-secret-value',
+          }),
+        },
+      }),
+    );
+    const result = await runCli(['import', claude, ...where], { env });
+    expect(result.stderr).not.toContain('Error');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      'moved    gh: GITHUB_TOKEN → keychain secret "gh-GITHUB_TOKEN-2" ("gh-GITHUB_TOKEN" is already used)',
+    );
+    expect(result.stdout).toContain(`moved    gh: ${long}_ONE → keychain secret "${cut}"\n`);
+    const second = `${cut.slice(0, 126)}-2`;
+    expect(result.stdout).toContain(
+      `moved    gh: ${long}_TWO → keychain secret "${second}" ("${cut}" is already used)`,
+    );
+    const store = new EncryptedFileSecretStore({
+      path: join(home.dataDir, 'secrets.enc.json'),
+      passphrase: env.MCP_AUTH_BROKER_PASSPHRASE,
+    });
+    expect(await store.get('gh-GITHUB_TOKEN')).toBe('older-value');
+    expect(await store.get('gh-GITHUB_TOKEN-2')).toBe(TOKEN);
+    expect(await store.get(cut)).toBe('first-secret-value');
+    expect(await store.get(second)).toBe('second-secret-value');
+    expect(JSON.parse(readFileSync(home.configPath, 'utf8'))).toMatchObject({
+      servers: {
+        gh: {
+          env: {
+            GITHUB_TOKEN: { secret: 'gh-GITHUB_TOKEN-2' },
+            [`${long}_ONE`]: { secret: cut },
+            [`${long}_TWO`]: { secret: second },
+          },
+        },
+      },
+    });
   });
 
   it('"ui" prints a one-time login link of the running broker, and says how to start one otherwise', async () => {

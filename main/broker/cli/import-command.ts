@@ -15,13 +15,17 @@ Imports the MCP servers of a Claude Desktop config (claude_desktop_config.json) 
 (~/.cursor/mcp.json) into the broker's config. Env values that look like credentials (names with
 token, key, secret, password, pat or auth, or long random values) are moved into the keychain as
 "<server>-<VAR>" and replaced by {"secret": "<server>-<VAR>"}; the command lists which ones moved.
+A name already in the keychain (or given to another variable) is never overwritten: the value goes
+to "<server>-<VAR>-2" (-3, …) instead, and the line says so.
 FILE itself is never changed: remove the old entries (or install the broker entry from the window's
 Connect screen) once the broker runs them.`;
 
 const ResultSchema = z.object({
   imported: z.array(z.string()),
   skipped: z.array(z.object({ name: z.string(), reason: z.string() })),
-  moved: z.array(z.object({ server: z.string(), variable: z.string(), secret: z.string() })),
+  moved: z.array(
+    z.object({ server: z.string(), variable: z.string(), secret: z.string(), note: z.string().optional() }),
+  ),
 });
 
 type Result = z.infer<typeof ResultSchema>;
@@ -30,7 +34,8 @@ function report(io: CliIo, result: Result): void {
   for (const name of result.imported) writeLine(io.stdout, `imported ${name}`);
   for (const { name, reason } of result.skipped) writeLine(io.stdout, `skipped  ${name}: ${reason}`);
   for (const m of result.moved) {
-    writeLine(io.stdout, `moved    ${m.server}: ${m.variable} → keychain secret "${m.secret}"`);
+    const why = m.note === undefined ? '' : ` (${m.note})`;
+    writeLine(io.stdout, `moved    ${m.server}: ${m.variable} → keychain secret "${m.secret}"${why}`);
   }
   if (result.imported.length === 0) writeLine(io.stdout, 'Nothing was imported.');
 }

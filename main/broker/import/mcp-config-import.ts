@@ -114,8 +114,11 @@ export function readMcpServersFile(path: string): FoundServer[] {
 }
 
 /** Secret name a moved env value gets: `<server>-<VAR>`, cut to the allowed length. */
+/** Longest secret name ({@link SECRET_NAME_PATTERN}). */
+export const SECRET_NAME_MAX_LENGTH = 128;
+
 export function secretNameFor(server: string, variable: string): string {
-  const name = `${server}-${variable}`.slice(0, 128);
+  const name = `${server}-${variable}`.slice(0, SECRET_NAME_MAX_LENGTH);
   return SECRET_NAME_PATTERN.test(name) ? name : `${server}-secret`;
 }
 

@@ -114,6 +114,57 @@ describe('/mcp streamable HTTP with the SDK client', () => {
   });
 });
 
+describe('session limits', () => {
+  /** Opens a session with a raw initialize request; returns its id. */
+  async function openSession(bearer: string): Promise<string> {
+    const res = await fetch(rb.resource, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${bearer}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'f', version: '1' } },
+      }),
+    });
+    await res.text();
+    expect(res.status).toBe(200);
+    return res.headers.get('mcp-session-id') ?? '';
+  }
+
+  async function listTools(bearer: string, id: string): Promise<number> {
+    const res = await fetch(rb.resource, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${bearer}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-session-id': id,
+        'mcp-protocol-version': '2025-06-18',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
+    });
+    await res.text();
+    return res.status;
+  }
+
+  it('SEC-8 one client opening 300 sessions closes only its own oldest, not another client’s', async () => {
+    const victim = await token(['alpha'], { clientId: 'victim-client' });
+    const flooder = await token(['alpha'], { clientId: 'flood-client' });
+    const kept = await openSession(victim);
+    const first = await openSession(flooder);
+    let last = first;
+    for (let i = 0; i < 300; i += 1) last = await openSession(flooder);
+    expect(await listTools(victim, kept)).toBe(200);
+    expect(await listTools(flooder, last)).toBe(200);
+    expect(await listTools(flooder, first)).toBe(404);
+  }, 120_000);
+});
+
 describe('/ws WebSocket endpoint', () => {
   it('serves the same aggregated tools to a client whose upgrade carries the bearer token', async () => {
     const { client } = await wsClient(await token(['alpha', 'beta']));

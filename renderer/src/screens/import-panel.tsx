@@ -132,9 +132,15 @@ function PlanView({ plan }: { plan: ImportPlan }) {
           {s.secrets.length > 0 ? (
             <p>
               Moves into the keychain:{' '}
-              {s.secrets.map((x) => (
-                <code key={x.variable}>{x.variable}</code>
-              ))}
+              {s.secrets.map((x) =>
+                x.note === undefined ? (
+                  <code key={x.variable}>{x.variable}</code>
+                ) : (
+                  <span key={x.variable}>
+                    <code>{x.variable}</code> as <code>{x.secret}</code> ({x.note})
+                  </span>
+                ),
+              )}
             </p>
           ) : null}
         </li>
@@ -152,6 +158,7 @@ function ResultView({ result }: { result: ImportResult }) {
           {result.moved.map((m) => (
             <li key={`${m.server}/${m.variable}`}>
               {m.server}: <code>{m.variable}</code> moved into the keychain as <code>{m.secret}</code>
+              {m.note === undefined ? null : ` (${m.note})`}
             </li>
           ))}
         </ul>
