@@ -111,7 +111,7 @@ const SNAPSHOT_ATTEMPTS = 50;
 
 function readIfPresent(path: string): Buffer | undefined {
   try {
-    return readFileSync(path);
+    return readFileNoFollow(path);
   } catch (error) {
     if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return undefined;
     throw error;
