@@ -51,6 +51,7 @@ export function formatAuditRecord(r: AuditRecord): string {
   if (r.secretName !== undefined) parts.push(`secret=${printable(r.secretName)}`);
   if (r.durationMs !== undefined) parts.push(`${r.durationMs}ms`);
   if (r.errorCode !== undefined) parts.push(`error=${printable(r.errorCode)}`);
+  if (r.count !== undefined) parts.push(`count=${String(r.count)}`);
   if (r.message !== undefined) parts.push(`  ${printable(r.message)}`);
   return parts.join(' ').trimEnd();
 }
