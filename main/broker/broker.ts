@@ -137,8 +137,11 @@ export class Broker implements BrokerControl {
       });
       cleanups.unshift(services.unwire);
       const port = options.port ?? config.port ?? DEFAULT_PORT;
-      const http = await startLoopbackHttp(port, audit, BROKER_VERSION, logger);
-      cleanups.unshift(() => http.server.close());
+      const http = await startLoopbackHttp(port, audit, BROKER_VERSION, logger, clock);
+      cleanups.unshift(() => {
+        http.refusals.close();
+        http.server.close();
+      });
       lock.update({ url: http.url });
       const started = `pid ${String(process.pid)} ${http.url} version ${BROKER_VERSION}`;
       audit.record({ type: 'broker.start', outcome: 'ok', message: started });
@@ -312,7 +315,8 @@ export class Broker implements BrokerControl {
   recordFault(kind: 'uncaughtException' | 'unhandledRejection', error: unknown): void {
     const message = `${kind}: ${messageOf(error).slice(0, 300)}`;
     this.parts.logger.error({ err: message }, 'unexpected fault; still serving');
-    if (!this.closed) this.parts.audit.record({ type: 'broker.error', outcome: 'error', message });
+    if (!this.closed)
+      this.http.refusals.record(`broker.error:${kind}`, { type: 'broker.error', outcome: 'error', message });
   }
 
   listConsents(): unknown {
@@ -347,6 +351,7 @@ export class Broker implements BrokerControl {
     this.providers.refresher.stop();
     this.parts.services.unwire();
     await this.gateway.stop();
+    this.http.refusals.close();
     this.parts.audit.record({ type: 'broker.stop', outcome: 'ok' });
     this.parts.audit.close();
     for (const path of [this.paths.mcpSocket, this.paths.controlSocket]) {

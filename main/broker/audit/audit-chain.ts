@@ -8,7 +8,7 @@ import { AuditRecordSchema } from './audit-record-schema.js';
  *
  * - A record's `hash` is the SHA-256 (hex) of `JSON.stringify` of the record without `hash`, with
  *   its keys in this fixed order: `seq, time, type, outcome, client, clientId, server, tool, durationMs,
- *   errorCode, message, secretName, prev` (undefined fields left out).
+ *   errorCode, message, secretName, count, prev` (undefined fields left out).
  * - The stored line is the same serialization with `hash` appended as the last key.
  * - A record's `prev` is the SHA-256 (hex) of the previous line's exact UTF-8 bytes (without the
  *   newline), or {@link ZERO_HASH} for the first line ever. So editing any byte of a line breaks
@@ -32,6 +32,7 @@ const OPTIONAL_FIELDS = [
   'errorCode',
   'message',
   'secretName',
+  'count',
 ] as const satisfies readonly (keyof AuditRecordBody)[];
 
 /** SHA-256 of `data` as lowercase hex. */

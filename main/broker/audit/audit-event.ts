@@ -38,6 +38,8 @@ export interface AuditEventInput {
   message?: string;
   /** Secret or credential *names* only (e.g. which secret reached which server). */
   secretName?: string;
+  /** On a summary of repeated refusals: how many it stands for (see server/refusal-audit.ts). */
+  count?: number;
 }
 
 /** A line as stored. */

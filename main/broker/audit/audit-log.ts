@@ -204,6 +204,8 @@ export class AuditLog implements AuditSink {
       out.errorCode = event.errorCode;
     if (event.message !== undefined) out.message = this.text(event.message);
     if (event.secretName !== undefined) out.secretName = this.text(event.secretName);
+    if (event.count !== undefined && Number.isSafeInteger(event.count) && event.count > 0)
+      out.count = event.count;
     return out;
   }
 

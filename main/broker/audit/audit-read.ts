@@ -65,6 +65,7 @@ export function formatAuditRecord(r: AuditRecord): string {
   if (r.secretName !== undefined) parts.push(`secret=${fieldValue(r.secretName)}`);
   if (r.durationMs !== undefined) parts.push(`${r.durationMs}ms`);
   if (r.errorCode !== undefined) parts.push(`error=${fieldValue(r.errorCode)}`);
+  if (r.count !== undefined) parts.push(`count=${String(r.count)}`);
   if (r.message !== undefined) parts.push(`  ${messageText(r.message)}`);
   return parts.join(' ').trimEnd();
 }

@@ -61,6 +61,7 @@ export const AuditRecordSchema = z.strictObject({
   errorCode: z.union([z.string(), z.number()]).optional(),
   message: z.string().optional(),
   secretName: z.string().optional(),
+  count: z.number().int().positive().optional(),
   prev: HEX64,
   hash: HEX64,
 });

@@ -52,6 +52,7 @@ export function mountProtectedResource(options: ProtectedResourceOptions): Prote
   const ctx: ResourceContext = {
     gateway,
     audit: options.audit,
+    refusals: http.refusals,
     logger: options.logger,
     version: options.version,
     auth: {

@@ -4,6 +4,7 @@ import { serversFromScopes, type AccessTokenClaims } from '../authz/access-token
 import type { AuditSink } from '../audit/audit-event.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { Logger } from '../logger.js';
+import type { RefusalAudit } from '../server/refusal-audit.js';
 import { createFrontSession } from '../server/mcp-front.js';
 import type { BearerAuthDeps } from './bearer-auth.js';
 import type { ResourceDenial } from './bearer-challenge.js';
@@ -13,6 +14,8 @@ import type { BoundSession, SessionTable } from './mcp-session-table.js';
 export interface ResourceContext {
   gateway: Gateway;
   audit: AuditSink;
+  /** Folds repeated refusals of requests that named no verified client (no token, a bad token). */
+  refusals?: Pick<RefusalAudit, 'record'>;
   logger: Logger;
   version: string;
   auth: BearerAuthDeps;
@@ -28,13 +31,18 @@ export function auditDenial(
   url: URL,
   denial: ResourceDenial,
 ): void {
-  ctx.audit.record({
+  const event = {
     type: 'mcp.denied',
     outcome: 'denied',
     errorCode: denial.status,
     ...(denial.clientId === undefined ? {} : { client: denial.clientId, clientId: denial.clientId }),
     message: `${req.method ?? ''} ${url.pathname}: ${denial.error ?? 'refused'}: ${denial.description}`,
-  });
+  } as const;
+  // A request that named no verified client is anyone's: repeats of its kind become one line a minute.
+  // The key is built from fixed values only (status and error code), never from the request.
+  if (denial.clientId === undefined && ctx.refusals)
+    ctx.refusals.record(`mcp.denied:${String(denial.status)}:${denial.error ?? 'none'}`, event);
+  else ctx.audit.record(event);
 }
 
 /**

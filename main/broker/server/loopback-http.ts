@@ -4,7 +4,9 @@ import type { Duplex } from 'node:stream';
 import type { AuditSink } from '../audit/audit-event.js';
 import { BrokerError, messageOf } from '../errors.js';
 import { sendJson } from './http-json.js';
+import { systemClock, type Clock } from '../clock.js';
 import { admitRequest } from './loopback-guard.js';
+import { RefusalAudit } from './refusal-audit.js';
 
 /** Handles a request under a registered path prefix. `url` is parsed against the broker's origin. */
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
@@ -21,6 +23,11 @@ export interface LoopbackHttp {
   upgrade(path: string, handler: UpgradeHandler): void;
   /** Called once every feature is mounted: until then `GET /healthz` answers 503 `starting`. */
   setReady(): void;
+  /**
+   * Audits refusals of unauthenticated requests, folding repeats into one summary per minute; features
+   * use it for their own (e.g. `/mcp` 401s). `close()` it before the audit log closes.
+   */
+  refusals: RefusalAudit;
 }
 
 function matches(path: string, prefix: string): boolean {
@@ -45,6 +52,7 @@ export async function startLoopbackHttp(
   audit: AuditSink,
   version: string,
   logger?: { warn: (obj: object, msg: string) => void; error: (obj: object, msg: string) => void },
+  clock: Clock = systemClock,
 ): Promise<LoopbackHttp> {
   let boundPort = port;
   const routes = new Map<string, HttpHandler>();
@@ -56,11 +64,13 @@ export async function startLoopbackHttp(
     else if (req.method === 'GET') sendJson(res, 200, { status: 'ok', name: 'mcp-auth-broker', version });
     else sendJson(res, 405, { error: 'method_not_allowed', error_description: 'Use GET /healthz' });
   });
+  const refusals = new RefusalAudit({ audit, clock });
+  refusals.start();
   const admit = (req: IncomingMessage): URL | { status: number; reason: string } => {
     const admission = admitRequest(req, boundPort);
     if (admission.ok) return admission.url;
     const what = `HTTP ${req.method ?? ''} ${(req.url ?? '').split('?')[0]?.slice(0, 200) ?? ''}`;
-    audit.record({
+    refusals.record(`http.denied:${admission.kind}`, {
       type: 'http.denied',
       outcome: 'denied',
       errorCode: admission.status,
@@ -71,7 +81,8 @@ export async function startLoopbackHttp(
   /** A handler threw: the request gets a 500, the broker logs and audits it and keeps serving. */
   const fault = (where: string, error: unknown) => {
     logger?.error({ err: messageOf(error), where }, 'HTTP handler failed');
-    audit.record({ type: 'broker.error', outcome: 'error', message: `${where}: ${messageOf(error)}` });
+    const message = `${where}: ${messageOf(error).slice(0, 300)}`;
+    refusals.record('broker.error:http', { type: 'broker.error', outcome: 'error', message });
   };
   const server = createServer(
     // Slow-loris: a request's headers must arrive in 10 s and the whole request in 30 s; Node checks
@@ -137,6 +148,7 @@ export async function startLoopbackHttp(
     route: (prefix, handler) => routes.set(prefix, handler),
     upgrade: (path, handler) => upgrades.set(path, handler),
     setReady: () => (ready = true),
+    refusals,
   };
 }
 
