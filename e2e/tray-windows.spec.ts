@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { CHROMIUM_PATH } from '../playwright.config.js';
 import {
+  fixtureServer,
   runCli,
   startBroker,
   writeBrokerHome,
@@ -19,7 +20,7 @@ import { makeTempDir } from '../main/test-support/temp-dir.js';
 import { approveOnProvider, chromiumMissing, PASSPHRASE, printedLink } from './browser-fixture.js';
 
 // What the desktop app's tray opens, exercised in browser mode against a real broker: the small
-// device-code sign-in window, and the consent request banner with its link to the consent page.
+// device-code sign-in window, and the consent request banner whose Approve continues the consent page (SEC-1).
 const missing = chromiumMissing(CHROMIUM_PATH);
 if (missing) console.warn(`skipping tray windows e2e: ${missing}`);
 test.skip(missing !== undefined, missing);
@@ -45,7 +46,8 @@ test.beforeAll(async () => {
   temp = makeTempDir('mab-e2e-tray-');
   mkdirSync(join(temp.path, 'xdg'), { recursive: true });
   home = writeBrokerHome(temp.path, {
-    servers: {},
+    // One server, so that an approved consent has something to grant.
+    servers: { alpha: fixtureServer() },
     providers: { test: { issuer: idp.issuer, clientId: TEST_CLIENT_ID, scopes: TEST_SCOPES } },
     secretStore: { type: 'encrypted-file' },
   });
@@ -97,7 +99,7 @@ test('the sign-in window shows the device code and closes itself once the person
   await closed;
 });
 
-test('a client waiting on the consent page shows on the Clients screen, whose link opens that page', async ({
+test('SEC-1 a client waiting on the consent page shows its request code on the Clients screen; Approve there continues that page to the client', async ({
   page,
   context,
 }) => {
@@ -130,15 +132,23 @@ test('a client waiting on the consent page shows on the Clients screen, whose li
     }).toString()}`,
   );
   await expect(client.getByText('E2E Cursor').first()).toBeVisible();
+  // The consent page has no Approve button: it shows the code to approve in the person's session.
+  await expect(client.getByRole('button', { name: /approve/i })).toHaveCount(0);
+  const code = (await client.locator('#request-code').textContent()) ?? '';
+  expect(code).toMatch(/^[A-Z2-9]{4}-[A-Z2-9]{4}$/);
 
   const banner = page.getByRole('region', { name: 'Pending consent' });
-  await expect(banner).toContainText('E2E Cursor is waiting for your approval');
+  await expect(banner).toContainText('E2E Cursor asks to use your MCP servers');
+  await expect(banner).toContainText(code);
   await page.screenshot({ path: test.info().outputPath('clients-pending-consent.png'), fullPage: true });
-  const opened = context.waitForEvent('page');
-  await banner.getByRole('link', { name: 'Review the request' }).click();
-  const review = await opened;
-  await review.waitForLoadState('domcontentloaded');
-  expect(review.url()).toBe(client.url());
-  await review.getByRole('button', { name: /deny/i }).click();
+  // Approving in the window: the client's page, reloading itself, continues to the redirect URI.
+  const callback = client.waitForRequest((request) => request.url().startsWith(redirect), {
+    timeout: 15_000,
+  });
+  await banner.getByRole('button', { name: 'Approve' }).click();
+  const back = new URL((await callback).url());
+  expect(back.searchParams.get('error'), back.href).toBeNull();
+  expect(back.searchParams.get('code')).toBeTruthy();
+  expect(back.searchParams.get('state')).toBe('e2e');
   await expect(banner).toBeHidden();
 });

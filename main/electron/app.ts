@@ -141,7 +141,7 @@ async function start(): Promise<void> {
     const fromMainWindow = trustedSender(() => window?.webContents.id, RENDERER_URL);
     registerBrokerIpc(ipcMain, handlers, (event) => fromMainWindow(event) || signIns.trusts(event));
     const consents = new ConsentNotifier({
-      ...{ brokerUrl: host.broker.url, links, openExternal, openWindow },
+      ...{ brokerUrl: host.broker.url, openWindow },
       createNotification: Notification.isSupported() ? (options) => new Notification(options) : undefined,
     });
     api.onEvent((event) => {

@@ -5,11 +5,16 @@ import { Broker } from '../broker/broker.js';
 import { silentLogger } from '../broker/logger.js';
 import { EncryptedFileSecretStore } from '../broker/secrets/encrypted-file-store.js';
 import { SecretRedactor } from '../broker/secrets/secret-redactor.js';
-import { BrowserJar, authorizeUrl, pkcePair, registerClient } from '../test-support/authz-test-kit.js';
+import {
+  BrowserJar,
+  authorizeUrl,
+  pkcePair,
+  registerClient,
+  requestCodeOf,
+} from '../test-support/authz-test-kit.js';
 import { writeBrokerHome } from '../test-support/broker-process.js';
 import { makeTempDir } from '../test-support/temp-dir.js';
 import { ConsentNotifier, type NotificationLike } from './consent-notifier.js';
-import { ExternalLinks } from './external-links.js';
 
 /** Electron's Notification, faked at the boundary: records what the OS would show. */
 class FakeNotification implements NotificationLike {
@@ -34,12 +39,9 @@ class FakeNotification implements NotificationLike {
 
 function shell(brokerUrl: string, withNotifications = true) {
   const notifications: FakeNotification[] = [];
-  const opened: string[] = [];
   const windows: string[] = [];
-  const links = new ExternalLinks();
   const notifier = new ConsentNotifier({
     brokerUrl,
-    links,
     createNotification: withNotifications
       ? (options) => {
           const n = new FakeNotification(options);
@@ -47,10 +49,9 @@ function shell(brokerUrl: string, withNotifications = true) {
           return n;
         }
       : undefined,
-    openExternal: (url) => opened.push(url),
     openWindow: (screen) => windows.push(screen ?? ''),
   });
-  return { notifier, notifications, opened, windows, links };
+  return { notifier, notifications, windows };
 }
 
 let tmp: ReturnType<typeof makeTempDir>;
@@ -73,7 +74,7 @@ afterAll(async () => {
 });
 
 describe('desktop app reaction to consent requests', () => {
-  it('a real consent request notifies with the client name; the click opens that consent page in the system browser; answering closes it', async () => {
+  it('SEC-1 a real consent request notifies with the client name and request code; the click opens the window where it is approved; answering closes it', async () => {
     const fake = shell(broker.url);
     const settled = new Promise<void>((resolve) => {
       const stop = broker.ui!.api.onEvent((event) => {
@@ -99,10 +100,11 @@ describe('desktop app reaction to consent requests', () => {
     await expect.poll(() => fake.notifications.length).toBe(1);
     const [notification] = fake.notifications;
     expect(notification?.options.title).toBe('Cursor asks to use your MCP servers');
+    expect(notification?.options.body).toContain(requestCodeOf(page.html));
     expect(notification?.shown).toBe(true);
-    expect(fake.opened).toEqual([]);
+    expect(fake.windows).toEqual([]);
     notification?.click();
-    expect(fake.opened).toEqual([page.url]);
+    expect(fake.windows).toEqual(['clients']);
     await jar.answer(page, 'deny');
     await settled;
     expect(notification?.closed).toBe(true);
@@ -127,9 +129,6 @@ describe('desktop app reaction to consent requests', () => {
     fake.notifier.handle(event);
     fake.notifier.handle(event);
     expect(fake.windows).toEqual(['clients']);
-    // The Clients banner's link may now open that page (and only that one) in the system browser.
-    expect(fake.links.mayOpen('http://127.0.0.1:4000/oauth/interaction/u1')).toBe(true);
-    expect(fake.links.mayOpen('http://127.0.0.1:4000/oauth/interaction/u2')).toBe(false);
   });
 
   it('ignores consent URLs that are not the broker’s own consent pages', () => {
@@ -148,8 +147,8 @@ describe('desktop app reaction to consent requests', () => {
           ...{ redirectHost: 'http://x', scopes: [], expiresAt: new Date().toISOString() },
         },
       });
-      expect(fake.links.mayOpen(url)).toBe(false);
     }
     expect(fake.notifications).toEqual([]);
+    expect(fake.windows).toEqual([]);
   });
 });

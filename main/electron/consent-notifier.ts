@@ -1,5 +1,4 @@
 import type { BrokerEvent } from '../broker/api/broker-api.js';
-import type { ExternalLinks } from './external-links.js';
 
 /** The part of Electron's `Notification` the notifier uses. */
 export interface NotificationLike {
@@ -11,21 +10,18 @@ export interface NotificationLike {
 export interface ConsentNotifierDeps {
   /** The hosted broker's origin, `http://127.0.0.1:<port>`: consent pages must live there. */
   brokerUrl: string;
-  links: ExternalLinks;
   /** Electron's `new Notification(…)`; undefined where the OS shows no notifications. */
   createNotification: ((options: { title: string; body: string }) => NotificationLike) | undefined;
-  openExternal(url: string): unknown;
   /** Shows (or focuses) the app window on a screen, e.g. `clients`. */
   openWindow(screen?: string): void;
 }
 
 /**
  * The desktop app's reaction to `consent` live events: when an MCP client waits on the broker's
- * consent page, a notification says which client; clicking it opens that page in the system browser
- * (the browser that started the authorization holds its interaction cookie, and the page keeps its
- * own CSP and anti-framing headers). Without notifications the window opens on the Clients screen,
- * whose banner links to the page. Only consent pages on the broker's own origin are ever opened,
- * and they are added to the `shell.openExternal` allow-list one by one.
+ * consent page, a notification says which client and shows the request code; clicking it opens the
+ * window on the Clients screen, where the person approves or denies that code (SEC-1: the consent
+ * page itself cannot approve). Without notifications the window opens there at once. Events whose
+ * page is not on the broker's own origin are ignored.
  */
 export class ConsentNotifier {
   private readonly shown = new Map<string, NotificationLike | undefined>();
@@ -42,7 +38,6 @@ export class ConsentNotifier {
       return;
     }
     if (this.shown.has(consent.id) || !this.isConsentPage(consent.url)) return;
-    this.deps.links.allow(consent.url);
     const create = this.deps.createNotification;
     if (!create) {
       this.shown.set(consent.id, undefined);
@@ -51,11 +46,9 @@ export class ConsentNotifier {
     }
     const notification = create({
       title: `${consent.clientName} asks to use your MCP servers`,
-      body: 'Click to review the request and approve or deny it in your browser.',
+      body: `Request code ${consent.requestCode}. Click to approve or deny it in the broker window.`,
     });
-    notification.on('click', () => {
-      if (this.deps.links.mayOpen(consent.url)) void this.deps.openExternal(consent.url);
-    });
+    notification.on('click', () => this.deps.openWindow('clients'));
     notification.show();
     this.shown.set(consent.id, notification);
   }

@@ -6,6 +6,7 @@ import {
   registerClient,
   startTestAuthzServer,
   type TestAuthzServer,
+  requestCodeOf,
   type WalkEnd,
 } from '../../test-support/authz-test-kit.js';
 
@@ -56,5 +57,19 @@ describe('consent needs the person, not the requester', () => {
     const again = await jar.walk(page.url);
     expect(codeIn(again)).toBeNull();
     expect(srv.events.some((e) => e.type === 'consent.granted')).toBe(false);
+  });
+
+  it('SEC-1 an approved request continues only in the browser that started it, once', async () => {
+    const { jar, page } = await attackerAtConsentPage();
+    srv.as.pendingConsents.approve(requestCodeOf(page.html), 'cli', ['mcp:servers:alpha']);
+    // Another browser (no interaction cookie) reaching the same page gets nothing.
+    const stranger = await new BrowserJar(srv.issuer).walk(page.url);
+    expect(codeIn(stranger)).toBeNull();
+    expect(stranger.kind === 'page' && stranger.status).toBe(400);
+    const owner = await jar.walk(page.url);
+    expect(codeIn(owner)).toBeTruthy();
+    expect(owner.kind === 'redirect' && owner.location.searchParams.get('state')).toBe('attack');
+    // The decision is handed out once: a replay of the page gets no second code.
+    expect(codeIn(await jar.walk(page.url))).toBeNull();
   });
 });
