@@ -6,6 +6,7 @@ import { keychainAvailability, uniqueKeychainService } from '../../test-support/
 import { keyringLockAvailability, lockKeyring, unlockKeyring } from '../../test-support/keyring-lock.js';
 import { obtainTokens, tokenRequest } from '../../test-support/authz-test-kit.js';
 import { makeTempDir } from '../../test-support/temp-dir.js';
+import { authenticateBearer } from '../resource/bearer-auth.js';
 import { attachAuthorizationServer } from './authorization-server.js';
 import { AUTHZ_KEYS_SECRET } from './authz-keys.js';
 
@@ -64,6 +65,15 @@ describe.skipIf(!kc.available || !lock.available)(
         client_id: tokens.clientId,
         resource: `${second.http.url}/mcp`,
       };
+      const mcp = `${second.http.url}/mcp`;
+      const bearer = () =>
+        authenticateBearer(`Bearer ${tokens.accessToken}`, new URL(mcp), {
+          verifier: second.as.verifier,
+          resource: mcp,
+          challengeScopes: () => ['mcp:servers:alpha'],
+          now: () => Date.now() / 1000,
+        });
+      expect(await bearer()).toMatchObject({ ok: false, denial: { status: 503 } });
       const whileLocked = await tokenRequest(second.http.url, refresh);
       expect(whileLocked.status).toBe(503);
       expect(whileLocked.headers.get('retry-after')).toBe('5');
@@ -83,6 +93,7 @@ describe.skipIf(!kc.available || !lock.available)(
           },
         )
         .toBe('accepted');
+      expect(await bearer()).toMatchObject({ ok: true });
       expect(await store.get(AUTHZ_KEYS_SECRET)).toBe(keys);
       expect(second.as.persistent).toBe(true);
       const refreshed = await tokenRequest(second.http.url, refresh);

@@ -44,7 +44,7 @@ describe.skipIf(!kc.available || !lock.available)(
     });
 
     async function setup() {
-      const as: OidcTestProvider = await startOidcTestProvider({ accessTokenTtlS: 4 });
+      const as: OidcTestProvider = await startOidcTestProvider({ accessTokenTtlS: 9 });
       const dir = makeTempDir();
       const secrets = new KeychainSecretStore(uniqueKeychainService());
       const audit: AuditEventInput[] = [];
@@ -113,13 +113,14 @@ describe.skipIf(!kc.available || !lock.available)(
     }, 30_000);
 
     it('REL-1 keychain locked when a refresh falls due: nothing is lost, the account refreshes after unlock', async () => {
-      const { as, service, stored, refreshTokensSent } = await setup();
+      const { as, service, audit, stored, refreshTokensSent } = await setup();
       const first = await stored();
       lockKeyring();
-      await sleep(2500); // due after ~1.5 s, still valid: the refresh waits for the keychain
+      await sleep(7500); // due after 6.5–7 s, valid for 9 s: the refresh waits for the keychain
       expect(as.tokenRequests('refresh_token')).toHaveLength(0);
+      expect(audit.some((e) => e.errorCode === 'SECRET_STORE_UNAVAILABLE')).toBe(true); // it tried
       expect(await service.refresher.accessToken('corp')).toBe(first?.accessToken);
-      await sleep(2500); // expired after 4 s: refreshed, and the new set held in memory
+      await sleep(2500); // expired after 9 s: refreshed, and the new set held in memory
       const whileLocked = await service.refresher.accessToken('corp');
       expect(whileLocked).not.toBe(first?.accessToken);
       await unlockKeyring();

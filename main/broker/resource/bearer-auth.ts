@@ -1,3 +1,4 @@
+import { isBrokerError } from '../errors.js';
 import {
   InvalidTokenError,
   type AccessTokenClaims,
@@ -61,6 +62,11 @@ export async function authenticateBearer(
   try {
     claims = await deps.verifier.verify(token);
   } catch (error) {
+    // Keys not readable yet (locked keychain): "come back later", not "your token is bad", so the
+    // client keeps its token and its grant.
+    if (isBrokerError(error, 'SECRET_STORE_UNAVAILABLE')) {
+      return { ok: false, denial: { status: 503, description: error.message, rpcCode: -32000 } };
+    }
     const reason = error instanceof InvalidTokenError ? error.reason : 'invalid';
     return fail('invalid_token', DESCRIPTIONS[reason]);
   }

@@ -5,7 +5,8 @@ import type { ServerResponse } from 'node:http';
  * (RFC 6750 §3); other statuses get a JSON-RPC error body like the streamable HTTP transport's own.
  */
 export interface ResourceDenial {
-  status: 400 | 401 | 403 | 404 | 405 | 413;
+  /** 503: the broker cannot check tokens yet (its keys are in a locked keychain); retry later. */
+  status: 400 | 401 | 403 | 404 | 405 | 413 | 503;
   /** RFC 6750 §3.1 error code; absent on a 401 for a request that carried no token (PRM-5). */
   error?: 'invalid_request' | 'invalid_token' | 'insufficient_scope';
   /** Fixed, human text. Never contains the token or any part of it. */
@@ -56,6 +57,7 @@ export function sendDenial(res: ServerResponse, denial: ResourceDenial, resource
   };
   if (oauth) headers['www-authenticate'] = bearerChallenge(denial, resourceMetadataUrl);
   if (denial.status === 405) headers['allow'] = 'GET, POST, DELETE';
+  if (denial.status === 503) headers['retry-after'] = '5';
   res.writeHead(denial.status, headers);
   res.end(text);
 }
