@@ -51,15 +51,20 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
   return { code, stdout: out, stderr: err };
 }
 
-/** A browser-mode UI session: the one-time login link redeemed for the session cookie. */
+/**
+ * A browser-mode UI session as the window holds it: the one-time login link redeemed for the session
+ * cookie and the per-session secret the login page carries (SEC-3), sent on every call.
+ */
 async function uiSession(): Promise<(method: string, input: unknown) => Promise<Response>> {
   const login = await fetch(broker.ui!.loginUrl(), { redirect: 'manual' });
   const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const secret = /<meta name="mab-session" content="([\w-]+)">/.exec(await login.text())?.[1] ?? '';
   expect(cookie).toContain('=');
+  expect(secret).not.toBe('');
   return (method, input) =>
     fetch(`${broker.url}/api/call/${method}`, {
       method: 'POST',
-      headers: { cookie, origin: broker.url, 'content-type': 'application/json' },
+      headers: { cookie, origin: broker.url, 'x-broker-session': secret, 'content-type': 'application/json' },
       body: JSON.stringify(input),
     });
 }
