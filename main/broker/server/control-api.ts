@@ -1,4 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { z } from 'zod';
 import { codeOf, httpStatusForCode } from '../error-codes.js';
 import { BrokerError, messageOf } from '../errors.js';
@@ -100,8 +106,13 @@ function routes(control: BrokerControl): [string, RegExp, Route][] {
  * It is never exposed on TCP. Errors come back as `{code, message}`.
  */
 export function createControlServer(control: BrokerControl, logger: Logger): Server {
+  return createServer(controlRequestListener(control, logger));
+}
+
+/** The control API's request handler (see `createControlServer`). */
+export function controlRequestListener(control: BrokerControl, logger: Logger): RequestListener {
   const table = routes(control);
-  return createServer((req, res) => {
+  return (req, res) => {
     const path = new URL(req.url ?? '/', 'http://control').pathname;
     const hit = table.find(([method, pattern]) => method === req.method && pattern.test(path));
     if (!hit) {
@@ -114,5 +125,5 @@ export function createControlServer(control: BrokerControl, logger: Logger): Ser
       const code = codeOf(error);
       sendJson(res, httpStatusForCode(code), { code, message: messageOf(error) });
     });
-  });
+  };
 }
