@@ -25,7 +25,8 @@ import type { RemoteServers } from './remote/remote-servers.js';
 import { openSecretStore } from './secrets/open-secret-store.js';
 import type { SecretRedactor } from './secrets/secret-redactor.js';
 import { assertSecretName, type SecretStore } from './secrets/secret-store.js';
-import { createControlServer, type BrokerControl } from './server/control-api.js';
+import { controlRequestListener, type BrokerControl } from './server/control-api.js';
+import { createStartingControl, type StartingControl } from './server/starting-control.js';
 import { acquireInstanceLock, type InstanceLock } from './server/instance-lock.js';
 import { listenLocal } from './server/local-socket.js';
 import { startLoopbackHttp, type LoopbackHttp } from './server/loopback-http.js';
@@ -62,6 +63,8 @@ interface BrokerParts {
   audit: AuditLog;
   lock: InstanceLock;
   http: LoopbackHttp;
+  /** The control socket, listening (answering "starting") since the lock was taken. */
+  control: StartingControl;
   logger: Logger;
   clock: Clock;
 }
@@ -93,7 +96,7 @@ export class Broker implements BrokerControl {
     this.mcp = createNetServer((socket) => {
       this.onMcpConnection(socket);
     });
-    this.control = createControlServer(this, parts.logger);
+    this.control = parts.control.server;
   }
 
   /** The broker's OAuth authorization server for HTTP MCP clients (issue #4). */
@@ -125,6 +128,11 @@ export class Broker implements BrokerControl {
     const cleanups: (() => unknown)[] = [() => lock.release()];
     let broker: Broker | undefined;
     try {
+      // The control socket answers "starting" as soon as the lock is held (issue 10 point 7).
+      const paths = prepareRuntimePaths(dataDir);
+      const control = createStartingControl(new Date(clock.now()).toISOString());
+      await listenLocal(control.server, paths.controlSocket, paths.runDir);
+      cleanups.unshift(() => control.server.close());
       const audit = AuditLog.open({
         ...{ dir: join(dataDir, 'audit'), maxFileBytes: config.audit.maxFileBytes },
         ...{ clock, redactor },
@@ -147,7 +155,6 @@ export class Broker implements BrokerControl {
       audit.record({ type: 'broker.start', outcome: 'ok', message: started });
       cleanups.unshift(() => services.providers.refresher.stop());
       await startCoreServices(services, options.serverStartWaitMs ?? 10_000);
-      const paths = prepareRuntimePaths(dataDir);
       const b = new Broker({
         config,
         url: http.url,
@@ -157,6 +164,7 @@ export class Broker implements BrokerControl {
         audit,
         lock,
         http,
+        control,
         logger,
         clock,
       });
@@ -168,7 +176,7 @@ export class Broker implements BrokerControl {
         allowLoopbackClientDocuments: options.allowLoopbackClientDocuments === true,
       });
       await listenLocal(b.mcp, paths.mcpSocket, paths.runDir);
-      await listenLocal(b.control, paths.controlSocket, paths.runDir);
+      control.serve(controlRequestListener(b, logger));
       http.setReady();
       return b;
     } catch (error) {

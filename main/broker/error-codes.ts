@@ -36,6 +36,7 @@ const TABLE: Record<BrokerErrorCode, { http: number; exit: number }> = {
   CONSENT_NOT_FOUND: { http: 404, exit: 1 },
   USAGE: { http: 400, exit: 2 },
   PATH_UNSAFE: { http: 500, exit: 1 },
+  BROKER_STARTING: { http: 503, exit: 1 },
   INTERNAL: { http: 500, exit: 1 },
   UPSTREAM_INSECURE_URL: { http: 400, exit: 1 },
   UPSTREAM_AUTH_FAILED: { http: 502, exit: 1 },

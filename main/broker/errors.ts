@@ -35,6 +35,8 @@ export type BrokerErrorCode =
   | 'USAGE'
   /** A socket, folder or state file is not private to this user (symlink, other owner, loose mode). */
   | 'PATH_UNSAFE'
+  /** The broker holds its lock but is still starting (servers, HTTP features). */
+  | 'BROKER_STARTING'
   /** Anything unexpected (a bug); the message says what failed. */
   | 'INTERNAL'
   /** Remote MCP servers (issue 5). */

@@ -55,8 +55,32 @@ export function sendControlRequest(
   req.end(payload);
 }
 
-/** Calls a control route and resolves with its status and (JSON-parsed, when it parses) body. */
-export function callControl(
+/** How long a call waits out a broker that answers `BROKER_STARTING` (it waits up to 10 s for servers). */
+const STARTING_WAIT_MS = 20_000;
+
+function isStarting(res: ControlResponse): boolean {
+  return res.status === 503 && (res.body as { code?: unknown } | undefined)?.code === 'BROKER_STARTING';
+}
+
+/**
+ * Calls a control route and resolves with its status and (JSON-parsed, when it parses) body. While
+ * the broker is still starting (503 `BROKER_STARTING`), the call is retried for up to 20 s.
+ */
+export async function callControl(
+  dataDir: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<ControlResponse> {
+  const deadline = Date.now() + STARTING_WAIT_MS;
+  for (;;) {
+    const res = await callControlOnce(dataDir, method, path, body);
+    if (!isStarting(res) || Date.now() > deadline) return res;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function callControlOnce(
   dataDir: string,
   method: string,
   path: string,

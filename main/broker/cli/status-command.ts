@@ -19,6 +19,8 @@ interface ServerLine {
 }
 
 interface StatusBody {
+  /** `starting` while the broker holds its lock but is not ready yet (no url, no servers). */
+  state?: 'starting';
   broker: {
     pid: number;
     url: string;
@@ -62,6 +64,13 @@ export async function statusCommand(args: string[], io: CliIo): Promise<number> 
   const where = locations(values, io.env);
   try {
     const body = expectOk(await callControl(where.dataDir, 'GET', '/status')) as StatusBody;
+    if (body.state === 'starting') {
+      const b = body.broker;
+      if (values.json) writeLine(io.stdout, JSON.stringify({ running: true, ...body }, null, 2));
+      else
+        writeLine(io.stdout, `Broker starting (pid ${String(b.pid)}, v${b.version}, since ${b.startedAt}).`);
+      return 0;
+    }
     if (values.json) writeLine(io.stdout, JSON.stringify({ running: true, ...body }, null, 2));
     else printHuman(io, body);
     return 0;

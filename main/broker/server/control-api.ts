@@ -1,4 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { z } from 'zod';
 import { codeOf, httpStatusForCode } from '../error-codes.js';
 import { BrokerError, messageOf } from '../errors.js';
@@ -132,8 +138,13 @@ function routes(control: BrokerControl): [string, RegExp, Route][] {
  * It is never exposed on TCP. Errors come back as `{code, message}`.
  */
 export function createControlServer(control: BrokerControl, logger: Logger): Server {
+  return createServer(controlRequestListener(control, logger));
+}
+
+/** The control API's request handler (see `createControlServer`). */
+export function controlRequestListener(control: BrokerControl, logger: Logger): RequestListener {
   const table = routes(control);
-  return createServer((req, res) => {
+  return (req, res) => {
     const failed = (error: unknown) => {
       logger.debug({ err: messageOf(error) }, 'control request failed');
       const code = codeOf(error);
@@ -160,5 +171,5 @@ export function createControlServer(control: BrokerControl, logger: Logger): Ser
     } catch (error) {
       failed(error);
     }
-  });
+  };
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -112,5 +112,42 @@ describe('locks and readiness are honest (issue 10 point 7)', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(seen).toContain('503 starting');
+  });
+
+  it('REL-7 while the broker starts, status says starting and secret set waits instead of LOCK_HELD', async () => {
+    const slowServer = {
+      command: 'sh',
+      args: ['-c', `sleep 8; exec "${process.execPath}" "${FIXTURE_SERVER}"`],
+    };
+    const home = writeBrokerHome(tmp.path, {
+      servers: { slow: slowServer },
+      secretStore: { type: 'encrypted-file' },
+    });
+    const where = ['--config', home.configPath, '--data-dir', home.dataDir];
+    const serve = spawn(process.execPath, [CLI, 'serve', '--background', '--port', '0', ...where], {
+      env: { ...process.env, ...env },
+      stdio: 'ignore',
+    });
+    children.push(serve);
+    const deadline = Date.now() + 20_000;
+    while (
+      !existsSync(join(home.dataDir, 'broker.lock')) ||
+      !existsSync(join(home.dataDir, 'run', 'control.sock'))
+    ) {
+      expect(Date.now()).toBeLessThan(deadline);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const [status, set] = await Promise.all([
+      runCli(['status', '--json', ...where], { env }),
+      runCli(['secret', 'set', 'TOKEN', ...where], { env, input: 'rel7-value' }),
+    ]);
+    const body = JSON.parse(status.stdout) as { running: boolean; state?: string };
+    expect(body).toMatchObject({ running: true, state: 'starting' });
+    expect(status.code).toBe(0);
+    expect(set.stderr).not.toContain('LOCK_HELD');
+    expect(set.stdout).toContain('Saved secret "TOKEN"');
+    expect(set.code).toBe(0);
+    const after = await runCli(['status', ...where], { env });
+    expect(after.stdout).toContain('Broker running');
   });
 });
