@@ -62,4 +62,5 @@ export const AuditRecordSchema = z.strictObject({
   secretName: z.string().optional(),
   prev: HEX64,
   hash: HEX64,
+  mac: HEX64.optional(),
 });
