@@ -3,6 +3,7 @@ import type { Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { BrowserUi } from './api/browser-ui.js';
+import { openAuditKeyingOrWarn } from './audit/audit-anchor.js';
 import { AuditLog } from './audit/audit-log.js';
 import type { AccessTokenVerifier } from './authz/access-token.js';
 import type { AuthorizationServer } from './authz/authorization-server.js';
@@ -133,12 +134,13 @@ export class Broker implements BrokerControl {
       const control = createStartingControl(new Date(clock.now()).toISOString());
       await listenLocal(control.server, paths.controlSocket, paths.runDir);
       cleanups.unshift(() => control.server.close());
+      const store = options.secretStore ?? openSecretStore(config.secretStore, dataDir);
+      const keying = await openAuditKeyingOrWarn(store, join(dataDir, 'audit'), logger);
       const audit = AuditLog.open({
         ...{ dir: join(dataDir, 'audit'), maxFileBytes: config.audit.maxFileBytes },
-        ...{ clock, redactor },
+        ...{ clock, redactor, ...(keying ? { keying } : {}) },
       });
       cleanups.unshift(() => audit.close());
-      const store = options.secretStore ?? openSecretStore(config.secretStore, dataDir);
       const services = createCoreServices({
         ...{ config, store, audit, logger, clock, redactor, dataDir },
         allowLoopbackClientMetadataUrl: options.allowLoopbackClientMetadataUrl === true,
@@ -361,6 +363,7 @@ export class Broker implements BrokerControl {
     await this.gateway.stop();
     this.http.refusals.close();
     this.parts.audit.record({ type: 'broker.stop', outcome: 'ok' });
+    await this.parts.audit.flushAnchor();
     this.parts.audit.close();
     for (const path of [this.paths.mcpSocket, this.paths.controlSocket]) {
       if (!path.startsWith('\\\\.\\pipe\\')) rmSync(path, { force: true });

@@ -9,7 +9,8 @@ import { AuditRecordSchema } from './audit-record-schema.js';
  * - A record's `hash` is the SHA-256 (hex) of `JSON.stringify` of the record without `hash`, with
  *   its keys in this fixed order: `seq, time, type, outcome, client, clientId, server, tool, durationMs,
  *   errorCode, message, secretName, count, prev` (undefined fields left out).
- * - The stored line is the same serialization with `hash` appended as the last key.
+ * - The stored line is the same serialization with `hash` appended, then `mac` (keyed logs:
+ *   HMAC-SHA256 of `hash` under the keychain's chain key, see `audit-anchor.ts`).
  * - A record's `prev` is the SHA-256 (hex) of the previous line's exact UTF-8 bytes (without the
  *   newline), or {@link ZERO_HASH} for the first line ever. So editing any byte of a line breaks
  *   the next line's `prev`, and editing a field breaks the line's own `hash`.
@@ -19,7 +20,7 @@ import { AuditRecordSchema } from './audit-record-schema.js';
 export const ZERO_HASH = '0'.repeat(64);
 
 /** A record as stored, minus its own `hash`. */
-export type AuditRecordBody = Omit<AuditRecord, 'hash'>;
+export type AuditRecordBody = Omit<AuditRecord, 'hash' | 'mac'>;
 
 /** The optional event fields, in serialization order (between `type` and `prev`). */
 const OPTIONAL_FIELDS = [
@@ -63,7 +64,8 @@ export function computeRecordHash(record: AuditRecordBody): string {
 
 /** The stored line for a record (no trailing newline): its body with `hash` added last. */
 export function serializeRecord(record: AuditRecord): string {
-  return JSON.stringify({ ...orderedFields(record), hash: record.hash });
+  const mac = record.mac === undefined ? {} : { mac: record.mac };
+  return JSON.stringify({ ...orderedFields(record), hash: record.hash, ...mac });
 }
 
 /** Outcome of parsing one stored line. */
@@ -91,6 +93,7 @@ export function parseAuditLine(line: string): ParsedLine {
     type: data.type,
     prev: data.prev,
     hash: data.hash,
+    ...(data.mac === undefined ? {} : { mac: data.mac }),
   };
   for (const key of OPTIONAL_FIELDS) {
     const value = data[key];

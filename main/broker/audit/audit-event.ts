@@ -50,6 +50,8 @@ export interface AuditRecord extends AuditEventInput {
   prev: string;
   /** SHA-256 (hex) of this record serialized without `hash`. */
   hash: string;
+  /** HMAC-SHA256 (hex) of `hash` under the chain key in the keychain (absent on legacy lines). */
+  mac?: string;
 }
 
 /** Where the core sends events. The file-backed AuditLog implements it. */

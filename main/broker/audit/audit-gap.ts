@@ -42,7 +42,16 @@ export class AuditGap {
     this.failure = undefined;
   }
 
+  /** The keychain anchor could not be written (the log itself still is). */
+  anchorFailed(error: unknown): void {
+    this.anchorError = messageOf(error);
+  }
+
+  private anchorError: string | undefined;
+
   health(): AuditHealth {
+    if (this.failure === undefined && this.anchorError !== undefined)
+      return { writable: true, error: `keychain anchor not updated: ${this.anchorError}` };
     const f = this.failure;
     return f === undefined
       ? { writable: true }

@@ -30,6 +30,14 @@ import {
 import type { AuditHead } from './audit-files.js';
 import { AuditGap, type AuditHealth } from './audit-gap.js';
 import { escapeInvisible } from './audit-text.js';
+import {
+  AnchorWriter,
+  auditSecretNames,
+  recordMac,
+  type AuditAnchor,
+  type AuditKeying,
+} from './audit-anchor.js';
+import type { SecretStore } from '../secrets/secret-store.js';
 
 /** Options of {@link AuditLog.open}. */
 export interface AuditLogOptions {
@@ -40,6 +48,8 @@ export interface AuditLogOptions {
   clock: Clock;
   /** Scrubs known secret values out of the text fields before they are written. */
   redactor?: SecretRedactor;
+  /** Keys and anchors the chain in the secret store (`openAuditKeying`); without it, legacy. */
+  keying?: AuditKeying & { store: SecretStore };
 }
 
 /** Longest text field (in UTF-16 code units) that is stored; longer text is cut with "…". */
@@ -75,6 +85,9 @@ export class AuditLog implements AuditSink {
   private headTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly gap = new AuditGap();
+  private readonly key: Buffer | undefined;
+  private readonly keyedFrom: number;
+  private readonly anchors: AnchorWriter | undefined;
 
   private constructor(options: AuditLogOptions, fd: number, tip: ChainTip, nextRotation: number) {
     this.dir = options.dir;
@@ -86,6 +99,12 @@ export class AuditLog implements AuditSink {
     this.seq = tip.seq;
     this.lastLineHash = tip.lineHash;
     this.nextRotation = nextRotation;
+    this.key = options.keying?.key;
+    this.keyedFrom = options.keying?.anchor?.keyedFrom ?? tip.seq + 1;
+    const store = options.keying?.store;
+    this.anchors =
+      store &&
+      new AnchorWriter(store, auditSecretNames(options.dir).anchor, (error) => this.gap.anchorFailed(error));
   }
 
   /**
@@ -101,6 +120,8 @@ export class AuditLog implements AuditSink {
     const dropped = dropTornTail(activePath);
     const tip = findChainTip(options.dir);
     const headProblem = describeHeadMismatch(readAuditHead(options.dir), tip);
+    const anchor = options.keying?.anchor;
+    const behind = anchor && describeAnchorMismatch(options.dir, anchor, tip, dropped);
     const nextRotation = (listRotatedFiles(options.dir).at(-1)?.number ?? 0) + 1;
     const log = new AuditLog(options, openSync(activePath, APPEND_NOFOLLOW, 0o600), tip, nextRotation);
     if (dropped > 0) {
@@ -110,7 +131,8 @@ export class AuditLog implements AuditSink {
         message: `Dropped ${dropped} bytes of an incomplete last line of ${AUDIT_ACTIVE_FILE} (the broker stopped mid-write).`,
       });
     }
-    if (headProblem !== undefined)
+    if (behind !== undefined) log.record({ ...behind, outcome: 'error' });
+    else if (headProblem !== undefined)
       log.record({ type: 'audit.recovered', outcome: 'error', message: headProblem });
     return log;
   }
@@ -148,13 +170,20 @@ export class AuditLog implements AuditSink {
       ...this.eventFields(event),
       prev: this.lastLineHash,
     };
-    const line = serializeRecord({ ...body, hash: computeRecordHash(body) });
+    const hash = computeRecordHash(body);
+    const line = serializeRecord({ ...body, hash, ...(this.key ? { mac: recordMac(this.key, hash) } : {}) });
     const bytes = Buffer.from(`${line}\n`, 'utf8');
     if (this.size > 0 && this.size + bytes.length > this.maxFileBytes) this.rotate();
     this.append(bytes);
     this.seq = body.seq;
     this.lastLineHash = sha256Hex(bytes.subarray(0, bytes.length - 1));
+    this.anchors?.update({ seq: this.seq, hash: this.lastLineHash, keyedFrom: this.keyedFrom });
     this.scheduleHead();
+  }
+
+  /** Resolves once the keychain anchor holds the last record written (call before close()). */
+  async flushAnchor(): Promise<void> {
+    await this.anchors?.flush();
   }
 
   /** Writes the head file and closes the file. Idempotent. */
@@ -327,6 +356,54 @@ function describeHeadMismatch(head: AuditHead | 'invalid' | undefined, tip: Chai
   }
   if (head.seq === tip.seq && head.hash !== tip.lineHash) {
     return `The last line (seq ${tip.seq}) does not match ${AUDIT_HEAD_FILE}: the end of the log was rewritten.`;
+  }
+  return undefined;
+}
+
+/** SHA-256 of the line with `seq`, searching the newest files first; undefined when absent. */
+function lineHashAt(dir: string, seq: number): string | undefined {
+  for (const name of [
+    AUDIT_ACTIVE_FILE,
+    ...listRotatedFiles(dir)
+      .map((f) => f.name)
+      .reverse(),
+  ]) {
+    const path = join(dir, name);
+    if (!existsSync(path)) continue;
+    const lines = splitLines(readFileSync(path)).lines;
+    for (const line of lines) {
+      const parsed = parseAuditLine(line.toString('utf8'));
+      if (parsed.ok && parsed.record.seq === seq) return sha256Hex(line);
+    }
+    const first = lines[0] && parseAuditLine(lines[0].toString('utf8'));
+    if (first?.ok === true && first.record.seq < seq) return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The event to record when the log on disk is behind or beside the keychain's anchor: `audit.tampered`
+ * (records removed or rewritten), or `audit.recovered` when only the torn last write is missing.
+ */
+function describeAnchorMismatch(
+  dir: string,
+  anchor: AuditAnchor,
+  tip: ChainTip,
+  dropped: number,
+): Pick<AuditEventInput, 'type' | 'message'> | undefined {
+  if (anchor.seq > tip.seq) {
+    if (dropped > 0 && anchor.seq === tip.seq + 1) {
+      const message = `The last record (seq ${String(anchor.seq)}) was torn by a stop mid-write and is lost.`;
+      return { type: 'audit.recovered', message };
+    }
+    const message =
+      `The log ends at seq ${String(tip.seq)} but the keychain anchor says seq ${String(anchor.seq)} ` +
+      `was written: ${String(anchor.seq - tip.seq)} record(s) or file(s) were removed.`;
+    return { type: 'audit.tampered', message };
+  }
+  if (anchor.seq > 0 && lineHashAt(dir, anchor.seq) !== anchor.hash) {
+    const message = `The record at seq ${String(anchor.seq)} is not the one the keychain anchor recorded: the log was rewritten.`;
+    return { type: 'audit.tampered', message };
   }
   return undefined;
 }

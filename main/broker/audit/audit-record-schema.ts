@@ -64,4 +64,5 @@ export const AuditRecordSchema = z.strictObject({
   count: z.number().int().positive().optional(),
   prev: HEX64,
   hash: HEX64,
+  mac: HEX64.optional(),
 });

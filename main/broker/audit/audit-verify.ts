@@ -8,6 +8,8 @@ import {
   splitLines,
 } from './audit-files.js';
 import type { AuditHead, SnapshotFile } from './audit-files.js';
+import { recordMac, type AuditKeying } from './audit-anchor.js';
+import type { AuditRecord } from './audit-event.js';
 
 /**
  * Result of {@link verifyAuditChain}. `files` are the log's file names in chain order. On failure,
@@ -44,6 +46,12 @@ interface WalkState {
   lastLabel: string;
   /** Lines in the last file read, to place a "lines removed from the end" failure. */
   lastFileLines: number;
+  /** The chain key and anchor from the keychain; undefined for a legacy (unkeyed) log. */
+  keying: AuditKeying | undefined;
+  /** SHA-256 of the line the keychain anchor names, once walked past. */
+  anchoredLineHash?: string;
+  /** The first `audit.tampered` record seen. */
+  tampered?: { seq: number; message: string };
 }
 
 /**
@@ -54,10 +62,17 @@ interface WalkState {
  * A live log is fine: the head is read first and the files as one consistent snapshot
  * ({@link readAuditSnapshot}), so a broker appending and rotating meanwhile cannot look like damage.
  */
-export function verifyAuditChain(dir: string): AuditVerifyResult {
+export function verifyAuditChain(dir: string, keying?: AuditKeying): AuditVerifyResult {
   const head = readAuditHead(dir);
   const snapshot = readAuditSnapshot(dir);
-  const state: WalkState = { records: 0, seq: 0, lineHash: ZERO_HASH, lastLabel: '', lastFileLines: 0 };
+  const state: WalkState = {
+    records: 0,
+    seq: 0,
+    lineHash: ZERO_HASH,
+    lastLabel: '',
+    lastFileLines: 0,
+    keying,
+  };
   if (snapshot === undefined) {
     const reason = 'the log rotated on every attempt to read it; verify again when the broker is less busy';
     return { ok: false, records: 0, files: [], file: AUDIT_ACTIVE_FILE, line: 1, reason };
@@ -89,6 +104,8 @@ function findBreak(
     const failure = verifyFile(file, state, head);
     if (failure !== undefined) return failure;
   }
+  const anchored = anchorFailure(files, state);
+  if (anchored !== undefined) return anchored;
   if (head !== undefined && head.seq > state.seq) {
     return {
       file: files.at(-1)?.name ?? AUDIT_ACTIVE_FILE,
@@ -180,9 +197,59 @@ function verifyLine(
       record.seq,
     );
   }
+  const keyed = keyFailure(record, state);
+  if (keyed !== undefined) return fail(`line ${n} ${keyed}`, record.seq);
+  if (record.type === 'audit.tampered' && state.tampered === undefined)
+    state.tampered = { seq: record.seq, message: record.message ?? '' };
+  if (state.keying?.anchor?.seq === record.seq) state.anchoredLineHash = lineHash;
   state.records += 1;
   state.seq = record.seq;
   state.lineHash = lineHash;
   state.lastLabel = `line ${n}`;
+  return undefined;
+}
+
+/** Why a record's keying is wrong (forged, or unkeyed where the chain is keyed), if it is. */
+function keyFailure(record: AuditRecord, state: WalkState): string | undefined {
+  const keying = state.keying;
+  if (keying === undefined) return undefined;
+  if (record.mac === undefined) {
+    const keyedFrom = keying.anchor?.keyedFrom;
+    return keyedFrom !== undefined && record.seq >= keyedFrom
+      ? `has no mac, but the chain is keyed from seq ${String(keyedFrom)} on (it was rewritten without the key)`
+      : undefined;
+  }
+  return recordMac(keying.key, record.hash) === record.mac
+    ? undefined
+    : 'has a mac that the keychain key did not make (the line was forged)';
+}
+
+/** The log measured against the keychain anchor, and any tampering a start recorded. */
+function anchorFailure(files: SnapshotFile[], state: WalkState): Failure | undefined {
+  const at = { file: files.at(-1)?.name ?? AUDIT_ACTIVE_FILE, line: state.lastFileLines + 1 };
+  const anchor = state.keying?.anchor;
+  if (anchor !== undefined && anchor.seq > state.seq) {
+    return {
+      ...at,
+      seq: state.seq + 1,
+      reason:
+        `records were removed: the keychain anchor says seq ${String(anchor.seq)} was written, ` +
+        `but the log ends at seq ${String(state.seq)}${files.length === 0 ? ' (no log files are left)' : ''}`,
+    };
+  }
+  if (anchor !== undefined && anchor.seq > 0 && state.anchoredLineHash !== anchor.hash) {
+    return {
+      ...at,
+      seq: anchor.seq,
+      reason: `the record at seq ${String(anchor.seq)} is not the one the keychain anchor recorded (the log was rewritten)`,
+    };
+  }
+  if (state.tampered !== undefined) {
+    return {
+      ...at,
+      seq: state.tampered.seq,
+      reason: `a start found the log tampered with (audit.tampered at seq ${String(state.tampered.seq)}): ${state.tampered.message}`,
+    };
+  }
   return undefined;
 }

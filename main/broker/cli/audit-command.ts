@@ -1,14 +1,21 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { followAudit, formatAuditRecord, readAuditTail } from '../audit/audit-read.js';
 import { verifyAuditChain } from '../audit/audit-verify.js';
-import { BrokerError } from '../errors.js';
+import { readAuditKeying, type AuditKeying } from '../audit/audit-anchor.js';
+import { loadConfigFile } from '../config/config-file.js';
+import { ConfigSchema } from '../config/config-schema.js';
+import { BrokerError, messageOf } from '../errors.js';
+import { openSecretStore } from '../secrets/open-secret-store.js';
 import { locations, parseCommand, writeLine, type CliIo } from './cli-context.js';
 
 export const auditHelp = `Usage: mcp-auth-broker audit verify [--json]
        mcp-auth-broker audit tail [-n N] [--json] [--follow]
 
-verify: checks the hash chain of the whole audit log (across rotated files). Exit 0 when intact;
-        exit 4 naming the first bad line when a line was edited, removed or reordered.
+verify: checks the hash chain of the whole audit log (across rotated files), each line's key (HMAC
+        under a key in the keychain) and the keychain's anchor of the last record. Exit 0 when
+        intact; exit 4 naming the first bad line when a line was edited, removed, reordered or
+        forged, or files were deleted.
 tail:   prints the last N events (default 20); --json prints one JSON object per line; --follow
         keeps printing new events until Ctrl-C.`;
 
@@ -22,7 +29,9 @@ export async function auditCommand(args: string[], io: CliIo): Promise<number> {
   if (values.help || !sub) return (writeLine(io.stdout, auditHelp), values.help ? 0 : 2);
   const dir = join(locations(values, io.env).dataDir, 'audit');
   if (sub === 'verify') {
-    const result = verifyAuditChain(dir);
+    const { keying, note } = await keyingForVerify(values, io, dir);
+    const result = verifyAuditChain(dir, keying);
+    if (note !== undefined) writeLine(io.stderr, note);
     if (values.json) writeLine(io.stdout, JSON.stringify(result));
     else if (result.ok)
       writeLine(
@@ -56,4 +65,24 @@ export async function auditCommand(args: string[], io: CliIo): Promise<number> {
     });
   });
   return 0;
+}
+
+/** The chain key and keychain anchor, or why they could not be read (then only the hashes are checked). */
+async function keyingForVerify(
+  values: Parameters<typeof locations>[0],
+  io: CliIo,
+  dir: string,
+): Promise<{ keying?: AuditKeying; note?: string }> {
+  const where = locations(values, io.env);
+  try {
+    const config = existsSync(where.configPath) ? loadConfigFile(where.configPath) : ConfigSchema.parse({});
+    const keying = await readAuditKeying(openSecretStore(config.secretStore, where.dataDir), dir);
+    return keying === undefined
+      ? { note: 'Note: this log is not keyed yet (legacy); only its hash chain was checked.' }
+      : { keying };
+  } catch (error) {
+    return {
+      note: `Note: the keychain anchor was not checked (${messageOf(error)}); only the hash chain was.`,
+    };
+  }
 }

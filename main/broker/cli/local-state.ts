@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { openAuditKeyingOrWarn } from '../audit/audit-anchor.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { systemClock } from '../clock.js';
 import { loadConfigFile } from '../config/config-file.js';
@@ -28,13 +29,16 @@ export async function withLocalState<T>(where: Locations, fn: (state: LocalState
   const lock = acquireInstanceLock(where.dataDir, 'cli');
   try {
     const redactor = new SecretRedactor();
+    const store = openSecretStore(config.secretStore, where.dataDir);
+    const keying = await openAuditKeyingOrWarn(store, join(where.dataDir, 'audit'));
     const audit = AuditLog.open({
       ...{ dir: join(where.dataDir, 'audit'), maxFileBytes: config.audit.maxFileBytes },
-      ...{ clock: systemClock, redactor },
+      ...{ clock: systemClock, redactor, ...(keying ? { keying } : {}) },
     });
     try {
-      return await fn({ config, store: openSecretStore(config.secretStore, where.dataDir), audit, redactor });
+      return await fn({ config, store, audit, redactor });
     } finally {
+      await audit.flushAnchor();
       audit.close();
     }
   } finally {
