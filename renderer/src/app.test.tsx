@@ -32,4 +32,18 @@ describe('App', () => {
     );
     expect(await screen.findByText(/1\/2 servers running/)).toBeInTheDocument();
   });
+
+  it('REL-5 says when the audit log cannot be written, and how much was lost', async () => {
+    renderWithApi(
+      <App />,
+      fakeBrokerApi({
+        servers: [server('a')],
+        audit: [],
+        auditStatus: { writable: false, error: 'ENOSPC: no space left on device', lost: 3 },
+      }),
+    );
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('The audit log cannot be written (ENOSPC: no space left on device)');
+    expect(alert).toHaveTextContent('3 records lost so far');
+  });
 });

@@ -45,12 +45,23 @@ function StatusLine() {
       </p>
     );
   const running = status.servers.filter((s) => s.state === 'running').length;
+  const audit = status.audit;
   return (
-    <p className="status" role="status">
-      {status.broker.paused ? 'Paused · ' : ''}
-      {running}/{status.servers.length} servers running · {status.broker.secretStore} · v
-      {status.broker.version}
-    </p>
+    <>
+      <p className="status" role="status">
+        {status.broker.paused ? 'Paused · ' : ''}
+        {running}/{status.servers.length} servers running · {status.broker.secretStore} · v
+        {status.broker.version}
+      </p>
+      {audit?.writable === false && (
+        <p className="status bad" role="alert">
+          The audit log cannot be written{audit.since ? ` since ${audit.since}` : ''}
+          {audit.error ? ` (${audit.error})` : ''}
+          {audit.lost ? `; ${String(audit.lost)} records lost so far` : ''}. The broker keeps serving and
+          records the gap once the disk takes writes again.
+        </p>
+      )}
+    </>
   );
 }
 

@@ -25,6 +25,7 @@ export interface FakeState {
   plan?: ImportPlan;
   providers?: ProviderList;
   signIn?: ApiOutput<'signIn'>;
+  auditStatus?: ApiOutput<'getStatus'>['audit'];
 }
 
 const UNAVAILABLE = 'Provider sign-in is not configured: add a provider to the config.';
@@ -82,6 +83,7 @@ export function fakeBrokerApi(
       clients: 0,
     },
     servers: state.servers,
+    ...(state.auditStatus ? { audit: state.auditStatus } : {}),
   });
   return {
     calls,
