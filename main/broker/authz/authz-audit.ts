@@ -8,9 +8,10 @@ function clientOf(ctx: KoaContextWithOIDC | undefined): string | undefined {
   return fromClient ?? (typeof fromParams === 'string' ? fromParams : undefined);
 }
 
-function withClient(ctx: KoaContextWithOIDC | undefined): { client?: string } {
+/** The OAuth client id, in `clientId` (its own field, SEC-7) and as the display `client`. */
+function withClient(ctx: KoaContextWithOIDC | undefined): { client?: string; clientId?: string } {
   const client = clientOf(ctx);
-  return client === undefined ? {} : { client };
+  return client === undefined ? {} : { client, clientId: client };
 }
 
 interface OAuthErrorLike {
@@ -36,6 +37,7 @@ export function auditProviderEvents(provider: Provider, audit: AuditSink): void 
       type: 'client.registered',
       outcome: 'ok',
       client: client.clientId,
+      clientId: client.clientId,
       message: `dynamic registration${client.clientName ? `: ${client.clientName}` : ''}`,
     });
   });

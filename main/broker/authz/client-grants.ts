@@ -79,6 +79,7 @@ export class ClientGrants {
       type: 'token.revoked',
       outcome: 'ok',
       client: clientId,
+      clientId,
       message: `access token revoked by its client; grant and ${String(count)} record(s) deleted`,
     });
   }
@@ -86,7 +87,7 @@ export class ClientGrants {
   /**
    * Deletes every grant of `clientId` with its refresh tokens and codes, and the remembered consent,
    * so its access tokens fail verification at once (reason `revoked`) and the next authorization
-   * asks the person again. The registration itself stays. Returns false for an unknown client.
+   * asks the person again. The registration stays until it expires unapproved (registration-limits.ts). Returns false for an unknown client.
    */
   revoke(clientId: string): { revoked: boolean; grants: number } {
     if (!this.clientIds().has(clientId)) return { revoked: false, grants: 0 };
@@ -106,6 +107,7 @@ export class ClientGrants {
       type: 'token.revoked',
       outcome: 'ok',
       client: clientId,
+      clientId,
       message: `all grants revoked by the person (${String(grantIds.size)})`,
     });
     return { revoked: true, grants: grantIds.size };

@@ -121,6 +121,7 @@ export class PendingConsents {
       type: 'consent.granted',
       outcome: 'ok',
       client: entry.consent.clientId,
+      clientId: entry.consent.clientId,
       message: `approved in the ${via}; scopes: ${chosen.join(' ') || '(none)'}`,
     });
     this.emit('granted', entry.consent);
@@ -194,7 +195,7 @@ export class PendingConsents {
   }
 
   private recordDenied(clientId: string, message: string): void {
-    this.audit?.record({ type: 'consent.denied', outcome: 'denied', client: clientId, message });
+    this.audit?.record({ type: 'consent.denied', outcome: 'denied', client: clientId, clientId, message });
   }
 
   private expire(id: string): void {

@@ -75,6 +75,21 @@ describe('token endpoint', () => {
     );
   });
 
+  it('SEC-7 OAuth records carry the client id in their own field', async () => {
+    const t = await obtainTokens(issuer);
+    await tokenRequest(issuer, {
+      grant_type: 'refresh_token',
+      refresh_token: t.refreshToken,
+      client_id: t.clientId,
+    });
+    const mine = srv.events.filter((e) => e.client === t.clientId);
+    const types = new Set(mine.map((e) => e.type));
+    for (const type of ['client.registered', 'consent.granted', 'token.issued', 'token.refreshed'] as const) {
+      expect(types, type).toContain(type);
+    }
+    for (const event of mine) expect(event.clientId, event.type).toBe(t.clientId);
+  });
+
   it('revocation endpoint revokes a refresh token and its grant', async () => {
     const t = await obtainTokens(issuer);
     const res = await fetch(`${issuer}/oauth/revoke`, {
