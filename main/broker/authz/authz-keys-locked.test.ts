@@ -4,7 +4,12 @@ import { KeychainSecretStore } from '../secrets/keychain-store.js';
 import { startLoopbackHttp, type LoopbackHttp } from '../server/loopback-http.js';
 import { keychainAvailability, uniqueKeychainService } from '../../test-support/keychain.js';
 import { keyringLockAvailability, lockKeyring, unlockKeyring } from '../../test-support/keyring-lock.js';
-import { obtainTokens, tokenRequest } from '../../test-support/authz-test-kit.js';
+import {
+  obtainTokens,
+  registerConsentPerson,
+  tokenRequest,
+  windowPerson,
+} from '../../test-support/authz-test-kit.js';
 import { makeTempDir } from '../../test-support/temp-dir.js';
 import { authenticateBearer } from '../resource/bearer-auth.js';
 import { attachAuthorizationServer } from './authorization-server.js';
@@ -49,6 +54,7 @@ describe.skipIf(!kc.available || !lock.available)(
       );
       const first = await start(store, dir.path);
       const port = Number(new URL(first.http.url).port);
+      cleanups.push(registerConsentPerson(first.http.url, windowPerson(first.as.pendingConsents)));
       const tokens = await obtainTokens(first.http.url);
       await first.as.verifier.verify(tokens.accessToken);
       await first.close();
