@@ -1,13 +1,8 @@
-import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type {
-  OAuthClientInformationMixed,
-  OAuthClientMetadata,
-  OAuthTokens,
-} from '@modelcontextprotocol/sdk/shared/auth.js';
 import { BrowserJar, requestCodeOf, type WalkEnd } from './authz-test-kit.js';
+import { StoredOAuthClient } from './stored-oauth-client.js';
 
 /** What the person does once the consent page shows `requestCode`: answer it from their session. */
 export type PersonAtKeyboard = (requestCode: string) => Promise<void>;
@@ -20,47 +15,17 @@ const REDIRECT = 'http://127.0.0.1:7777/callback';
  * request code shown there, then reloads the page as its meta refresh does until the broker
  * redirects back to the client.
  */
-export class JarOAuthProvider implements OAuthClientProvider {
-  info: OAuthClientInformationMixed | undefined;
-  saved: OAuthTokens | undefined;
-  verifier = '';
+export class JarOAuthProvider extends StoredOAuthClient {
   /** Where the browser ended: the redirect back to the client. */
   end: URL | undefined;
   /** The request code the consent page showed. */
   requestCode = '';
-  readonly redirectUrl = REDIRECT;
 
   constructor(
     private readonly issuer: string,
     private readonly person: PersonAtKeyboard,
-  ) {}
-
-  get clientMetadata(): OAuthClientMetadata {
-    return {
-      client_name: 'SDK jar client',
-      redirect_uris: [REDIRECT],
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'none',
-    };
-  }
-  clientInformation() {
-    return this.info;
-  }
-  saveClientInformation(info: OAuthClientInformationMixed) {
-    this.info = info;
-  }
-  tokens() {
-    return this.saved;
-  }
-  saveTokens(tokens: OAuthTokens) {
-    this.saved = tokens;
-  }
-  saveCodeVerifier(verifier: string) {
-    this.verifier = verifier;
-  }
-  codeVerifier() {
-    return this.verifier;
+  ) {
+    super('SDK jar client', REDIRECT);
   }
 
   async redirectToAuthorization(url: URL): Promise<void> {

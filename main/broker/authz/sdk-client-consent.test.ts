@@ -3,13 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type {
-  OAuthClientInformationMixed,
-  OAuthClientMetadata,
-  OAuthTokens,
-} from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { Browser, Page } from '@playwright/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Broker } from '../broker.js';
@@ -18,6 +13,7 @@ import { SecretRedactor } from '../secrets/secret-redactor.js';
 import { MemorySecretStore, windowPerson, type ConsentPerson } from '../../test-support/authz-test-kit.js';
 import { chromiumMissing, launchChromium } from '../../test-support/chromium-consent.js';
 import { fixtureServer } from '../../test-support/broker-process.js';
+import { StoredOAuthClient } from '../../test-support/stored-oauth-client.js';
 import { makeTempDir } from '../../test-support/temp-dir.js';
 
 const missing = chromiumMissing();
@@ -29,41 +25,13 @@ if (missing) console.warn(`skipping the Chromium consent test: ${missing}`);
  * approves the request code the page shows from their own session (`person`) without beta, and the
  * page continues by itself to the client's redirect URI.
  */
-class BrowserOAuthProvider implements OAuthClientProvider {
-  info: OAuthClientInformationMixed | undefined;
-  saved: OAuthTokens | undefined;
-  verifier = '';
+class BrowserOAuthProvider extends StoredOAuthClient {
   constructor(
-    readonly redirectUrl: string,
+    redirectUrl: string,
     private readonly page: Page,
     private readonly person: ConsentPerson,
-  ) {}
-  get clientMetadata(): OAuthClientMetadata {
-    return {
-      client_name: 'SDK e2e client',
-      redirect_uris: [this.redirectUrl],
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'none',
-    };
-  }
-  clientInformation() {
-    return this.info;
-  }
-  saveClientInformation(info: OAuthClientInformationMixed) {
-    this.info = info;
-  }
-  tokens() {
-    return this.saved;
-  }
-  saveTokens(tokens: OAuthTokens) {
-    this.saved = tokens;
-  }
-  saveCodeVerifier(verifier: string) {
-    this.verifier = verifier;
-  }
-  codeVerifier() {
-    return this.verifier;
+  ) {
+    super('SDK e2e client', redirectUrl);
   }
   async redirectToAuthorization(url: URL): Promise<void> {
     await this.page.goto(url.href);

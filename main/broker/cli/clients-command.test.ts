@@ -1,14 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Broker } from '../broker.js';
 import { silentLogger } from '../logger.js';
 import { SecretRedactor } from '../secrets/secret-redactor.js';
 import { MemorySecretStore, obtainTokens, windowPerson } from '../../test-support/authz-test-kit.js';
 import { fixtureServer } from '../../test-support/broker-process.js';
+import { cliInProcess } from '../../test-support/cli-in-process.js';
 import { makeTempDir } from '../../test-support/temp-dir.js';
-import { runCli } from './index.js';
 
 const tmp = makeTempDir('mab-clients-');
 const configPath = join(tmp.path, 'config.json');
@@ -32,22 +31,7 @@ afterAll(async () => {
   tmp.remove();
 });
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await runCli([...args, '--config', configPath, '--data-dir', dataDir], {
-    stdin: new PassThrough(),
-    stdout,
-    stderr,
-    env: {},
-    cliScript: 'mcp-auth-broker',
-  });
-  return { code, stdout: out, stderr: err };
-}
+const cli = (args: string[]) => cliInProcess(args, { configPath, dataDir });
 
 function postMcp(token: string): Promise<Response> {
   return fetch(`${broker.url}/mcp`, {
