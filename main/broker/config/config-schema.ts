@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { SECRET_NAME_PATTERN } from '../secrets/secret-store.js';
 import { ProviderEnvRefSchema, ProvidersSchema } from '../providers/provider-config.js';
-import { isRemoteEntry, RemoteServerSchema, type RemoteServerConfig } from './remote-server-config.js';
+import {
+  CallTimeoutMsSchema,
+  isRemoteEntry,
+  RemoteServerSchema,
+  type RemoteServerConfig,
+} from './remote-server-config.js';
 
 /**
  * The broker's config file. Server entries use Claude Desktop's shape (`command`, `args`, `env`) so
@@ -42,16 +47,7 @@ export const StdioServerSchema = z
       .default({}),
     cwd: z.string().optional(),
     enabled: z.boolean().default(true),
-    /**
-     * Longest one tool call, prompt or resource read may take on this server (ms; each progress
-     * notification restarts it). Default: the broker's 10 minutes.
-     */
-    callTimeoutMs: z
-      .number({ error: 'milliseconds, e.g. 120000 for two minutes' })
-      .int('whole milliseconds')
-      .min(1000, 'at least 1000 ms')
-      .max(24 * 3_600_000, 'at most 24 hours')
-      .optional(),
+    callTimeoutMs: CallTimeoutMsSchema,
     tools: ToolFilterSchema.optional(),
   })
   .strict();

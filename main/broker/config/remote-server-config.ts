@@ -35,6 +35,17 @@ function isClientMetadataUrl(text: string): boolean {
   return (url.protocol === 'https:' || loopback) && url.pathname !== '/';
 }
 
+/**
+ * Longest one tool call, prompt or resource read may take on a server (ms; each progress notification
+ * restarts it). Default: the broker's 10 minutes. Stdio and remote entries share it.
+ */
+export const CallTimeoutMsSchema = z
+  .number({ error: 'milliseconds, e.g. 120000 for two minutes' })
+  .int('whole milliseconds')
+  .min(1000, 'at least 1000 ms')
+  .max(24 * 3_600_000, 'at most 24 hours')
+  .optional();
+
 export const RemoteServerSchema = z
   .object({
     url: z.url({
@@ -57,16 +68,7 @@ export const RemoteServerSchema = z
     /** Extra scopes to ask for on top of what the server advertises. */
     scopes: z.array(z.string().min(1)).optional(),
     enabled: z.boolean().default(true),
-    /**
-     * Longest one tool call, prompt or resource read may take on this server (ms; each progress
-     * notification restarts it). Default: the broker's 10 minutes.
-     */
-    callTimeoutMs: z
-      .number({ error: 'milliseconds, e.g. 120000 for two minutes' })
-      .int('whole milliseconds')
-      .min(1000, 'at least 1000 ms')
-      .max(24 * 3_600_000, 'at most 24 hours')
-      .optional(),
+    callTimeoutMs: CallTimeoutMsSchema,
     tools: z
       .union([
         z.object({ allow: z.array(z.string().min(1)).min(1) }).strict(),
