@@ -141,9 +141,19 @@ export function assertNotSymlink(path: string, what: string): void {
   }
 }
 
-/** Reads a state or audit file without following a symlink at its last component (ELOOP). */
-export function readFileNoFollow(path: string): Buffer {
-  const fd = openSync(path, READ_NOFOLLOW);
+/**
+ * Reads a state or audit file without following a symlink at its last component.
+ *
+ * @throws BrokerError `PATH_UNSAFE` naming the file when it is a symlink.
+ */
+export function readFileNoFollow(path: string, what = 'the state file'): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(path, READ_NOFOLLOW);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw unsafe(path, what, 'it is a symlink');
+    throw error;
+  }
   try {
     return readFileSync(fd);
   } finally {

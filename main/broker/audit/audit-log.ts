@@ -6,7 +6,6 @@ import {
   fstatSync,
   ftruncateSync,
   openSync,
-  readFileSync,
   renameSync,
   truncateSync,
   writeSync,
@@ -329,7 +328,7 @@ function findChainTip(dir: string): ChainTip {
   for (const name of newestFirst) {
     const path = join(dir, name);
     if (!existsSync(path)) continue;
-    const last = splitLines(readFileSync(path)).lines.at(-1);
+    const last = splitLines(readFileNoFollow(path, 'the audit file')).lines.at(-1);
     if (last === undefined) continue;
     const parsed = parseAuditLine(last.toString('utf8'));
     if (!parsed.ok) {
@@ -370,7 +369,7 @@ function lineHashAt(dir: string, seq: number): string | undefined {
   ]) {
     const path = join(dir, name);
     if (!existsSync(path)) continue;
-    const lines = splitLines(readFileSync(path)).lines;
+    const lines = splitLines(readFileNoFollow(path, 'the audit file')).lines;
     for (const line of lines) {
       const parsed = parseAuditLine(line.toString('utf8'));
       if (parsed.ok && parsed.record.seq === seq) return sha256Hex(line);

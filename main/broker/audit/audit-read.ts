@@ -1,4 +1,5 @@
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
+import { READ_NOFOLLOW, readFileNoFollow } from '../private-path.js';
 import { join } from 'node:path';
 import { parseAuditLine } from './audit-chain.js';
 import type { AuditRecord } from './audit-event.js';
@@ -12,7 +13,7 @@ const FOLLOW_POLL_MS = 200;
 function readRecords(path: string): AuditRecord[] {
   if (!existsSync(path)) return [];
   const records: AuditRecord[] = [];
-  for (const line of splitLines(readFileSync(path)).lines) {
+  for (const line of splitLines(readFileNoFollow(path, 'the audit file')).lines) {
     const parsed = parseAuditLine(line.toString('utf8'));
     if (parsed.ok) records.push(parsed.record);
   }
@@ -87,7 +88,7 @@ function readActive(
 ): { ino: number; from: number; chunk: Buffer } | undefined {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = openSync(path, READ_NOFOLLOW);
   } catch (error) {
     if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return undefined; // mid-rotation
     throw error;

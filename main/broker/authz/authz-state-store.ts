@@ -1,5 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
+import { isBrokerError } from '../errors.js';
+import { readFileNoFollow } from '../private-path.js';
 import { z } from 'zod';
 import { writeFileAtomic } from '../atomic-file.js';
 import type { Clock } from '../clock.js';
@@ -83,7 +85,9 @@ export class AuthzStateStore {
     const { path, key } = this.options;
     if (!path || !key || !existsSync(path)) return;
     try {
-      const state = StateSchema.parse(JSON.parse(decrypt(key, readFileSync(path, 'utf8'))));
+      const state = StateSchema.parse(
+        JSON.parse(decrypt(key, readFileNoFollow(path, 'the authorization state file').toString('utf8'))),
+      );
       for (const [kind, entries] of Object.entries(state)) {
         const map = this.table(kind);
         for (const [id, entry] of Object.entries(entries)) {
@@ -93,7 +97,9 @@ export class AuthzStateStore {
           });
         }
       }
-    } catch {
+    } catch (error) {
+      // A symlink planted in place of the file is refused, not moved aside as if it were corrupt.
+      if (isBrokerError(error, 'PATH_UNSAFE')) throw error;
       const movedTo = `${path}.unreadable-${String(this.options.clock.now())}`;
       renameSync(path, movedTo);
       this.kinds.clear();

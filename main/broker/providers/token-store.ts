@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readFileNoFollow } from '../private-path.js';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../atomic-file.js';
@@ -165,7 +166,9 @@ export class TokenStore {
   private readAll(): Record<string, AccountMetadata> {
     if (this.accountsCache) return this.accountsCache;
     if (!existsSync(this.file)) return {};
-    const parsed = MetadataFileSchema.safeParse(JSON.parse(readFileSync(this.file, 'utf8')));
+    const parsed = MetadataFileSchema.safeParse(
+      JSON.parse(readFileNoFollow(this.file, 'the provider accounts file').toString('utf8')),
+    );
     this.accountsCache = parsed.success ? parsed.data.accounts : {};
     return this.accountsCache;
   }
