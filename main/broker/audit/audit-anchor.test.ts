@@ -93,6 +93,23 @@ describe.skipIf(!keychain.available)('keyed, anchored audit chain (real keyring)
     expect(result.stdout).toContain('keychain anchor');
   });
 
+  it('SEC-6 a last record torn by a kill mid-write is recorded as audit.recovered, not as tampering', async () => {
+    await brokerRun(6);
+    const text = readFileSync(join(dir, AUDIT_ACTIVE_FILE), 'utf8');
+    const lastLine = activeLines().at(-1) ?? '';
+    // A kill during the append: half of the last line reached the disk, without its newline.
+    writeFileSync(
+      join(dir, AUDIT_ACTIVE_FILE),
+      text.slice(0, text.length - 1 - Math.floor(lastLine.length / 2)),
+    );
+    await brokerRun(1);
+    expect(types()).toContain('audit.recovered');
+    expect(types()).not.toContain('audit.tampered');
+    const result = await verify();
+    expect(result.stdout).not.toContain('audit.tampered');
+    expect(result.code).toBe(0);
+  });
+
   it('SEC-6 a chain fabricated from scratch (without the key) is detected', async () => {
     await brokerRun(6);
     rmSync(dir, { recursive: true });
