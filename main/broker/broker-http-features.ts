@@ -8,6 +8,7 @@ import type { Clock } from './clock.js';
 import type { BrokerConfig } from './config/config-schema.js';
 import type { Logger } from './logger.js';
 import { mountProtectedResource, type ProtectedResource } from './resource/protected-resource.js';
+import type { SecretRedactor } from './secrets/secret-redactor.js';
 import type { SecretStore } from './secrets/secret-store.js';
 import type { LoopbackHttp } from './server/loopback-http.js';
 import { BROKER_VERSION } from './version.js';
@@ -22,6 +23,8 @@ export interface HttpFeaturesDeps {
   audit: AuditLog;
   logger: Logger;
   clock: Clock;
+  /** Scrubs known secrets from error messages the window's API sends (SEC-5). */
+  redactor: SecretRedactor;
   /** The broker's `status()`, shown by the window. */
   status: () => unknown;
   /** Replaces the authorization server's verifier on `/mcp` and `/ws` (tests). */
@@ -57,6 +60,7 @@ export async function attachHttpFeatures(deps: HttpFeaturesDeps): Promise<HttpFe
   const ui = openBrowserUi({
     ...{ http, gateway, store, audit, config, logger, clock, status: deps.status },
     ...{ configPath: deps.configPath, dataDir: deps.dataDir, consents: authz.pendingConsents },
+    redactor: deps.redactor,
   });
   if (Object.keys(config.providers).length > 0) {
     ui.api.features.providers = providersFeature(providers, config.providers, clock);

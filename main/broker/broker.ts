@@ -173,12 +173,13 @@ export class Broker implements BrokerControl {
       broker = b;
       b.features = await attachHttpFeatures({
         ...{ http, services, config, configPath: options.configPath, dataDir, store, audit, logger, clock },
+        redactor,
         status: () => b.status(),
         accessTokenVerifier: options.accessTokenVerifier,
         allowLoopbackClientDocuments: options.allowLoopbackClientDocuments === true,
       });
       await listenLocal(b.mcp, paths.mcpSocket, paths.runDir);
-      control.serve(controlRequestListener(b, logger));
+      control.serve(controlRequestListener(b, logger, (text) => redactor.redact(text)));
       http.setReady();
       return b;
     } catch (error) {

@@ -76,9 +76,9 @@ const NOT_SIGNED_IN =
 
 const NOT_BUILT = 'The UI has not been built. Run "npm run build" in the project folder.';
 
-function sendError(res: ServerResponse, error: unknown): void {
+function sendError(res: ServerResponse, error: unknown, redact: (text: string) => string): void {
   const code = error instanceof BrokerError || error instanceof BrokerApiError ? error.code : 'INTERNAL';
-  sendJson(res, httpStatusForCode(code), { code, message: messageOf(error) });
+  sendJson(res, httpStatusForCode(code), { code, message: redact(messageOf(error)) });
 }
 
 export interface BrowserModeOptions {
@@ -87,6 +87,8 @@ export interface BrowserModeOptions {
   sessions: UiSessions;
   logger: Logger;
   rendererDir?: string;
+  /** Scrubs known secrets from error messages before they leave (SEC-5). */
+  redact?: (text: string) => string;
 }
 
 /**
@@ -97,6 +99,7 @@ export interface BrowserModeOptions {
  */
 export function mountBrowserMode(options: BrowserModeOptions): void {
   const { http, api, sessions } = options;
+  const redact = options.redact ?? ((text: string) => text);
   const dir = options.rendererDir ?? defaultRendererDir();
   http.route('/ui', (req, res, url) => {
     if (url.pathname === '/ui/login') login(res, url, sessions, dir);
@@ -131,7 +134,7 @@ export function mountBrowserMode(options: BrowserModeOptions): void {
       sendJson(res, 200, await handler(input));
     } catch (error) {
       options.logger.debug({ method, err: messageOf(error) }, 'UI API call failed');
-      sendError(res, error);
+      sendError(res, error, redact);
     }
   });
 }

@@ -1,3 +1,4 @@
+import type { SecretRedactor } from '../secrets/secret-redactor.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AuditSink } from '../audit/audit-event.js';
@@ -23,6 +24,8 @@ export interface BrowserUi {
 
 export interface BrowserUiDeps {
   http: LoopbackHttp;
+  /** Scrubs known secrets from the API's error messages (SEC-5); none in tests that have none. */
+  redactor?: SecretRedactor;
   gateway: Gateway;
   store: SecretStore;
   audit: AuditSink;
@@ -60,7 +63,11 @@ export function openBrowserUi(deps: BrowserUiDeps): BrowserUi {
     clock: deps.clock,
   });
   const api = withConsentEvents(core, deps.consents);
-  mountBrowserMode({ http: deps.http, api, sessions, logger: deps.logger });
+  const { redactor } = deps;
+  mountBrowserMode({
+    ...{ http: deps.http, api, sessions, logger: deps.logger },
+    ...(redactor ? { redact: (text: string) => redactor.redact(text) } : {}),
+  });
   return {
     api,
     loginUrl: () => `${deps.http.url}/ui/login?token=${sessions.issueLoginToken()}`,

@@ -137,18 +137,30 @@ function routes(control: BrokerControl): [string, RegExp, Route][] {
  * The CLI's channel to a running broker: HTTP over the same-user Unix socket (0600) or named pipe.
  * It is never exposed on TCP. Errors come back as `{code, message}`.
  */
-export function createControlServer(control: BrokerControl, logger: Logger): Server {
-  return createServer(controlRequestListener(control, logger));
+export function createControlServer(
+  control: BrokerControl,
+  logger: Logger,
+  redact: (text: string) => string = (text) => text,
+): Server {
+  return createServer(controlRequestListener(control, logger, redact));
 }
 
-/** The control API's request handler (see `createControlServer`). */
-export function controlRequestListener(control: BrokerControl, logger: Logger): RequestListener {
+/**
+ * The control API's request handler (see `createControlServer`). Error messages pass `redact` (the
+ * broker's secret redactor) before they leave, like every other text (SEC-5).
+ */
+export function controlRequestListener(
+  control: BrokerControl,
+  logger: Logger,
+  redact: (text: string) => string = (text) => text,
+): RequestListener {
   const table = routes(control);
   return (req, res) => {
     const failed = (error: unknown) => {
       logger.debug({ err: messageOf(error) }, 'control request failed');
       const code = codeOf(error);
-      if (!res.headersSent) sendJson(res, httpStatusForCode(code), { code, message: messageOf(error) });
+      const message = redact(messageOf(error));
+      if (!res.headersSent) sendJson(res, httpStatusForCode(code), { code, message });
       else res.destroy();
     };
     try {
