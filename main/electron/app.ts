@@ -139,7 +139,12 @@ async function start(): Promise<void> {
       },
     };
     const fromMainWindow = trustedSender(() => window?.webContents.id, RENDERER_URL);
-    registerBrokerIpc(ipcMain, handlers, (event) => fromMainWindow(event) || signIns.trusts(event));
+    registerBrokerIpc(
+      ipcMain,
+      handlers,
+      (event) => fromMainWindow(event) || signIns.trusts(event),
+      (text) => redactor.redact(text),
+    );
     const consents = new ConsentNotifier({
       ...{ brokerUrl: host.broker.url, openWindow },
       createNotification: Notification.isSupported() ? (options) => new Notification(options) : undefined,

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BROKER_API_METHODS } from '../broker/api/broker-api.js';
 import { Broker } from '../broker/broker.js';
+import { BrokerError } from '../broker/errors.js';
 import { silentLogger } from '../broker/logger.js';
 import { EncryptedFileSecretStore } from '../broker/secrets/encrypted-file-store.js';
 import { SecretRedactor } from '../broker/secrets/secret-redactor.js';
@@ -101,6 +102,30 @@ describe('IPC contract of the desktop window', () => {
         /^BAD_REQUEST: .* takes one argument/,
       );
       await expect(ipc.invoke(channel, fromApp, 'text'), channel).rejects.toThrow(/^BAD_REQUEST: /);
+    }
+  });
+
+  it('SEC-5 an error message carrying a known multi-line secret crosses IPC redacted', async () => {
+    const redactor = new SecretRedactor();
+    const key = 'first-line-of-a-key-AAAA1111\nsecond-line-of-a-key-BBBB2222';
+    redactor.add(key);
+    const own = new FakeIpcMain();
+    const failing = {
+      ...broker.ui!.api,
+      getStatus: () => Promise.reject(new BrokerError('INTERNAL', `said ${key.split('\n')[1] ?? ''}`)),
+    };
+    const off = registerBrokerIpc(
+      own,
+      failing,
+      trustedSender(() => WINDOW_ID, APP_PAGE),
+      (t) => redactor.redact(t),
+    );
+    try {
+      const error = await own.invoke('broker:getStatus', fromApp, {}).catch((e: unknown) => e as Error);
+      expect((error as Error).message).toMatch(/^INTERNAL: said /);
+      expect((error as Error).message).not.toContain('second-line-of-a-key-BBBB2222');
+    } finally {
+      off();
     }
   });
 

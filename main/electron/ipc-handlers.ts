@@ -40,20 +40,21 @@ export function trustedSender(windowContentsId: () => number | undefined, render
 }
 
 /** Errors cross IPC as `Error` messages; this keeps the stable code in front: `CODE: message`. */
-function ipcError(error: unknown): Error {
+function ipcError(error: unknown, redact: (text: string) => string = (text) => text): Error {
   const code = error instanceof BrokerError || error instanceof BrokerApiError ? error.code : 'INTERNAL';
-  return new Error(`${code}: ${messageOf(error)}`);
+  return new Error(`${code}: ${redact(messageOf(error))}`);
 }
 
 /**
  * Registers one `ipcMain.handle` per contract call. Every handler first checks the sender, then
  * parses its argument with the call's zod schema, then calls the broker. Returns the function that
- * removes them again.
+ * removes them again. Error messages pass `redact` (the broker's secret redactor, SEC-5).
  */
 export function registerBrokerIpc(
   ipc: IpcMainLike,
   api: BrokerApiHandlers,
   isTrusted: SenderCheck,
+  redact: (text: string) => string = (text) => text,
 ): () => void {
   const methods = Object.keys(BROKER_API_METHODS) as BrokerApiMethod[];
   for (const method of methods) {
@@ -69,7 +70,7 @@ export function registerBrokerIpc(
         const handler = api[method] as (input: unknown) => Promise<unknown>;
         return await handler(input);
       } catch (error) {
-        throw ipcError(error);
+        throw ipcError(error, redact);
       }
     });
   }
