@@ -30,7 +30,7 @@ export const AS_METADATA_PATH = '/.well-known/oauth-authorization-server';
 export const OIDC_DISCOVERY_PATH = '/.well-known/openid-configuration';
 
 export interface AuthorizationServerDeps {
-  http: Pick<LoopbackHttp, 'url' | 'route'>;
+  http: Pick<LoopbackHttp, 'url' | 'route' | 'refusals'>;
   /** Names of the enabled servers; each becomes the scope `mcp:servers:<name>`. */
   servers: string[];
   /** Where keys live; undefined (or unusable) = keys for this run only, nothing persisted. */
@@ -217,6 +217,7 @@ async function createProvider(
     state: parts.state,
     clock: deps.clock,
     audit: deps.audit,
+    refusals: deps.http.refusals,
     path: OAUTH_ROUTES.registration,
   }).mount(provider);
   askAllServersByDefault(provider, parts.scopes);

@@ -1,5 +1,6 @@
 import type Provider from 'oidc-provider';
 import type { AuditSink } from '../audit/audit-event.js';
+import type { RefusalAudit } from '../server/refusal-audit.js';
 import type { Clock } from '../clock.js';
 import type { AuthzStateStore } from './authz-state-store.js';
 
@@ -25,6 +26,8 @@ export interface RegistrationGuardDeps {
   state: AuthzStateStore;
   clock: Clock;
   audit: AuditSink;
+  /** Where refusals go: the loopback server's aggregated refusal audit (one line per burst, counted). */
+  refusals: Pick<RefusalAudit, 'record'>;
   /** The registration endpoint's path (`/oauth/register`). */
   path: string;
   limits?: RegistrationLimits;
@@ -42,7 +45,6 @@ export type RegistrationDecision =
  */
 export class RegistrationGuard {
   private readonly recent: number[] = [];
-  private refusedInWindow = false;
   private readonly limits: RegistrationLimits;
 
   constructor(private readonly deps: RegistrationGuardDeps) {
@@ -80,7 +82,6 @@ export class RegistrationGuard {
   admit(): RegistrationDecision {
     const now = this.deps.clock.now();
     while (this.recent.length > 0 && (this.recent[0] ?? 0) <= now - WINDOW_MS) this.recent.shift();
-    if (this.recent.length === 0) this.refusedInWindow = false;
     if (this.recent.length >= this.limits.perMinute) {
       const retryAfterSeconds = Math.max(1, Math.ceil(((this.recent[0] ?? now) + WINDOW_MS - now) / 1000));
       return this.refuse(
@@ -100,16 +101,13 @@ export class RegistrationGuard {
   }
 
   private refuse(retryAfterSeconds: number, why: string): RegistrationDecision {
-    if (!this.refusedInWindow) {
-      // One audit line per burst, not one per refused request (a flood must not flood the log).
-      this.refusedInWindow = true;
-      this.deps.audit.record({
-        type: 'client.registered',
-        outcome: 'denied',
-        errorCode: 'temporarily_unavailable',
-        message: `registration refused: ${why}`,
-      });
-    }
+    // Counted with every other refused unauthenticated request: a flood must not flood the log.
+    this.deps.refusals.record('client.registered:refused', {
+      type: 'client.registered',
+      outcome: 'denied',
+      errorCode: 'temporarily_unavailable',
+      message: `registration refused: ${why}`,
+    });
     return { ok: false, retryAfterSeconds, description: `Registration refused: ${why}.` };
   }
 
