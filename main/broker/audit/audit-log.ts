@@ -204,7 +204,7 @@ export class AuditLog implements AuditSink {
   private requireOpen(): number {
     // A rotation whose reopen failed (full disk) left no fd: open the active file again.
     if (this.fd === undefined && !this.closed) {
-      this.fd = openSync(join(this.dir, AUDIT_ACTIVE_FILE), 'a', 0o600);
+      this.fd = openSync(join(this.dir, AUDIT_ACTIVE_FILE), APPEND_NOFOLLOW, 0o600);
       this.size = fstatSync(this.fd).size;
     }
     if (this.fd === undefined) {
