@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { BrokerApiCore } from '../broker/api/broker-api-core.js';
+import type { BrokerApiCore } from '../broker/window/broker-api-core.js';
 import { Broker } from '../broker/broker.js';
-import { callControl, expectOk } from '../broker/cli/control-client.js';
-import { isBrokerError } from '../broker/errors.js';
-import type { Logger } from '../broker/logger.js';
+import { callControl, expectOk } from '../broker/control/control-client.js';
+import { isBrokerError } from '../broker/base/errors.js';
+import type { Logger } from '../broker/base/logger.js';
 import type { SecretRedactor } from '../broker/secrets/secret-redactor.js';
 
 /**

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BROKER_API_METHODS } from '../broker/api/broker-api.js';
+import { BROKER_API_METHODS } from '../broker/window/broker-api.js';
 import { Broker } from '../broker/broker.js';
-import { BrokerError } from '../broker/errors.js';
-import { silentLogger } from '../broker/logger.js';
+import { BrokerError } from '../broker/base/errors.js';
+import { silentLogger } from '../broker/base/logger.js';
 import { EncryptedFileSecretStore } from '../broker/secrets/encrypted-file-store.js';
 import { SecretRedactor } from '../broker/secrets/secret-redactor.js';
 import { fixtureServer, writeBrokerHome } from '../test-support/broker-process.js';

@@ -4,8 +4,8 @@ import {
   parseApiInput,
   type BrokerApiHandlers,
   type BrokerApiMethod,
-} from '../broker/api/broker-api.js';
-import { BrokerError, messageOf } from '../broker/errors.js';
+} from '../broker/window/broker-api.js';
+import { BrokerError, messageOf } from '../broker/base/errors.js';
 import { channelFor } from './ipc-channels.js';
 
 /** The part of an IPC event a handler looks at (Electron's `IpcMainInvokeEvent`). */

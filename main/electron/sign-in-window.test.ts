@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ApiOutput } from '../broker/api/broker-api.js';
+import type { ApiOutput } from '../broker/window/broker-api.js';
 import { ExternalLinks } from './external-links.js';
 import { SignInWindows, traySignIn, type SignInWindowLike } from './sign-in-window.js';
 

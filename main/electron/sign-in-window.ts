@@ -1,4 +1,4 @@
-import type { ApiOutput } from '../broker/api/broker-api.js';
+import type { ApiOutput } from '../broker/window/broker-api.js';
 import type { ExternalLinks } from './external-links.js';
 import { trustedSender, type IpcInvokeEventLike } from './ipc-handlers.js';
 import { hardenContents, secureWebPreferences, type WebContentsLike } from './window-hardening.js';

@@ -1,4 +1,4 @@
-import type { ProviderList, Status } from '../broker/api/broker-api.js';
+import type { ProviderList, Status } from '../broker/window/broker-api.js';
 
 /** A tray menu item as plain data (mapped 1:1 onto Electron's MenuItemConstructorOptions). */
 export interface TrayItem {

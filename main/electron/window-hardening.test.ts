@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Status } from '../broker/api/broker-api.js';
+import type { Status } from '../broker/window/broker-api.js';
 import { ExternalLinks } from './external-links.js';
 import { statusLine, trayTemplate, type TrayActions } from './tray-menu.js';
 import { hardenContents, secureWebPreferences, type WebContentsLike } from './window-hardening.js';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { messageOf } from '../broker/errors.js';
+import { messageOf } from '../broker/base/errors.js';
 import { KeychainSecretStore } from '../broker/secrets/keychain-store.js';
 
 /** How long the probe waits: a locked keyring may sit on an unlock prompt nobody will answer. */

@@ -8,7 +8,7 @@ import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { WebSocketServer } from 'ws';
 import { z } from 'zod';
-import { WebSocketTransport } from '../broker/resource/websocket-transport.js';
+import { WebSocketTransport } from '../broker/mcp-http/websocket-transport.js';
 
 /* eslint-disable @typescript-eslint/no-deprecated -- the legacy HTTP+SSE server transport is the point of the SSE variant */
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scopeForServer } from '../broker/authz/access-token.js';
 import { Broker } from '../broker/broker.js';
-import { silentLogger } from '../broker/logger.js';
+import { silentLogger } from '../broker/base/logger.js';
 import { SecretRedactor } from '../broker/secrets/secret-redactor.js';
 import { MemorySecretStore } from '../broker/secrets/memory-secret-store.js';
 import { makeTempDir } from './temp-dir.js';

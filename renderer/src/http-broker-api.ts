@@ -8,12 +8,12 @@ import {
   type BrokerApi,
   type BrokerApiMethod,
   type BrokerEvent,
-} from '../../main/broker/api/broker-api.js';
+} from '../../main/broker/window/broker-api.js';
 
 /** How long the live stream waits before reconnecting after the broker went away. */
 const RECONNECT_MS = 2000;
 
-/** Header of browser mode's per-session secret (see main/broker/api/ui-session.ts). */
+/** Header of browser mode's per-session secret (see main/broker/window/ui-session.ts). */
 const SESSION_HEADER = 'X-Broker-Session';
 
 /** The `data:` payloads of the complete server-sent events in `buffer`, and what is left over. */

@@ -1,5 +1,5 @@
 /**
- * Browser mode's per-session secret on the page side (see main/broker/api/ui-session.ts): held in
+ * Browser mode's per-session secret on the page side (see main/broker/window/ui-session.ts): held in
  * memory only, never in a cookie, storage or the URL. The login page carries it in a `<meta>`; a
  * window that page opens (the tray's small sign-in window) asks its opener for it by `postMessage`,
  * and only same-origin windows the holder opened itself get an answer.

@@ -1,4 +1,4 @@
-import { READ_NOFOLLOW, readFileNoFollow } from '../private-path.js';
+import { READ_NOFOLLOW, readFileNoFollow } from '../base/private-path.js';
 import { closeSync, existsSync, openSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';

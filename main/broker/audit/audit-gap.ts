@@ -1,4 +1,4 @@
-import { messageOf } from '../errors.js';
+import { messageOf } from '../base/errors.js';
 import type { AuditEventInput } from './audit-event.js';
 
 /** Whether the audit log can be written, for `status` and the window. */

@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSy
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeTempDir } from '../../test-support/temp-dir.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../base/clock.js';
 import { SecretRedactor } from '../secrets/secret-redactor.js';
 import { computeRecordHash, sha256Hex, ZERO_HASH } from './audit-chain.js';
 import type { AuditEventInput, AuditRecord } from './audit-event.js';

@@ -1,4 +1,4 @@
-import { APPEND_NOFOLLOW, assertNotSymlink, ensureStateDir, readFileNoFollow } from '../private-path.js';
+import { APPEND_NOFOLLOW, assertNotSymlink, ensureStateDir, readFileNoFollow } from '../base/private-path.js';
 import {
   closeSync,
   existsSync,
@@ -11,9 +11,9 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../atomic-file.js';
-import type { Clock } from '../clock.js';
-import { BrokerError } from '../errors.js';
+import { writeFileAtomic } from '../base/atomic-file.js';
+import type { Clock } from '../base/clock.js';
+import { BrokerError } from '../base/errors.js';
 import type { SecretRedactor } from '../secrets/secret-redactor.js';
 import { computeRecordHash, parseAuditLine, serializeRecord, sha256Hex, ZERO_HASH } from './audit-chain.js';
 import type { AuditRecordBody } from './audit-chain.js';

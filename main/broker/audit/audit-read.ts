@@ -1,5 +1,5 @@
 import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
-import { READ_NOFOLLOW, readFileNoFollow } from '../private-path.js';
+import { READ_NOFOLLOW, readFileNoFollow } from '../base/private-path.js';
 import { join } from 'node:path';
 import { parseAuditLine } from './audit-chain.js';
 import type { AuditRecord } from './audit-event.js';

@@ -1,5 +1,5 @@
 import { errors as joseErrors, importJWK, jwtVerify, type CryptoKey, type JWK, type KeyObject } from 'jose';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../base/clock.js';
 import { InvalidTokenError, type AccessTokenClaims, type AccessTokenVerifier } from './access-token.js';
 
 export interface JwtAccessTokenVerifierOptions {

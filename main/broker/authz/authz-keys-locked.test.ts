@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../logger.js';
+import { silentLogger } from '../base/logger.js';
 import { KeychainSecretStore } from '../secrets/keychain-store.js';
-import { startLoopbackHttp, type LoopbackHttp } from '../server/loopback-http.js';
+import { startLoopbackHttp, type LoopbackHttp } from '../net/loopback-http.js';
 import { keychainAvailability, uniqueKeychainService } from '../../test-support/keychain.js';
 import { keyringLockAvailability, lockKeyring, unlockKeyring } from '../../test-support/keyring-lock.js';
 import {
@@ -11,7 +11,7 @@ import {
   windowPerson,
 } from '../../test-support/authz-test-kit.js';
 import { makeTempDir } from '../../test-support/temp-dir.js';
-import { authenticateBearer } from '../resource/bearer-auth.js';
+import { authenticateBearer } from '../mcp-http/bearer-auth.js';
 import { attachAuthorizationServer } from './authorization-server.js';
 import { AUTHZ_KEYS_SECRET } from './authz-keys.js';
 

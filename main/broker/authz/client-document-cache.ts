@@ -1,5 +1,5 @@
 import type { AdapterPayload } from 'oidc-provider';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../base/clock.js';
 import {
   ClientDocumentError,
   fetchClientMetadataDocument,

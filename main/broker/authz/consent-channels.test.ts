@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Broker } from '../broker.js';
-import { silentLogger } from '../logger.js';
+import { silentLogger } from '../base/logger.js';
 import { SecretRedactor } from '../secrets/secret-redactor.js';
 import { MemorySecretStore } from '../../test-support/authz-test-kit.js';
 import { fixtureServer } from '../../test-support/broker-process.js';

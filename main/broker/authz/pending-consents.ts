@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { AuditSink } from '../audit/audit-event.js';
-import type { Clock } from '../clock.js';
-import { BrokerError } from '../errors.js';
+import type { Clock } from '../base/clock.js';
+import { BrokerError } from '../base/errors.js';
 import { INTERACTION_PREFIX } from './consent-interaction.js';
 
 /** An authorization request waiting on the person's decision. */

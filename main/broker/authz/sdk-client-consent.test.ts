@@ -8,7 +8,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { Browser, Page } from '@playwright/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Broker } from '../broker.js';
-import { silentLogger } from '../logger.js';
+import { silentLogger } from '../base/logger.js';
 import { SecretRedactor } from '../secrets/secret-redactor.js';
 import { MemorySecretStore, windowPerson, type ConsentPerson } from '../../test-support/authz-test-kit.js';
 import { chromiumMissing, launchChromium } from '../../test-support/chromium-consent.js';

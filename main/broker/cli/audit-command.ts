@@ -5,7 +5,7 @@ import { verifyAuditChain } from '../audit/audit-verify.js';
 import { readAuditKeying, type AuditKeying } from '../audit/audit-anchor.js';
 import { loadConfigFile } from '../config/config-file.js';
 import { ConfigSchema } from '../config/config-schema.js';
-import { BrokerError, messageOf } from '../errors.js';
+import { BrokerError, messageOf } from '../base/errors.js';
 import { openSecretStore } from '../secrets/open-secret-store.js';
 import { locations, parseCommand, writeLine, type CliIo } from './cli-context.js';
 

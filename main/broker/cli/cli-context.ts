@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { BrokerError } from '../errors.js';
-import { defaultConfigPath, defaultDataDir } from '../paths.js';
+import { BrokerError } from '../base/errors.js';
+import { defaultConfigPath, defaultDataDir } from '../runtime/paths.js';
 
 /** Streams and environment a command runs with (injected so tests can drive the CLI in-process). */
 export interface CliIo {

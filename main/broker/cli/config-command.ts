@@ -1,5 +1,5 @@
 import { loadConfigFile } from '../config/config-file.js';
-import { BrokerError } from '../errors.js';
+import { BrokerError } from '../base/errors.js';
 import { locations, parseCommand, writeLine, type CliIo } from './cli-context.js';
 
 export const configHelp = `Usage: mcp-auth-broker config check [--config FILE]

@@ -1,6 +1,6 @@
-import { BrokerError } from '../errors.js';
-import { doctorLogin } from '../remote/doctor-login.js';
-import { renderReport, runOAuthDoctor } from '../remote/oauth-doctor.js';
+import { BrokerError } from '../base/errors.js';
+import { doctorLogin } from '../upstream-oauth/doctor-login.js';
+import { renderReport, runOAuthDoctor } from '../upstream-oauth/oauth-doctor.js';
 import { parseCommand, writeLine, type CliIo } from './cli-context.js';
 import { openBrowser } from './open-browser.js';
 

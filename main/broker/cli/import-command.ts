@@ -5,9 +5,9 @@ import { loadConfigFile, writeConfigFile } from '../config/config-file.js';
 import { readMcpServersFile } from '../import/mcp-config-import.js';
 import { runImport } from '../import/run-import.js';
 import { locations, parseCommand, writeLine, type CliIo } from './cli-context.js';
-import { callControl, expectOk } from './control-client.js';
+import { callControl, expectOk } from '../control/control-client.js';
 import { viaBrokerOrLocal } from './secret-command.js';
-import { BrokerError } from '../errors.js';
+import { BrokerError } from '../base/errors.js';
 
 export const importHelp = `Usage: mcp-auth-broker import FILE [--json] [--config FILE] [--data-dir DIR]
 

@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
-import { exitCodeFor } from '../error-codes.js';
-import { BrokerError, isBrokerError, messageOf } from '../errors.js';
-import { BROKER_VERSION } from '../version.js';
+import { exitCodeFor } from '../base/error-codes.js';
+import { BrokerError, isBrokerError, messageOf } from '../base/errors.js';
+import { BROKER_VERSION } from '../base/version.js';
 import { auditCommand, auditHelp } from './audit-command.js';
 import { EXIT, writeLine, type CliIo } from './cli-context.js';
 import { configCommand, configHelp } from './config-command.js';

@@ -1,11 +1,11 @@
-import { BrokerError } from '../errors.js';
+import { BrokerError } from '../base/errors.js';
 import { parseAccountId } from '../providers/provider-config.js';
 import type { SignInEvent } from '../providers/sign-in-events.js';
 import { locations, parseCommand, writeLine, type CliIo } from './cli-context.js';
-import { streamControl } from './control-stream.js';
+import { streamControl } from '../control/control-stream.js';
 import { openBrowser } from './open-browser.js';
 import { viaBrokerOrLocalProviders } from './provider-local.js';
-import { remoteAccountId } from '../remote/remote-authorizations.js';
+import { remoteAccountId } from '../upstream-oauth/remote-authorizations.js';
 
 export const loginHelp = `Usage: mcp-auth-broker login <provider>[:<account>] [--device | --browser] [--no-open] [--json]
 

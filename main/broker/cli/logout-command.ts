@@ -1,8 +1,8 @@
-import { BrokerError } from '../errors.js';
+import { BrokerError } from '../base/errors.js';
 import { parseAccountId } from '../providers/provider-config.js';
 import type { RevocationOutcome } from '../providers/revocation.js';
 import { locations, parseCommand, writeLine, type CliIo } from './cli-context.js';
-import { callControl, expectOk } from './control-client.js';
+import { callControl, expectOk } from '../control/control-client.js';
 import { viaBrokerOrLocalProviders } from './provider-local.js';
 
 export const logoutHelp = `Usage: mcp-auth-broker logout <provider>[:<account>] [--json]

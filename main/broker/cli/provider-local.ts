@@ -1,7 +1,7 @@
-import { systemClock } from '../clock.js';
-import { silentLogger } from '../logger.js';
+import { systemClock } from '../base/clock.js';
+import { silentLogger } from '../base/logger.js';
 import { ProviderService } from '../providers/provider-service.js';
-import { RemoteAuthorizations } from '../remote/remote-authorizations.js';
+import { RemoteAuthorizations } from '../upstream-oauth/remote-authorizations.js';
 import type { Locations } from './cli-context.js';
 import { viaBrokerOr, withLocalState } from './local-state.js';
 

@@ -1,4 +1,4 @@
-import { BrokerError } from '../errors.js';
+import { BrokerError } from '../base/errors.js';
 import type { CliIo } from './cli-context.js';
 
 /** Reads a whole piped stdin; drops one trailing newline (what `echo` and here-strings add). */

@@ -1,5 +1,5 @@
 import { Broker } from '../broker.js';
-import { createLogger } from '../logger.js';
+import { createLogger } from '../base/logger.js';
 import { SecretRedactor } from '../secrets/secret-redactor.js';
 import { locations, parseCommand, parsePort, writeLine, type CliIo } from './cli-context.js';
 

@@ -1,6 +1,6 @@
-import { isBrokerError } from '../errors.js';
+import { isBrokerError } from '../base/errors.js';
 import { loadConfigFile } from '../config/config-file.js';
-import { callControl, expectOk } from './control-client.js';
+import { callControl, expectOk } from '../control/control-client.js';
 import { locations, parseCommand, writeLine, type CliIo } from './cli-context.js';
 
 export const statusHelp = `Usage: mcp-auth-broker status [--json] [--config FILE] [--data-dir DIR]

@@ -1,6 +1,6 @@
 import type { AccountListing } from '../providers/provider-service.js';
 import { locations, parseCommand, writeLine, type CliIo } from './cli-context.js';
-import { callControl, expectOk } from './control-client.js';
+import { callControl, expectOk } from '../control/control-client.js';
 import { viaBrokerOrLocalProviders } from './provider-local.js';
 
 export const tokensHelp = `Usage: mcp-auth-broker tokens [--json]

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { BrokerError, isBrokerError } from '../errors.js';
+import { BrokerError, isBrokerError } from '../base/errors.js';
 import { locations, parseCommand, writeLine, type CliIo } from './cli-context.js';
-import { callControl, expectOk } from './control-client.js';
+import { callControl, expectOk } from '../control/control-client.js';
 import { openBrowser } from './open-browser.js';
 
 export const uiHelp = `Usage: mcp-auth-broker ui [--open] [--config FILE] [--data-dir DIR]

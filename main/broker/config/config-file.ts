@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
-import { writeFileAtomic } from '../atomic-file.js';
-import { BrokerError } from '../errors.js';
+import { writeFileAtomic } from '../base/atomic-file.js';
+import { BrokerError } from '../base/errors.js';
 import { ConfigSchema, type BrokerConfig } from './config-schema.js';
 
 /** One problem in a config file: where (a JSON path like `$.servers.github.env.TOKEN`) and what to do. */

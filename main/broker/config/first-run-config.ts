@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { messageOf } from '../errors.js';
-import type { Logger } from '../logger.js';
+import { messageOf } from '../base/errors.js';
+import type { Logger } from '../base/logger.js';
 import { openSecretStore } from '../secrets/open-secret-store.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { writeConfigFile } from './config-file.js';

@@ -2,7 +2,7 @@ import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprot
 import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import { isToolAllowed } from './tool-filter.js';
 import { assignExposedNames, type NameAssignment } from './tool-naming.js';
-import type { UpstreamServer } from './upstream-server.js';
+import type { UpstreamServer } from '../upstreams/upstream-server.js';
 
 /** Server names a client may use; `undefined` means all of them. */
 export type ServerScope = ReadonlySet<string> | undefined;

@@ -1,7 +1,7 @@
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { isBrokerError, messageOf } from '../errors.js';
+import { isBrokerError, messageOf } from '../base/errors.js';
 import type { SecretRedactor } from '../secrets/secret-redactor.js';
-import { redactData } from './upstream-connection.js';
+import { redactData } from '../upstreams/upstream-connection.js';
 
 /**
  * JSON-RPC errors the gateway answers with. All of them are `McpError`s, so the SDK server of the

@@ -1,9 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditEventInput } from '../audit/audit-event.js';
-import { systemClock } from '../clock.js';
+import { systemClock } from '../base/clock.js';
 import { StdioServerSchema } from '../config/config-schema.js';
-import { silentLogger } from '../logger.js';
+import { silentLogger } from '../base/logger.js';
 import { KeychainSecretStore } from '../secrets/keychain-store.js';
 import { SecretRedactor } from '../secrets/secret-redactor.js';
 import { keychainAvailability, uniqueKeychainService } from '../../test-support/keychain.js';

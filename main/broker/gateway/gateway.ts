@@ -11,13 +11,13 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { AuditSink } from '../audit/audit-event.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../base/clock.js';
 import type { StdioServerConfig } from '../config/config-schema.js';
-import { BrokerError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import { BrokerError } from '../base/errors.js';
+import type { Logger } from '../base/logger.js';
 import type { SecretRedactor } from '../secrets/secret-redactor.js';
 import type { SecretStore } from '../secrets/secret-store.js';
-import { BROKER_VERSION } from '../version.js';
+import { BROKER_VERSION } from '../base/version.js';
 import { ExposedCatalog, type ResolvedItem, type ServerScope } from './exposed-catalog.js';
 import {
   accessDeniedError,
@@ -30,20 +30,20 @@ import {
 import { describeFilter, isToolAllowed } from './tool-filter.js';
 import { NAME_SEPARATOR } from './tool-naming.js';
 import { accountsOfServer } from '../providers/provider-env.js';
-import type { ProviderCredentials } from './child-env.js';
-import { UpstreamServer } from './upstream-server.js';
+import type { ProviderCredentials } from '../upstreams/child-env.js';
+import { UpstreamServer } from '../upstreams/upstream-server.js';
 import {
   DEFAULT_UPSTREAM_TIMING,
   type UpstreamDeps,
   type UpstreamLogMessage,
   type UpstreamTiming,
-} from './upstream-types.js';
+} from '../upstreams/upstream-types.js';
 
-import { serverStatus, type ServerStatus } from './server-status.js';
+import { serverStatus, type ServerStatus } from '../upstreams/server-status.js';
 import { upstreamRequestOptions, type CallContext } from './call-context.js';
 
 export { ACCESS_DENIED_CODE, RESOURCE_NOT_FOUND_CODE, SERVER_UNAVAILABLE_CODE } from './gateway-errors.js';
-export type { ServerStatus } from './server-status.js';
+export type { ServerStatus } from '../upstreams/server-status.js';
 export type { CallContext, CallProgress } from './call-context.js';
 
 /** Timings of the gateway; every field can be overridden (tests use small values). */

@@ -10,7 +10,7 @@ import {
   writeBrokerHome,
   type RunningBroker,
 } from '../../test-support/broker-process.js';
-import { runtimePaths } from '../paths.js';
+import { runtimePaths } from '../runtime/paths.js';
 import { SocketTransport } from './socket-transport.js';
 
 function rssBytes(pid: number): number {

@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isBrokerError } from '../errors.js';
+import { isBrokerError } from '../base/errors.js';
 import { actAsPerson, type PersonOptions, type PersonResult } from '../../test-support/oauth-person.js';
 import { memorySecretStore } from '../../test-support/memory-secret-store.js';
 import {

@@ -1,5 +1,5 @@
-import { messageOf } from '../errors.js';
-import type { Logger } from '../logger.js';
+import { messageOf } from '../base/errors.js';
+import type { Logger } from '../base/logger.js';
 import type { TokenRefresher } from './token-refresher.js';
 
 /** What live rotation needs from the gateway. */

@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock, type Clock } from '../clock.js';
-import { isBrokerError } from '../errors.js';
+import { systemClock, type Clock } from '../base/clock.js';
+import { isBrokerError } from '../base/errors.js';
 import { actAsPerson, type PersonResult } from '../../test-support/oauth-person.js';
 import { memorySecretStore } from '../../test-support/memory-secret-store.js';
 import {

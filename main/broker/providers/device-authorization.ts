@@ -1,6 +1,6 @@
 import * as client from 'openid-client';
-import type { Clock } from '../clock.js';
-import { BrokerError } from '../errors.js';
+import type { Clock } from '../base/clock.js';
+import { BrokerError } from '../base/errors.js';
 import type { ResolvedProvider } from './provider-discovery.js';
 import type { SignInListener, Sleep } from './sign-in-events.js';
 

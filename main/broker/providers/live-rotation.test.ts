@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditEventInput } from '../audit/audit-event.js';
 import { StdioServerSchema } from '../config/config-schema.js';
 import { Gateway, SERVER_UNAVAILABLE_CODE } from '../gateway/gateway.js';
-import { silentLogger } from '../logger.js';
+import { silentLogger } from '../base/logger.js';
 import { SecretRedactor } from '../secrets/secret-redactor.js';
 import { memorySecretStore } from '../../test-support/memory-secret-store.js';
 import {

@@ -1,6 +1,6 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BrokerError } from '../errors.js';
+import { BrokerError } from '../base/errors.js';
 
 /**
  * The redirect target of a native app's browser sign-in: an HTTP listener on 127.0.0.1 (never

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../config/config-schema.js';
-import { isBrokerError } from '../errors.js';
+import { isBrokerError } from '../base/errors.js';
 import { accountOfRef, applyTemplate, parseAccountId, tokenSecretName } from './provider-config.js';
 import { accountsOfServer } from './provider-env.js';
 

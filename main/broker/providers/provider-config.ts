@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BrokerError } from '../errors.js';
+import { BrokerError } from '../base/errors.js';
 import { SECRET_NAME_PATTERN } from '../secrets/secret-store.js';
 
 /**

@@ -1,5 +1,5 @@
 import * as client from 'openid-client';
-import { BrokerError, messageOf } from '../errors.js';
+import { BrokerError, messageOf } from '../base/errors.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import type { ProviderConfig } from './provider-config.js';
 import { PRESETS, STANDARD_QUIRKS, type ProviderQuirks } from './provider-presets.js';

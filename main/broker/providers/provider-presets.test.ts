@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../clock.js';
-import { isBrokerError } from '../errors.js';
+import { systemClock } from '../base/clock.js';
+import { isBrokerError } from '../base/errors.js';
 import { startCaptureServer, type CaptureServer } from '../../test-support/capture-server.js';
 import { memorySecretStore } from '../../test-support/memory-secret-store.js';
 import { fastSleep } from '../../test-support/provider-sign-in.js';

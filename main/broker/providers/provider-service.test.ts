@@ -1,8 +1,8 @@
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEventInput } from '../audit/audit-event.js';
-import { systemClock } from '../clock.js';
-import { silentLogger } from '../logger.js';
+import { systemClock } from '../base/clock.js';
+import { silentLogger } from '../base/logger.js';
 import { KeychainSecretStore } from '../secrets/keychain-store.js';
 import { SecretRedactor } from '../secrets/secret-redactor.js';
 import { keychainAvailability, uniqueKeychainService } from '../../test-support/keychain.js';

@@ -1,7 +1,7 @@
 import type { AuditSink } from '../audit/audit-event.js';
-import type { Clock } from '../clock.js';
-import { BrokerError, messageOf } from '../errors.js';
-import type { Logger } from '../logger.js';
+import type { Clock } from '../base/clock.js';
+import { BrokerError, messageOf } from '../base/errors.js';
+import type { Logger } from '../base/logger.js';
 import type { SecretRedactor } from '../secrets/secret-redactor.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { runBrowserAuthorization } from './browser-authorization.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../clock.js';
-import { silentLogger } from '../logger.js';
+import { systemClock } from '../base/clock.js';
+import { silentLogger } from '../base/logger.js';
 import { SecretRedactor } from '../secrets/secret-redactor.js';
 import { memorySecretStore } from '../../test-support/memory-secret-store.js';
 import {

@@ -1,10 +1,10 @@
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditEventInput } from '../audit/audit-event.js';
-import type { Clock } from '../clock.js';
-import { systemClock } from '../clock.js';
-import { isBrokerError } from '../errors.js';
-import { silentLogger } from '../logger.js';
+import type { Clock } from '../base/clock.js';
+import { systemClock } from '../base/clock.js';
+import { isBrokerError } from '../base/errors.js';
+import { silentLogger } from '../base/logger.js';
 import { SecretRedactor } from '../secrets/secret-redactor.js';
 import { memorySecretStore } from '../../test-support/memory-secret-store.js';
 import {

@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import * as client from 'openid-client';
 import type { AuditSink } from '../audit/audit-event.js';
-import type { Clock } from '../clock.js';
-import { BrokerError, isBrokerError, messageOf } from '../errors.js';
-import type { Logger } from '../logger.js';
+import type { Clock } from '../base/clock.js';
+import { BrokerError, isBrokerError, messageOf } from '../base/errors.js';
+import type { Logger } from '../base/logger.js';
 import type { SecretRedactor } from '../secrets/secret-redactor.js';
 import { parseAccountId, tokenSecretName, type AccountId } from './provider-config.js';
 import type { ResolvedProvider } from './provider-discovery.js';

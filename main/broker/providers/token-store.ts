@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { readFileNoFollow } from '../private-path.js';
+import { readFileNoFollow } from '../base/private-path.js';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../atomic-file.js';
-import { BrokerError } from '../errors.js';
+import { writeFileAtomic } from '../base/atomic-file.js';
+import { BrokerError } from '../base/errors.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { parseAccountId, tokenSecretName, type AccountId } from './provider-config.js';
 

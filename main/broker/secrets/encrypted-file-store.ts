@@ -1,8 +1,8 @@
 import { createCipheriv, createDecipheriv, randomBytes, scrypt, type ScryptOptions } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { writeFileAtomic } from '../atomic-file.js';
-import { BrokerError, messageOf } from '../errors.js';
+import { writeFileAtomic } from '../base/atomic-file.js';
+import { BrokerError, messageOf } from '../base/errors.js';
 import { SECRET_NAME_PATTERN, assertSecretName, type SecretStore } from './secret-store.js';
 
 /**

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { SecretStoreConfig } from '../config/config-schema.js';
-import { BrokerError } from '../errors.js';
+import { BrokerError } from '../base/errors.js';
 import { EncryptedFileSecretStore } from './encrypted-file-store.js';
 import { KeychainSecretStore } from './keychain-store.js';
 import type { SecretStore } from './secret-store.js';

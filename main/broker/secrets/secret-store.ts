@@ -1,4 +1,4 @@
-import { BrokerError } from '../errors.js';
+import { BrokerError } from '../base/errors.js';
 
 /**
  * Where named secrets live. The OS keychain is the default; an encrypted file is used only when the

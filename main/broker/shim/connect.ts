@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { BrokerError, isBrokerError } from '../errors.js';
-import { runtimePaths } from '../paths.js';
-import { localSocketPresent } from '../server/local-socket.js';
+import { BrokerError, isBrokerError } from '../base/errors.js';
+import { runtimePaths } from '../runtime/paths.js';
+import { localSocketPresent } from '../net/local-socket.js';
 
 export interface ConnectOptions {
   configPath: string;

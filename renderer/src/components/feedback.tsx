@@ -1,5 +1,5 @@
 import { useEffect, useState, type ReactNode } from 'react';
-import { BrokerApiError } from '../../../main/broker/api/broker-api.js';
+import { BrokerApiError } from '../../../main/broker/window/broker-api.js';
 
 /** An error as the person reads it: what happened (the broker's message says how to fix it). */
 export function ErrorBanner({ error, onDismiss }: { error: Error | undefined; onDismiss?: () => void }) {

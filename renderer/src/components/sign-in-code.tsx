@@ -1,4 +1,4 @@
-import type { ApiOutput } from '../../../main/broker/api/broker-api.js';
+import type { ApiOutput } from '../../../main/broker/window/broker-api.js';
 import { Countdown, CopyButton } from './feedback.js';
 
 /**

@@ -4,8 +4,8 @@ import type {
   AuditRecordView,
   AuditVerify,
   BrokerEvent,
-} from '../../../main/broker/api/broker-api.js';
-import { matchesAudit } from '../../../main/broker/api/audit-filter.js';
+} from '../../../main/broker/window/broker-api.js';
+import { matchesAudit } from '../../../main/broker/window/audit-filter.js';
 import { useAction, useBrokerApi, useBrokerEvents, useLoad } from '../api-context.js';
 import { Badge, EmptyState, ErrorBanner } from '../components/feedback.js';
 import { ToolCallChart } from './tool-call-chart.js';

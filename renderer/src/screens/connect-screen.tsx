@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { ConnectTarget } from '../../../main/broker/api/broker-api.js';
+import type { ConnectTarget } from '../../../main/broker/window/broker-api.js';
 import { useAction, useBrokerApi, useLoad } from '../api-context.js';
 import { Badge, CopyButton, ErrorBanner } from '../components/feedback.js';
 

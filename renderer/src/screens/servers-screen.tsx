@@ -1,5 +1,5 @@
 import { useCallback, useState } from 'react';
-import type { BrokerEvent, ServerInfo, Status } from '../../../main/broker/api/broker-api.js';
+import type { BrokerEvent, ServerInfo, Status } from '../../../main/broker/window/broker-api.js';
 import { useAction, useBrokerApi, useBrokerEvents, useLoad } from '../api-context.js';
 import { Badge, EmptyState, ErrorBanner } from '../components/feedback.js';
 import { ImportPanel } from './import-panel.js';

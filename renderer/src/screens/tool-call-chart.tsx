@@ -1,4 +1,4 @@
-import type { AuditRecordView } from '../../../main/broker/api/broker-api.js';
+import type { AuditRecordView } from '../../../main/broker/window/broker-api.js';
 
 const BUCKETS = 12;
 

@@ -9,7 +9,7 @@ import type {
   ProviderList,
   ServerInfo,
   TokenList,
-} from '../../../main/broker/api/broker-api.js';
+} from '../../../main/broker/window/broker-api.js';
 
 /** A call the fake received: method name and input. */
 export interface RecordedCall {

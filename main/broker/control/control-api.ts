@@ -1,0 +1,187 @@
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { z } from 'zod';
+import { codeOf, httpStatusForCode } from '../base/error-codes.js';
+import { BrokerError, messageOf } from '../base/errors.js';
+import type { Logger } from '../base/logger.js';
+import { readJsonBody, sendJson } from '../net/http-json.js';
+import { providerRoutes, type ProviderControl } from '../providers/provider-routes.js';
+
+/** What the control API can ask of the running broker. Implemented by the Broker. */
+export interface BrokerControl extends ProviderControl {
+  status(): unknown;
+  listSecrets(): Promise<string[]>;
+  setSecret(name: string, value: string): Promise<{ restarted: string[] }>;
+  deleteSecret(name: string): Promise<boolean>;
+  restartServer(name: string): Promise<void>;
+  /** A one-time browser-mode login link (`mcp-auth-broker ui`). */
+  uiLoginUrl(): string;
+  /** Imports the MCP servers of a Claude Desktop / Cursor config file (`mcp-auth-broker import`). */
+  importServers(path: string): Promise<unknown>;
+  /** OAuth clients of the broker's authorization server with their grants (`mcp-auth-broker clients`). */
+  listClients(): unknown;
+  /** Revokes every grant of a client; its tokens stop working at once (`clients revoke <id>`). */
+  revokeClient(clientId: string): unknown;
+  /** Consent requests waiting on the person (`clients pending`). */
+  listConsents(): unknown;
+  /**
+   * The person approves or denies a consent request by its request code (`clients approve CODE`,
+   * `clients deny CODE`, SEC-1): this socket is the person's own session (0600, same user).
+   */
+  decideConsent(requestCode: string, decision: 'approve' | 'deny', scopes?: string[]): unknown;
+}
+
+const SecretBody = z.object({ value: z.string().min(1) }).strict();
+const ImportBody = z.object({ path: z.string().min(1) }).strict();
+const ApproveBody = z.object({ scopes: z.array(z.string().min(1).max(200)).max(200).optional() }).strict();
+
+type Route = (req: IncomingMessage, res: ServerResponse, arg: string) => Promise<void>;
+
+function routes(control: BrokerControl): [string, RegExp, Route][] {
+  return [
+    ...providerRoutes(control),
+    [
+      'GET',
+      /^\/status$/,
+      (_q, res) => {
+        sendJson(res, 200, control.status());
+        return Promise.resolve();
+      },
+    ],
+    ['GET', /^\/secrets$/, async (_q, res) => sendJson(res, 200, { names: await control.listSecrets() })],
+    [
+      'PUT',
+      /^\/secrets\/([^/]+)$/,
+      async (req, res, name) => {
+        const body = SecretBody.safeParse(await readJsonBody(req));
+        if (!body.success) throw new BrokerError('USAGE', 'Body must be {"value": "<non-empty string>"}.');
+        sendJson(res, 200, await control.setSecret(name, body.data.value));
+      },
+    ],
+    [
+      'DELETE',
+      /^\/secrets\/([^/]+)$/,
+      async (_q, res, name) => sendJson(res, 200, { deleted: await control.deleteSecret(name) }),
+    ],
+    [
+      'POST',
+      /^\/ui\/login-link$/,
+      (_q, res) => {
+        sendJson(res, 200, { url: control.uiLoginUrl() });
+        return Promise.resolve();
+      },
+    ],
+    [
+      'POST',
+      /^\/import$/,
+      async (req, res) => {
+        const body = ImportBody.safeParse(await readJsonBody(req));
+        if (!body.success) throw new BrokerError('USAGE', 'Body must be {"path": "<config file>"}.');
+        sendJson(res, 200, await control.importServers(body.data.path));
+      },
+    ],
+    [
+      'GET',
+      /^\/clients$/,
+      (_q, res) => {
+        sendJson(res, 200, control.listClients());
+        return Promise.resolve();
+      },
+    ],
+    [
+      'DELETE',
+      /^\/clients\/([^/]+)$/,
+      (_q, res, id) => Promise.resolve().then(() => sendJson(res, 200, control.revokeClient(id))),
+    ],
+    [
+      'GET',
+      /^\/consents$/,
+      (_q, res) => {
+        sendJson(res, 200, control.listConsents());
+        return Promise.resolve();
+      },
+    ],
+    [
+      'POST',
+      /^\/consents\/([^/]+)\/approve$/,
+      async (req, res, code) => {
+        const body = ApproveBody.safeParse((await readJsonBody(req)) ?? {});
+        if (!body.success)
+          throw new BrokerError('USAGE', 'Body must be {"scopes"?: ["mcp:servers:<name>", …]}.');
+        sendJson(res, 200, control.decideConsent(code, 'approve', body.data.scopes));
+      },
+    ],
+    [
+      'POST',
+      /^\/consents\/([^/]+)\/deny$/,
+      (_q, res, code) =>
+        Promise.resolve().then(() => sendJson(res, 200, control.decideConsent(code, 'deny'))),
+    ],
+    [
+      'POST',
+      /^\/servers\/([^/]+)\/restart$/,
+      async (_q, res, name) => {
+        await control.restartServer(name);
+        sendJson(res, 200, { restarted: name });
+      },
+    ],
+  ];
+}
+
+/**
+ * The CLI's channel to a running broker: HTTP over the same-user Unix socket (0600) or named pipe.
+ * It is never exposed on TCP. Errors come back as `{code, message}`.
+ */
+export function createControlServer(
+  control: BrokerControl,
+  logger: Logger,
+  redact: (text: string) => string = (text) => text,
+): Server {
+  return createServer(controlRequestListener(control, logger, redact));
+}
+
+/**
+ * The control API's request handler (see `createControlServer`). Error messages pass `redact` (the
+ * broker's secret redactor) before they leave, like every other text (SEC-5).
+ */
+export function controlRequestListener(
+  control: BrokerControl,
+  logger: Logger,
+  redact: (text: string) => string = (text) => text,
+): RequestListener {
+  const table = routes(control);
+  return (req, res) => {
+    const failed = (error: unknown) => {
+      logger.debug({ err: messageOf(error) }, 'control request failed');
+      const code = codeOf(error);
+      const message = redact(messageOf(error));
+      if (!res.headersSent) sendJson(res, httpStatusForCode(code), { code, message });
+      else res.destroy();
+    };
+    try {
+      // Concatenated, not resolved against a base: `GET //` or `GET http://` must not throw.
+      const target = req.url ?? '/';
+      const path = target.startsWith('/') ? new URL(`http://control${target}`).pathname : target;
+      const hit = table.find(([method, pattern]) => method === req.method && pattern.test(path));
+      let arg: string;
+      if (!hit) {
+        sendJson(res, 404, { code: 'NOT_FOUND', message: `No control route ${req.method ?? ''} ${path}` });
+        return;
+      }
+      try {
+        arg = decodeURIComponent(hit[1].exec(path)?.[1] ?? '');
+      } catch {
+        sendJson(res, 400, { code: 'USAGE', message: 'The path is not valid percent-encoded UTF-8.' });
+        return;
+      }
+      hit[2](req, res, arg).catch(failed);
+    } catch (error) {
+      failed(error);
+    }
+  };
+}

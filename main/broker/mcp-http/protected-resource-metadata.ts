@@ -1,0 +1,69 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendJson } from '../net/http-json.js';
+
+/** Path of the RFC 9728 metadata for the `/mcp` resource (well-known prefix + the resource's path). */
+export const PRM_PATH = '/.well-known/oauth-protected-resource';
+
+/**
+ * RFC 9728 §2 protected resource metadata for the broker's MCP endpoint.
+ * @see RFC 9728 §2 (fields), §3.1 (the well-known URL is formed from the resource's path)
+ */
+export interface ProtectedResourceMetadata {
+  resource: string;
+  authorization_servers: string[];
+  scopes_supported: string[];
+  bearer_methods_supported: ['header'];
+  resource_name: string;
+  resource_documentation?: string;
+}
+
+export interface ResourceIdentity {
+  /** `http://127.0.0.1:<port>` — the broker's origin, no trailing slash. */
+  origin: string;
+  /** The authorization server's issuer, byte-exact as it publishes it (RFC 8414 §3.3). */
+  issuer: string;
+  /** Scopes a client may ask for, e.g. `mcp:servers:github` per configured server. */
+  scopes: () => string[];
+}
+
+/** The exact resource identifier clients put in `resource` (RFC 8707) and tokens carry in `aud`. */
+export function resourceUrl(origin: string): string {
+  return `${origin}/mcp`;
+}
+
+/** Where the metadata of the `/mcp` resource is published (the path-suffixed URL, RFC 9728 §3.1). */
+export function resourceMetadataUrl(origin: string): string {
+  return `${origin}${PRM_PATH}/mcp`;
+}
+
+export function protectedResourceMetadata(id: ResourceIdentity): ProtectedResourceMetadata {
+  return {
+    resource: resourceUrl(id.origin),
+    authorization_servers: [id.issuer],
+    scopes_supported: id.scopes(),
+    bearer_methods_supported: ['header'],
+    resource_name: 'MCP Auth Broker',
+  };
+}
+
+/**
+ * Serves the metadata at `/.well-known/oauth-protected-resource/mcp` and, for clients that probe the
+ * root first, at `/.well-known/oauth-protected-resource` — the same document (one resource per broker).
+ */
+export function protectedResourceMetadataHandler(id: ResourceIdentity) {
+  return (req: IncomingMessage, res: ServerResponse, url: URL): void => {
+    if (url.pathname !== PRM_PATH && url.pathname !== `${PRM_PATH}/mcp`) {
+      sendJson(res, 404, {
+        error: 'not_found',
+        error_description: `No protected resource at ${url.pathname}`,
+      });
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('allow', 'GET, HEAD');
+      sendJson(res, 405, { error: 'method_not_allowed', error_description: 'Use GET' });
+      return;
+    }
+    sendJson(res, 200, protectedResourceMetadata(id));
+  };
+}

@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto';
+import { homedir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { readFileNoFollow } from '../base/private-path.js';
+
+/** Folder name used under the per-OS config and data roots. */
+export const APP_DIR_NAME = 'mcp-auth-broker';
+const APP_DIR_NAME_MAC_WIN = 'MCP Auth Broker';
+
+/** Default loopback port of the broker's HTTP endpoint (documented in the README). */
+export const DEFAULT_PORT = 47821;
+
+export interface PlatformEnv {
+  platform: NodeJS.Platform;
+  env: NodeJS.ProcessEnv;
+  home: string;
+}
+
+const currentPlatform = (): PlatformEnv => ({
+  platform: process.platform,
+  env: process.env,
+  home: homedir(),
+});
+
+/**
+ * Default config file: `$XDG_CONFIG_HOME/mcp-auth-broker/config.json` on Linux,
+ * `~/Library/Application Support/MCP Auth Broker/config.json` on macOS,
+ * `%APPDATA%\MCP Auth Broker\config.json` on Windows.
+ */
+export function defaultConfigPath(p: PlatformEnv = currentPlatform()): string {
+  if (p.platform === 'darwin') {
+    return join(p.home, 'Library', 'Application Support', APP_DIR_NAME_MAC_WIN, 'config.json');
+  }
+  if (p.platform === 'win32') {
+    const appData = p.env['APPDATA'] ?? join(p.home, 'AppData', 'Roaming');
+    return join(appData, APP_DIR_NAME_MAC_WIN, 'config.json');
+  }
+  const xdg = p.env['XDG_CONFIG_HOME'];
+  return join(xdg && xdg.startsWith('/') ? xdg : join(p.home, '.config'), APP_DIR_NAME, 'config.json');
+}
+
+/**
+ * Default data dir (audit log, runtime sockets, lock, non-secret metadata):
+ * `$XDG_DATA_HOME/mcp-auth-broker` on Linux, `~/Library/Application Support/MCP Auth Broker/data`
+ * on macOS, `%LOCALAPPDATA%\MCP Auth Broker` on Windows.
+ */
+export function defaultDataDir(p: PlatformEnv = currentPlatform()): string {
+  if (p.platform === 'darwin') {
+    return join(p.home, 'Library', 'Application Support', APP_DIR_NAME_MAC_WIN, 'data');
+  }
+  if (p.platform === 'win32') {
+    const local = p.env['LOCALAPPDATA'] ?? join(p.home, 'AppData', 'Local');
+    return join(local, APP_DIR_NAME_MAC_WIN);
+  }
+  const xdg = p.env['XDG_DATA_HOME'];
+  return join(xdg && xdg.startsWith('/') ? xdg : join(p.home, '.local', 'share'), APP_DIR_NAME);
+}
+
+/** Unix socket paths must stay under ~104 bytes (macOS) / 108 (Linux). */
+export const MAX_SOCKET_PATH = 100;
+
+/** File in the data dir naming the socket folder when `<dataDir>/run` is too long for a socket. */
+export const RUNTIME_RECORD_FILE = 'runtime-dir';
+
+export interface RuntimePaths {
+  /** Folder holding the sockets: private to this user (0700, checked before use). */
+  runDir: string;
+  /** MCP channel the `connect` shim relays to (newline-delimited JSON-RPC). */
+  mcpSocket: string;
+  /** HTTP control API for the CLI (`status`, `secret …` while the broker runs). */
+  controlSocket: string;
+}
+
+/** Key of a data dir in names outside it (named pipes, the runtime dir). */
+export function dataDirKey(dataDir: string): string {
+  return createHash('sha256').update(dataDir).digest('hex').slice(0, 12);
+}
+
+/** Socket paths inside `runDir`. */
+export function socketsIn(runDir: string): RuntimePaths {
+  return { runDir, mcpSocket: join(runDir, 'mcp.sock'), controlSocket: join(runDir, 'control.sock') };
+}
+
+/** True when sockets in `runDir` fit the platform's socket path limit. */
+export function socketPathsFit(runDir: string): boolean {
+  return join(runDir, 'control.sock').length <= MAX_SOCKET_PATH;
+}
+
+/** `$XDG_RUNTIME_DIR/mcp-auth-broker/<key>` when XDG_RUNTIME_DIR is set to an absolute path. */
+export function xdgRuntimeDir(dataDir: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const xdg = env['XDG_RUNTIME_DIR'];
+  return xdg && xdg.startsWith('/') ? join(xdg, APP_DIR_NAME, dataDirKey(dataDir)) : undefined;
+}
+
+/** The socket folder the serving broker recorded in the data dir, if any. */
+export function recordedRuntimeDir(dataDir: string): string | undefined {
+  try {
+    const recorded = readFileNoFollow(join(dataDir, RUNTIME_RECORD_FILE)).toString('utf8').trim();
+    return recorded.startsWith('/') ? recorded : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where the same-user-only channels live. On Unix: sockets in `<dataDir>/run` (0700 folder, 0600
+ * sockets), or, when that path is too long for a socket, in the folder the broker recorded in
+ * `<dataDir>/runtime-dir` (its private `$XDG_RUNTIME_DIR/mcp-auth-broker/<key>`, else a random
+ * 0700 temp folder); never a predictable name in the shared temp dir. On Windows: named pipes keyed
+ * by user and data dir. Callers check the folder and socket (`private-path.ts`) before use.
+ */
+export function runtimePaths(
+  dataDir: string,
+  platform: NodeJS.Platform = process.platform,
+  env: NodeJS.ProcessEnv = process.env,
+): RuntimePaths {
+  if (platform === 'win32') {
+    const user = userInfo().username.replace(/[^A-Za-z0-9_-]/g, '_');
+    const base = `\\\\.\\pipe\\mcp-auth-broker-${user}-${dataDirKey(dataDir)}`;
+    return { runDir: join(dataDir, 'run'), mcpSocket: `${base}-mcp`, controlSocket: `${base}-control` };
+  }
+  const own = join(dataDir, 'run');
+  if (socketPathsFit(own)) return socketsIn(own);
+  return socketsIn(recordedRuntimeDir(dataDir) ?? xdgRuntimeDir(dataDir, env) ?? own);
+}

@@ -1,0 +1,185 @@
+import { extractWWWAuthenticateParams } from '@modelcontextprotocol/sdk/client/auth.js';
+import type { StdioServerConfig } from '../config/config-schema.js';
+import type { RemoteServerConfig } from '../config/remote-server-config.js';
+import { BrokerError, isBrokerError } from '../base/errors.js';
+import { parseAccountId } from '../providers/provider-config.js';
+import { createUpstreamClient, type UpstreamConnection } from './upstream-connection.js';
+import { UpstreamServer } from './upstream-server.js';
+import type { UpstreamDeps } from './upstream-types.js';
+import { guardedFetch, type Fetch } from '../upstream-oauth/authorization-discovery.js';
+import { authorizedFetch, type RemoteTokenSource } from '../upstream-oauth/authorized-fetch.js';
+import {
+  loginCommand,
+  remoteAccountId,
+  type RemoteAuthorizations,
+} from '../upstream-oauth/remote-authorizations.js';
+import { createRemoteTransport } from './remote-transport.js';
+
+/**
+ * A remote MCP server as one more kind of upstream: the same lifecycle as a stdio server (start,
+ * catalog, backoff after a lost connection, call drain) with a network transport instead of a child
+ * process, and credentials attached per request instead of put into an environment.
+ */
+
+export interface RemoteUpstreamDeps extends UpstreamDeps {
+  authorizations: RemoteAuthorizations;
+  /** The issue-3 token machinery (TokenRefresher + TokenStore metadata). */
+  tokens: RemoteTokenSource;
+  fetch?: Fetch;
+}
+
+interface Credentials {
+  fetch: Fetch;
+  /** Keychain secret names that reached the server (audited as `server.credential`). */
+  secretNames: string[];
+  /** Authorization headers for a WebSocket upgrade. */
+  headers: () => Promise<Record<string, string>>;
+  /** A refused WebSocket upgrade: true = retry once (OAuth: after noting the challenge and refreshing). */
+  upgradeRefused?: (response: Response) => Promise<boolean>;
+}
+
+/** The stdio-shaped view the gateway reads (enabled, tools, secrets used by a static header). */
+function gatewayView(config: RemoteServerConfig): StdioServerConfig {
+  const auth = config.auth;
+  const env = typeof auth === 'object' && 'header' in auth ? { [auth.header]: { secret: auth.secret } } : {};
+  return {
+    command: config.url,
+    args: [],
+    env,
+    enabled: config.enabled,
+    ...(config.tools === undefined ? {} : { tools: config.tools }),
+  };
+}
+
+const withHeader =
+  (base: Fetch, name: string, value: () => Promise<string>): Fetch =>
+  async (url, init) => {
+    const headers = new Headers(init?.headers);
+    headers.set(name, await value());
+    return base(url, { ...init, headers });
+  };
+
+export class RemoteUpstreamServer extends UpstreamServer {
+  constructor(
+    name: string,
+    readonly remote: RemoteServerConfig,
+    private readonly remoteDeps: RemoteUpstreamDeps,
+  ) {
+    super(name, gatewayView(remote), remoteDeps);
+  }
+
+  protected override async prepareConnection(
+    generation: number,
+  ): Promise<{ connection: UpstreamConnection; secretNames: string[] }> {
+    const credentials = await this.credentials();
+    const handlers = this.connectionHandlers(generation, () => connection.client);
+    const transport = createRemoteTransport({
+      server: this.name,
+      config: this.remote,
+      fetch: credentials.fetch,
+      upgradeHeaders: credentials.headers,
+      onLost: () => void connection.transport.close(),
+      ...(credentials.upgradeRefused ? { onUpgradeRefused: credentials.upgradeRefused } : {}),
+    });
+    const connection: UpstreamConnection = {
+      client: createUpstreamClient(this.deps.clientInfo, handlers),
+      transport,
+    };
+    return { connection: this.adopt(connection, generation), secretNames: credentials.secretNames };
+  }
+
+  /** The provider account whose tokens this server gets: `mcp-<server>` for OAuth, the named one for a provider. */
+  get account(): string | undefined {
+    const auth = this.remote.auth;
+    if (auth === 'oauth') return remoteAccountId(this.name);
+    return typeof auth === 'object' && 'provider' in auth ? parseAccountId(auth.provider).id : undefined;
+  }
+
+  /**
+   * Its tokens were refused (refresh failed, sign-in needed) while connected: status shows it as
+   * needing sign-in, with the command, instead of "running"; a sign-in reconnects it.
+   */
+  async needsSignIn(error?: BrokerError): Promise<void> {
+    const auth = this.remote.auth;
+    const why =
+      typeof auth === 'object' && 'provider' in auth
+        ? `its provider account "${auth.provider}" needs sign-in again. Run: mcp-auth-broker login ${auth.provider}`
+        : `needs sign-in again. Sign in with: ${loginCommand(this.name)}`;
+    await this.holdUntilFixed(
+      error ?? new BrokerError('SIGNIN_NEEDED', `Remote server "${this.name}" ${why}`),
+    );
+  }
+
+  protected override describeLoss(): string {
+    return `the connection to ${this.remote.url} was lost; reconnecting with backoff`;
+  }
+
+  private async credentials(): Promise<Credentials> {
+    const base = this.remoteDeps.fetch ?? ((url: string | URL, init?: RequestInit) => fetch(url, init));
+    const auth = this.remote.auth;
+    if (auth === 'none')
+      return { fetch: guardedFetch(base), secretNames: [], headers: () => Promise.resolve({}) };
+    if (auth === 'oauth') return this.oauthCredentials(base);
+    if ('header' in auth) {
+      const value = await this.deps.secrets.get(auth.secret);
+      if (value === undefined) {
+        throw new BrokerError(
+          'SECRET_NOT_FOUND',
+          `Remote server "${this.name}" needs the secret "${auth.secret}" for its ${auth.header} header. Run: mcp-auth-broker secret set ${auth.secret}`,
+        );
+      }
+      this.deps.redactor.add(value);
+      const text = auth.template === undefined ? value : auth.template.split('{secret}').join(value);
+      const headers = () => Promise.resolve({ [auth.header]: text });
+      const fetchFn = withHeader(guardedFetch(base), auth.header, () => Promise.resolve(text));
+      return { fetch: fetchFn, secretNames: [auth.secret], headers };
+    }
+    return this.providerCredentials(base, auth.provider);
+  }
+
+  private providerCredentials(base: Fetch, accountText: string): Credentials {
+    const account = parseAccountId(accountText).id;
+    const credentials = this.deps.credentials;
+    if (!credentials) {
+      throw new BrokerError('FEATURE_UNAVAILABLE', `Provider sign-in is not running for "${this.name}".`);
+    }
+    const bearer = async () => {
+      try {
+        return `Bearer ${await credentials.accessToken(account)}`;
+      } catch (error) {
+        if (isBrokerError(error, 'SIGNIN_NEEDED')) void this.needsSignIn(error);
+        throw error;
+      }
+    };
+    return {
+      fetch: withHeader(guardedFetch(base), 'authorization', bearer),
+      secretNames: [],
+      headers: async () => ({ authorization: await bearer() }),
+    };
+  }
+
+  private oauthCredentials(base: Fetch): Credentials {
+    const { authorizations, tokens, audit } = this.remoteDeps;
+    const onTokenRefused = (error: BrokerError) => void this.needsSignIn(error);
+    const fetchFn = authorizedFetch({
+      ...{ server: this.name, authorizations, tokens, audit, fetch: base },
+      onTokenRefused,
+    });
+    const account = remoteAccountId(this.name);
+    const headers = async (): Promise<Record<string, string>> => {
+      if (tokens.metadata(account)?.status !== 'ok') return {};
+      return { authorization: `Bearer ${await tokens.accessToken(account)}` };
+    };
+    // OAuth over WebSocket: the token rides on the upgrade; a 401 there teaches discovery its challenge.
+    const upgradeRefused = async (response: Response): Promise<boolean> => {
+      if (response.status !== 401) return false;
+      authorizations.noteChallenge(this.name, extractWWWAuthenticateParams(response));
+      if (tokens.metadata(account)?.status !== 'ok') return false;
+      return tokens.refresh(account, true).then(
+        () => true,
+        () => false,
+      );
+    };
+    return { fetch: fetchFn, secretNames: [], headers, upgradeRefused };
+  }
+}

@@ -1,0 +1,62 @@
+import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
+import type { AuditSink } from '../audit/audit-event.js';
+import type { Clock } from '../base/clock.js';
+import type { Logger } from '../base/logger.js';
+import type { SecretRedactor } from '../secrets/secret-redactor.js';
+import type { SecretStore } from '../secrets/secret-store.js';
+import type { ProviderCredentials } from './child-env.js';
+import { DEFAULT_BACKOFF, type BackoffTiming } from './restart-backoff.js';
+
+/** Where one upstream server is in its life. */
+export type UpstreamState = 'starting' | 'running' | 'crashed' | 'failed' | 'disabled' | 'stopped';
+
+/** Backoff and waiting times of upstream servers; tests shrink them. */
+export interface UpstreamTiming extends BackoffTiming {
+  /** How long a call waits for a server that is starting or restarting (ms; 15 s by default). */
+  startWaitMs: number;
+  /** Timeout of `initialize` and of the list requests that follow it (ms; 30 s by default). */
+  startTimeoutMs: number;
+  /**
+   * How long a restart between calls (credential rotation) waits for calls in flight (ms; 5 s by
+   * default). Calls still running then are failed with an error saying so, and new calls go on.
+   */
+  drainTimeoutMs: number;
+}
+
+export const DEFAULT_UPSTREAM_TIMING: UpstreamTiming = {
+  ...DEFAULT_BACKOFF,
+  startWaitMs: 15_000,
+  startTimeoutMs: 30_000,
+  drainTimeoutMs: 5_000,
+};
+
+/** A `notifications/message` from an upstream server, payload redacted. */
+export interface UpstreamLogMessage {
+  server: string;
+  level: LoggingLevel;
+  logger?: string;
+  data: unknown;
+}
+
+/** Events of one upstream server; the gateway re-emits them. */
+export interface UpstreamEvents {
+  toolsChanged: [];
+  promptsChanged: [];
+  resourcesChanged: [];
+  statusChanged: [];
+  log: [UpstreamLogMessage];
+}
+
+/** What an upstream server needs from the broker. */
+export interface UpstreamDeps {
+  secrets: SecretStore;
+  /** Access tokens of provider accounts referenced as `{"provider": …}` in env (issue 3). */
+  credentials?: ProviderCredentials | undefined;
+  audit: AuditSink;
+  logger: Logger;
+  clock: Clock;
+  redactor: SecretRedactor;
+  timing: UpstreamTiming;
+  /** Sent to the server in `initialize`. */
+  clientInfo: { name: string; version: string };
+}

@@ -1,0 +1,186 @@
+import { existsSync } from 'node:fs';
+import type { AuditSink } from '../audit/audit-event.js';
+import { verifyAuditChain } from '../audit/audit-verify.js';
+import type { Clock } from '../base/clock.js';
+import type { RemoteServerConfig, StdioServerConfig } from '../config/config-schema.js';
+import { setServerEnabled } from '../config/server-entries.js';
+import { BrokerError } from '../base/errors.js';
+import type { Gateway } from '../gateway/gateway.js';
+import { parseMcpServers, readMcpServersFile, type FoundServer } from '../import/mcp-config-import.js';
+import { planImport, runImport } from '../import/run-import.js';
+import type { SecretStore } from '../secrets/secret-store.js';
+import { exportAudit, queryAudit } from './audit-query.js';
+import type { ApiOutput, BrokerApi, BrokerApiHandlers, ImportSource, Status } from './broker-api.js';
+import { featureHandlers, type BrokerFeatures } from './broker-features.js';
+import {
+  brokerEntry,
+  connectSnippet,
+  currentConnectEnv,
+  installBrokerEntry,
+  isInstalled,
+  targetPath,
+  type ConnectEnv,
+} from '../client-setup/connect-targets.js';
+import { LiveEvents } from './live-events.js';
+
+export interface BrokerApiCoreDeps {
+  gateway: Gateway;
+  store: SecretStore;
+  audit: AuditSink;
+  auditDir: string;
+  configPath: string;
+  dataDir: string;
+  /** Server entries as loaded at start; kept current as the UI edits them. */
+  servers: Record<string, StdioServerConfig>;
+  brokerInfo: () => Omit<Status['broker'], 'configPath' | 'paused'>;
+  /** Absolute path of `bin/mcp-auth-broker.js`, for the Claude Desktop / Cursor entry. */
+  cliScript: string;
+  clock: Clock;
+  connectEnv?: ConnectEnv;
+  features?: BrokerFeatures;
+}
+
+const OK = { ok: true } as const;
+
+/** The server side of `BrokerApi` plus what the broker needs to manage it. */
+export interface BrokerApiCore extends BrokerApiHandlers {
+  onEvent: BrokerApi['onEvent'];
+  /** Features plugged in later (provider sign-in, approved clients). */
+  readonly features: BrokerFeatures;
+  close(): void;
+}
+
+/**
+ * Implements the UI contract on top of the broker core. Inputs arrive already parsed by the
+ * transport (IPC or HTTP); every method returns plain JSON data without secret values.
+ */
+export function createBrokerApiCore(deps: BrokerApiCoreDeps): BrokerApiCore {
+  const servers = { ...deps.servers };
+  const features: BrokerFeatures = { ...deps.features };
+  const connectEnv = deps.connectEnv ?? currentConnectEnv();
+  let paused = false;
+  const remote = () => features.remoteServers?.configs() ?? {};
+  const status = () => statusOf(deps, servers, remote(), paused);
+  const live = new LiveEvents(deps.auditDir, status);
+  const onStatus = () => live.statusChanged();
+  deps.gateway.on('statusChanged', onStatus);
+  const entry = () => brokerEntry(deps.cliScript, deps, connectEnv);
+  const requireServer = (name: string) => {
+    if (!servers[name] && !remote()[name])
+      throw new BrokerError('SERVER_NOT_FOUND', `No server named "${name}" in the config.`);
+  };
+
+  return {
+    features,
+    close: () => {
+      deps.gateway.off('statusChanged', onStatus);
+      live.close();
+    },
+    onEvent: (listener) => live.subscribe(listener),
+    getStatus: () => Promise.resolve(status()),
+    restartServer: async ({ name }) => {
+      requireServer(name);
+      await deps.gateway.restartServer(name);
+      return OK;
+    },
+    setServerEnabled: async ({ name, enabled }) => {
+      requireServer(name);
+      const config = setServerEnabled(deps.configPath, name, enabled);
+      if ('url' in config) {
+        // A remote entry stays under `servers` in the file; the remote feature rebuilds its upstream.
+        if (!features.remoteServers)
+          throw new BrokerError('FEATURE_UNAVAILABLE', 'Remote servers are not running.');
+        await features.remoteServers.put(name, config);
+        return OK;
+      }
+      servers[name] = config;
+      await deps.gateway.putServer(name, config);
+      return OK;
+    },
+    pauseAllServers: async ({ paused: next }) => {
+      paused = next;
+      await (next ? deps.gateway.stop() : deps.gateway.start());
+      live.statusChanged();
+      return OK;
+    },
+    ...importHandlers(deps, servers, remote),
+    queryAudit: (query) => Promise.resolve(queryAudit(deps.auditDir, query)),
+    exportAudit: (query) => Promise.resolve({ jsonl: exportAudit(deps.auditDir, query) }),
+    verifyAudit: () => Promise.resolve(verifyAuditChain(deps.auditDir)),
+    listSecrets: async () => ({ names: await deps.store.list() }),
+    getConnectInfo: () => Promise.resolve(connectInfo(connectEnv, entry())),
+    installConnect: ({ target }) =>
+      Promise.resolve(
+        installBrokerEntry(targetPath(target, connectEnv), entry(), new Date(deps.clock.now())),
+      ),
+    ...featureHandlers(features),
+  };
+}
+
+/** Status for the window: the broker's, and each server's with its command and env names. */
+function statusOf(
+  deps: BrokerApiCoreDeps,
+  servers: Record<string, StdioServerConfig>,
+  remote: Readonly<Record<string, RemoteServerConfig>>,
+  paused: boolean,
+): Status {
+  return {
+    broker: { ...deps.brokerInfo(), configPath: deps.configPath, paused },
+    servers: deps.gateway.status().map((s) => {
+      const remoteConfig = remote[s.name];
+      if (remoteConfig) return { ...s, command: `${remoteConfig.url} (${remoteConfig.transport})` };
+      const config = servers[s.name];
+      if (!config) return s;
+      const env = Object.entries(config.env).map(([name, v]) =>
+        typeof v === 'string' || !('secret' in v) ? { name } : { name, secret: v.secret },
+      );
+      return { ...s, command: [config.command, ...config.args].join(' '), env };
+    }),
+  };
+}
+
+/** Import and add-by-pasting: plan, then store secrets, write the config, start the servers. */
+function importHandlers(
+  deps: BrokerApiCoreDeps,
+  servers: Record<string, StdioServerConfig>,
+  remote: () => Readonly<Record<string, RemoteServerConfig>>,
+): Pick<BrokerApiHandlers, 'planImport' | 'runImport'> {
+  const existing = () => new Set([...Object.keys(servers), ...Object.keys(remote())]);
+  const found = (source: ImportSource): FoundServer[] =>
+    'path' in source ? readMcpServersFile(source.path) : parseMcpServers(source.text);
+  return {
+    planImport: async (source) => ({
+      servers: planImport(found(source), existing(), new Set(await deps.store.list())),
+    }),
+    runImport: async ({ source, servers: only }) => {
+      const outcome = await runImport(found(source), {
+        configPath: deps.configPath,
+        store: deps.store,
+        audit: deps.audit,
+        existing: existing(),
+        ...(only === undefined ? {} : { only }),
+      });
+      for (const name of outcome.imported) {
+        const config = outcome.config?.servers[name];
+        if (!config) continue;
+        servers[name] = config;
+        await deps.gateway.putServer(name, config);
+      }
+      return { imported: outcome.imported, skipped: outcome.skipped, moved: outcome.moved };
+    },
+  };
+}
+
+function connectInfo(
+  env: ConnectEnv,
+  entry: { command: string; args: string[] },
+): ApiOutput<'getConnectInfo'> {
+  const snippet = connectSnippet(entry);
+  const labels = { 'claude-desktop': 'Claude Desktop', cursor: 'Cursor' } as const;
+  return {
+    targets: (['claude-desktop', 'cursor'] as const).map((id) => {
+      const path = targetPath(id, env);
+      return { id, label: labels[id], path, exists: existsSync(path), installed: isInstalled(path), snippet };
+    }),
+  };
+}

@@ -1,0 +1,76 @@
+import type { SecretRedactor } from '../secrets/secret-redactor.js';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AuditSink } from '../audit/audit-event.js';
+import type { Clock } from '../base/clock.js';
+import type { BrokerConfig } from '../config/config-schema.js';
+import type { Gateway } from '../gateway/gateway.js';
+import type { Logger } from '../base/logger.js';
+import type { SecretStore } from '../secrets/secret-store.js';
+import type { LoopbackHttp } from '../net/loopback-http.js';
+import { StatusSchema, type Status } from './broker-api.js';
+import { createBrokerApiCore, type BrokerApiCore } from './broker-api-core.js';
+import { mountBrowserMode } from './browser-mode.js';
+import { withConsentEvents, type ConsentSource } from './consent-events.js';
+import { UiSessions } from './ui-session.js';
+
+/** The broker's window API (used by the Electron shell in-process) and browser mode's login links. */
+export interface BrowserUi {
+  api: BrokerApiCore;
+  /** A fresh one-time login link `http://127.0.0.1:<port>/ui/login?token=…` (works once, 5 minutes). */
+  loginUrl(): string;
+  close(): void;
+}
+
+export interface BrowserUiDeps {
+  http: LoopbackHttp;
+  /** Scrubs known secrets from the API's error messages (SEC-5); none in tests that have none. */
+  redactor?: SecretRedactor;
+  gateway: Gateway;
+  store: SecretStore;
+  audit: AuditSink;
+  config: BrokerConfig;
+  configPath: string;
+  dataDir: string;
+  logger: Logger;
+  clock: Clock;
+  /** The broker's `status()` (its `broker` part is shown in the window). */
+  status: () => unknown;
+  /** Consent pages the authorization server shows; they become `consent` live events. */
+  consents?: ConsentSource;
+}
+
+/** `bin/mcp-auth-broker.js` of this installation, from both `dist/` and the sources. */
+export function defaultCliScript(): string {
+  const up = fileURLToPath(new URL('../../../', import.meta.url));
+  return join(up.replace(/[\\/]dist[\\/]?$/, ''), 'bin', 'mcp-auth-broker.js');
+}
+
+/** Builds the API on top of the running core and mounts browser mode on its loopback router. */
+export function openBrowserUi(deps: BrowserUiDeps): BrowserUi {
+  const sessions = new UiSessions(deps.clock);
+  const core = createBrokerApiCore({
+    gateway: deps.gateway,
+    store: deps.store,
+    audit: deps.audit,
+    auditDir: join(deps.dataDir, 'audit'),
+    configPath: deps.configPath,
+    dataDir: deps.dataDir,
+    servers: deps.config.servers,
+    brokerInfo: (): Omit<Status['broker'], 'configPath' | 'paused'> =>
+      StatusSchema.shape.broker.parse((deps.status() as { broker: unknown }).broker),
+    cliScript: defaultCliScript(),
+    clock: deps.clock,
+  });
+  const api = withConsentEvents(core, deps.consents);
+  const { redactor } = deps;
+  mountBrowserMode({
+    ...{ http: deps.http, api, sessions, logger: deps.logger },
+    ...(redactor ? { redact: (text: string) => redactor.redact(text) } : {}),
+  });
+  return {
+    api,
+    loginUrl: () => `${deps.http.url}/ui/login?token=${sessions.issueLoginToken()}`,
+    close: () => api.close(),
+  };
+}
