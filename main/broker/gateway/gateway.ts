@@ -29,9 +29,10 @@ import {
 } from './gateway-errors.js';
 import { describeFilter, isToolAllowed } from './tool-filter.js';
 import { NAME_SEPARATOR } from './tool-naming.js';
-import { accountsOfServer } from '../providers/provider-env.js';
 import type { ProviderCredentials } from '../upstreams/child-env.js';
-import { UpstreamServer } from '../upstreams/upstream-server.js';
+import { stdioConnector } from '../upstreams/stdio-connector.js';
+import { stdioPolicy } from '../upstreams/upstream-policy.js';
+import { UpstreamSupervisor } from '../upstreams/upstream-supervisor.js';
 import {
   DEFAULT_UPSTREAM_TIMING,
   type UpstreamDeps,
@@ -68,7 +69,7 @@ export interface GatewayDeps {
   redactor: SecretRedactor;
   timing?: Partial<GatewayTiming>;
   /** Upstreams of other kinds (remote MCP servers, issue 5), built with the gateway's upstream deps. */
-  extraUpstreams?: (deps: UpstreamDeps) => UpstreamServer[];
+  extraUpstreams?: (deps: UpstreamDeps) => UpstreamSupervisor[];
 }
 
 /** Events for the front layer: list changes (no payload), upstream log messages, status changes. */
@@ -86,7 +87,7 @@ export interface GatewayEvents {
  * applied, every tool call audited, and errors that name the server and say why it is down.
  */
 export class Gateway extends EventEmitter<GatewayEvents> {
-  private readonly upstreams = new Map<string, UpstreamServer>();
+  private readonly upstreams = new Map<string, UpstreamSupervisor>();
   private readonly catalog = new ExposedCatalog(this.upstreams);
   private readonly timing: GatewayTiming;
 
@@ -97,7 +98,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.timing = { ...DEFAULT_GATEWAY_TIMING, ...deps.timing };
     const clientInfo = { name: 'mcp-auth-broker', version: BROKER_VERSION };
     for (const [name, config] of Object.entries(deps.servers)) {
-      const upstream = new UpstreamServer(name, config, { ...deps, timing: this.timing, clientInfo });
+      const upstream = this.stdioUpstream(name, config);
       this.upstreams.set(name, upstream);
       this.relay(upstream);
     }
@@ -136,14 +137,18 @@ export class Gateway extends EventEmitter<GatewayEvents> {
    * when enabled. Resolves once it runs or has failed. Used when the person edits servers in the UI.
    */
   async putServer(name: string, config: StdioServerConfig): Promise<void> {
+    await this.putUpstream(this.stdioUpstream(name, config));
+  }
+
+  /** A stdio server: its supervisor with a stdio connector and the policy from its config. */
+  private stdioUpstream(name: string, config: StdioServerConfig): UpstreamSupervisor {
     const clientInfo = { name: 'mcp-auth-broker', version: BROKER_VERSION };
-    await this.putUpstream(
-      new UpstreamServer(name, config, { ...this.deps, timing: this.timing, clientInfo }),
-    );
+    const deps = { ...this.deps, timing: this.timing, clientInfo };
+    return new UpstreamSupervisor(name, stdioPolicy(config), stdioConnector(name, config, deps), deps);
   }
 
   /** Like `putServer` for an upstream of another kind (a remote MCP server, issue 5). */
-  async putUpstream(upstream: UpstreamServer): Promise<void> {
+  async putUpstream(upstream: UpstreamSupervisor): Promise<void> {
     const old = this.upstreams.get(upstream.name);
     if (old) {
       await old.stop();
@@ -160,12 +165,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   /** Enabled servers whose env references the secret `secretName`, sorted (to restart after a change). */
   serversUsingSecret(secretName: string): string[] {
     return [...this.upstreams.values()]
-      .filter((u) => u.config.enabled)
-      .filter((u) =>
-        Object.values(u.config.env).some(
-          (v) => typeof v !== 'string' && 'secret' in v && v.secret === secretName,
-        ),
-      )
+      .filter((u) => u.policy.enabled && u.policy.secretNames.includes(secretName))
       .map((u) => u.name)
       .sort();
   }
@@ -173,7 +173,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   /** Enabled servers whose env references provider account `accountId` (`github`, `github:work`). */
   serversUsingAccount(accountId: string): string[] {
     return [...this.upstreams.values()]
-      .filter((u) => u.config.enabled && accountsOfServer(u.config).includes(accountId))
+      .filter((u) => u.policy.enabled && u.policy.accounts.includes(accountId))
       .map((u) => u.name)
       .sort();
   }
@@ -226,7 +226,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     const duration = () => this.deps.clock.now() - started;
     try {
       // Provider tokens due for refresh are refreshed (and the server restarted) before the call.
-      for (const id of accountsOfServer(upstream.config)) await this.deps.credentials?.accessToken(id);
+      for (const id of upstream.policy.accounts) await this.deps.credentials?.accessToken(id);
       // The SDK client has already validated the result against CallToolResultSchema.
       const result = (await upstream.request((client) =>
         client.callTool(
@@ -287,7 +287,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     }
   }
 
-  private async resourceServer(uri: string, scope: ServerScope): Promise<UpstreamServer> {
+  private async resourceServer(uri: string, scope: ServerScope): Promise<UpstreamSupervisor> {
     let found = this.catalog.findResource(uri, scope);
     if (!found) {
       const running = this.catalog.visible(scope).filter((u) => u.state === 'running');
@@ -327,21 +327,21 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 
   /** Why a tool may not be called, or `undefined` when it may. */
-  private toolDenial(upstream: UpstreamServer, tool: string, scope: ServerScope): string | undefined {
+  private toolDenial(upstream: UpstreamSupervisor, tool: string, scope: ServerScope): string | undefined {
     if (scope !== undefined && !scope.has(upstream.name)) {
       return `this client may not use server "${upstream.name}"`;
     }
-    const filter = upstream.config.tools;
+    const filter = upstream.policy.tools;
     return isToolAllowed(filter, tool) ? undefined : `${describeFilter(filter)} in the broker config`;
   }
 
-  private requestOptions(ctx: CallContext, upstream: UpstreamServer): RequestOptions {
-    const timeoutMs = upstream.config.callTimeoutMs ?? this.timing.callTimeoutMs;
+  private requestOptions(ctx: CallContext, upstream: UpstreamSupervisor): RequestOptions {
+    const timeoutMs = upstream.policy.callTimeoutMs ?? this.timing.callTimeoutMs;
     return upstreamRequestOptions(ctx, timeoutMs, this.deps.redactor);
   }
 
   /** Re-emits an upstream's events; names are recomputed when a list changes. */
-  private relay(upstream: UpstreamServer): void {
+  private relay(upstream: UpstreamSupervisor): void {
     let listed = false;
     upstream.on('toolsChanged', () => {
       this.catalog.invalidate();
