@@ -213,4 +213,10 @@ server.registerPrompt('hello', { description: 'Says hello', argsSchema: { who: z
   messages: [{ role: 'user', content: { type: 'text', text: `Hello ${who} from ${name}` } }],
 }));
 
+// A method no MCP revision defines: the broker's router relays it (unknown method) to a lone server.
+server.server.setRequestHandler(
+  z.object({ method: z.literal('fixture/whoami'), params: z.looseObject({}).optional() }),
+  (request) => ({ server: name, params: request.params ?? {} }),
+);
+
 await server.connect(new StdioServerTransport());

@@ -116,6 +116,13 @@ export class ExposedCatalog {
     );
   }
 
+  /** The server in `scope` that lists a resource template written exactly `uriTemplate`. */
+  findTemplateByText(uriTemplate: string, scope: ServerScope): UpstreamSupervisor | undefined {
+    return this.visible(scope).find((u) =>
+      u.catalog.resourceTemplates.some((t) => t.uriTemplate === uriTemplate),
+    );
+  }
+
   /** Servers in `scope` whose catalog is offered, sorted by name. */
   visible(scope: ServerScope): UpstreamSupervisor[] {
     return this.sorted().filter((u) => isListed(u) && inScope(scope, u.name));

@@ -10,6 +10,7 @@ import { isBrokerError, messageOf } from '../base/errors.js';
 import type { SecretRedactor } from '../secrets/secret-redactor.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { describeExit, type ChildExit } from './observed-stdio-transport.js';
+import { UpstreamChannel } from './upstream-channel.js';
 import { fetchCatalog, type CatalogPart, type UpstreamCatalog } from './upstream-catalog.js';
 
 /**
@@ -19,6 +20,8 @@ import { fetchCatalog, type CatalogPart, type UpstreamCatalog } from './upstream
 export interface UpstreamConnection {
   client: Client;
   transport: UpstreamTransport;
+  /** Routed requests (tools/call, resources/read, …) on the same transport, without the SDK client. */
+  channel: UpstreamChannel;
 }
 
 /** A stdio transport (with its pid and exit) or a remote one (issue 5: neither). */
@@ -75,6 +78,7 @@ export async function startConnection(
 ): Promise<UpstreamCatalog> {
   try {
     await connection.client.connect(connection.transport, { timeout: timeoutMs });
+    connection.channel.attach();
     return await fetchCatalog(connection.client, timeoutMs);
   } catch (error) {
     await connection.client.close().catch(() => undefined);

@@ -18,6 +18,7 @@ import {
   type ConnectionHandlers,
   type UpstreamConnection,
 } from './upstream-connection.js';
+import { UpstreamChannel } from './upstream-channel.js';
 import type { UpstreamConnector } from './upstream-connector.js';
 import type { UpstreamPolicy } from './upstream-policy.js';
 import { waitUntil } from './wait-until.js';
@@ -131,7 +132,7 @@ export class UpstreamSupervisor extends EventEmitter<UpstreamEvents> {
    * Runs `run` with the server's client, waiting for a starting or restarting server first. When the
    * server is down, or goes down during the request, throws `SERVER_UNAVAILABLE` naming it.
    */
-  async request<T>(run: (client: Client) => Promise<T>): Promise<T> {
+  async request<T>(run: (client: Client, channel: UpstreamChannel) => Promise<T>): Promise<T> {
     await this.drain.enter();
     try {
       return await this.requestNow(run);
@@ -165,11 +166,11 @@ export class UpstreamSupervisor extends EventEmitter<UpstreamEvents> {
     return this.pendingRestart;
   }
 
-  private async requestNow<T>(run: (client: Client) => Promise<T>): Promise<T> {
-    const client = await this.ready();
+  private async requestNow<T>(run: (client: Client, channel: UpstreamChannel) => Promise<T>): Promise<T> {
+    const { client, channel } = await this.ready();
     const generation = this.generation;
     try {
-      return await run(client);
+      return await run(client, channel);
     } catch (error) {
       const closed = error instanceof McpError && error.code === (ErrorCode.ConnectionClosed as number);
       const waitedMs = this.abandoned.get(generation);
@@ -224,15 +225,15 @@ export class UpstreamSupervisor extends EventEmitter<UpstreamEvents> {
     }
   }
 
-  /** The running client, after waiting (bounded) for a start or restart in progress. */
-  private async ready(): Promise<Client> {
+  /** The running connection, after waiting (bounded) for a start or restart in progress. */
+  private async ready(): Promise<UpstreamConnection> {
     const subscribe = (listener: () => void) => {
       this.on('statusChanged', listener);
       return () => this.off('statusChanged', listener);
     };
     const settled = () => this.current !== 'starting' && this.current !== 'crashed';
     await waitUntil(subscribe, settled, this.deps.timing.startWaitMs);
-    if (this.current === 'running' && this.connection) return this.connection.client;
+    if (this.current === 'running' && this.connection) return this.connection;
     throw this.unavailableError();
   }
 
@@ -270,6 +271,7 @@ export class UpstreamSupervisor extends EventEmitter<UpstreamEvents> {
     const connection: UpstreamConnection = {
       client: createUpstreamClient(this.deps.clientInfo, handlers),
       transport,
+      channel: new UpstreamChannel(transport),
     };
     // Made the one being started, unless a newer attempt or a stop came first.
     if (generation === this.generation) this.connection = connection;
