@@ -66,9 +66,15 @@ export function createFrontSession(deps: FrontSessionDeps): {
   let client = deps.connectionLabel;
   // The label as soon as `initialize` was answered: a call right after it may be routed before the
   // SDK has run `oninitialized`.
+  let named = false;
   const currentClient = () => {
+    if (named) return client;
     const info = server.getClientVersion();
-    return info ? `${displayName(info.name)}#${deps.connectionLabel}` : client;
+    if (info) {
+      client = `${displayName(info.name)}#${deps.connectionLabel}`;
+      named = true;
+    }
+    return client;
   };
   const clientId = deps.clientId ?? deps.connectionLabel;
   let minLevel = LEVELS.indexOf('info');
