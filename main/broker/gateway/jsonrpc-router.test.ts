@@ -195,6 +195,24 @@ describe('JSON-RPC router (real fixture servers)', () => {
     await many.close();
   });
 
+  it('relays completion/complete for a namespaced prompt to its server, name un-prefixed', async () => {
+    const s = await rawSession(gateway, audit);
+    await s.send({
+      id: 14,
+      method: 'completion/complete',
+      params: { ref: { type: 'ref/prompt', name: 'beta__hello' }, argument: { name: 'who', value: 'An' } },
+    });
+    const result = (await s.response(14))['result'] as { completion: { values: string[] } };
+    expect(result.completion.values).toEqual(['Ann@beta', 'Anders@beta']);
+    await s.send({
+      id: 15,
+      method: 'completion/complete',
+      params: { ref: { type: 'ref/prompt', name: 'nobody__hello' }, argument: { name: 'who', value: '' } },
+    });
+    expect((await s.response(15))['error']).toMatchObject({ code: -32602 });
+    await s.close();
+  });
+
   it('answers ping itself', async () => {
     const s = await rawSession(gateway, audit);
     await s.send({ id: 13, method: 'ping' });
