@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
 import { z } from 'zod';
 
 const name = process.env.FIXTURE_NAME ?? 'fixture';
@@ -209,8 +210,19 @@ server.registerResource(
   (uri, { id }) => ({ contents: [{ uri: uri.href, text: `item ${String(id)} from ${name}` }] }),
 );
 
-server.registerPrompt('hello', { description: 'Says hello', argsSchema: { who: z.string() } }, ({ who }) => ({
+// `who` completes from a fixed list (completion/complete), prefixed with the server's name.
+const people = ['Ann', 'Bob', 'Anders'];
+const who = completable(z.string(), (value) =>
+  people.filter((p) => p.startsWith(value)).map((p) => `${p}@${name}`),
+);
+server.registerPrompt('hello', { description: 'Says hello', argsSchema: { who } }, ({ who }) => ({
   messages: [{ role: 'user', content: { type: 'text', text: `Hello ${who} from ${name}` } }],
 }));
+
+// A method no MCP revision defines: the broker's router relays it (unknown method) to a lone server.
+server.server.setRequestHandler(
+  z.object({ method: z.literal('fixture/whoami'), params: z.looseObject({}).optional() }),
+  (request) => ({ server: name, params: request.params ?? {} }),
+);
 
 await server.connect(new StdioServerTransport());

@@ -1,7 +1,6 @@
-import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { SecretRedactor } from '../secrets/secret-redactor.js';
+import { CancelHandle } from '../upstreams/upstream-channel.js';
 
-/** Progress of a tool call, as relayed to the client. */
+/** Progress of a routed request, as relayed to the client. */
 export interface CallProgress {
   progress: number;
   total?: number;
@@ -14,38 +13,24 @@ export interface CallContext {
   client: string;
   /** The audit `clientId`: who the client is, chosen by the broker (OAuth client id or socket label). */
   clientId?: string;
-  /** Aborting it cancels the upstream request (the SDK sends notifications/cancelled upstream). */
+  /** Aborting it cancels the upstream request (notifications/cancelled upstream). */
   signal?: AbortSignal;
-  /** Receives the upstream's progress notifications. */
+  /** The router's cancellation of this request (the client's notifications/cancelled), no signal needed. */
+  cancel?: CancelHandle;
+  /** Receives the upstream's progress notifications (message scrubbed of secrets). */
   onprogress?: (progress: CallProgress) => void;
   /** Servers the client may use; undefined = all. */
   scope?: ReadonlySet<string>;
 }
 
-/**
- * SDK request options for a routed request: the client's signal (cancellation travels upstream),
- * progress relayed (message redacted), and a timeout that each progress notification resets.
- */
-export function upstreamRequestOptions(
-  ctx: CallContext,
-  timeoutMs: number,
-  redactor: SecretRedactor,
-): RequestOptions {
-  const { onprogress, signal } = ctx;
-  return {
-    timeout: timeoutMs,
-    resetTimeoutOnProgress: true,
-    ...(signal === undefined ? {} : { signal }),
-    ...(onprogress === undefined
-      ? {}
-      : {
-          onprogress: (p) => {
-            onprogress({
-              progress: p.progress,
-              ...(p.total === undefined ? {} : { total: p.total }),
-              ...(p.message === undefined ? {} : { message: redactor.redact(p.message) }),
-            });
-          },
-        }),
-  };
+/** `ctx` with a cancel handle that follows its AbortSignal (for callers that have one). */
+export function withCancel(ctx: CallContext): CallContext {
+  const signal = ctx.signal;
+  if (signal === undefined || ctx.cancel !== undefined) return ctx;
+  const cancel = new CancelHandle();
+  const reason = () =>
+    signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? 'cancelled');
+  if (signal.aborted) cancel.cancel(reason());
+  else signal.addEventListener('abort', () => cancel.cancel(reason()), { once: true });
+  return { ...ctx, cancel };
 }

@@ -2,14 +2,14 @@ import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprot
 import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import { isToolAllowed } from './tool-filter.js';
 import { assignExposedNames, type NameAssignment } from './tool-naming.js';
-import type { UpstreamServer } from '../upstreams/upstream-server.js';
+import type { UpstreamSupervisor } from '../upstreams/upstream-supervisor.js';
 
 /** Server names a client may use; `undefined` means all of them. */
 export type ServerScope = ReadonlySet<string> | undefined;
 
 /** An upstream item behind an exposed name. */
 export interface ResolvedItem {
-  upstream: UpstreamServer;
+  upstream: UpstreamSupervisor;
   /** The item's name on the upstream server. */
   name: string;
 }
@@ -17,7 +17,8 @@ export interface ResolvedItem {
 const inScope = (scope: ServerScope, server: string) => scope === undefined || scope.has(server);
 
 /** A stopped or disabled server's tools are not offered; a crashed or failing one keeps its last list. */
-const isListed = (upstream: UpstreamServer) => upstream.state !== 'stopped' && upstream.state !== 'disabled';
+const isListed = (upstream: UpstreamSupervisor) =>
+  upstream.state !== 'stopped' && upstream.state !== 'disabled';
 
 /**
  * What the gateway offers to clients, built from every upstream's last known catalog: tools and
@@ -29,7 +30,7 @@ export class ExposedCatalog {
   private tools: NameAssignment | undefined;
   private prompts: NameAssignment | undefined;
 
-  constructor(private readonly upstreams: ReadonlyMap<string, UpstreamServer>) {}
+  constructor(private readonly upstreams: ReadonlyMap<string, UpstreamSupervisor>) {}
 
   /** Forgets the computed names (after a tools or prompts list changed). */
   invalidate(): void {
@@ -58,16 +59,16 @@ export class ExposedCatalog {
     const names = this.toolNames();
     return this.visible(scope).flatMap((upstream) =>
       upstream.catalog.tools
-        .filter((tool) => isToolAllowed(upstream.config.tools, tool.name))
+        .filter((tool) => isToolAllowed(upstream.policy.tools, tool.name))
         .map((tool) => ({ ...tool, name: names.exposedName(upstream.name, tool.name) ?? tool.name })),
     );
   }
 
   /** Exposed names of one server's allowed tools (for `status`). */
-  serverToolNames(upstream: UpstreamServer): string[] {
+  serverToolNames(upstream: UpstreamSupervisor): string[] {
     const names = this.toolNames();
     return upstream.catalog.tools
-      .filter((tool) => isToolAllowed(upstream.config.tools, tool.name))
+      .filter((tool) => isToolAllowed(upstream.policy.tools, tool.name))
       .map((tool) => names.exposedName(upstream.name, tool.name) ?? tool.name);
   }
 
@@ -104,19 +105,26 @@ export class ExposedCatalog {
   }
 
   /** The server in `scope` that listed exactly this resource URI. */
-  findResource(uri: string, scope: ServerScope): UpstreamServer | undefined {
+  findResource(uri: string, scope: ServerScope): UpstreamSupervisor | undefined {
     return this.visible(scope).find((u) => u.catalog.resources.some((r) => r.uri === uri));
   }
 
   /** The server in `scope` with a resource template (RFC 6570) matching `uri`. */
-  findTemplate(uri: string, scope: ServerScope): UpstreamServer | undefined {
+  findTemplate(uri: string, scope: ServerScope): UpstreamSupervisor | undefined {
     return this.visible(scope).find((u) =>
       u.catalog.resourceTemplates.some((t) => templateMatches(t.uriTemplate, uri)),
     );
   }
 
+  /** The server in `scope` that lists a resource template written exactly `uriTemplate`. */
+  findTemplateByText(uriTemplate: string, scope: ServerScope): UpstreamSupervisor | undefined {
+    return this.visible(scope).find((u) =>
+      u.catalog.resourceTemplates.some((t) => t.uriTemplate === uriTemplate),
+    );
+  }
+
   /** Servers in `scope` whose catalog is offered, sorted by name. */
-  visible(scope: ServerScope): UpstreamServer[] {
+  visible(scope: ServerScope): UpstreamSupervisor[] {
     return this.sorted().filter((u) => isListed(u) && inScope(scope, u.name));
   }
 
@@ -126,7 +134,7 @@ export class ExposedCatalog {
     return item && upstream ? { upstream, name: item.name } : undefined;
   }
 
-  private sorted(): UpstreamServer[] {
+  private sorted(): UpstreamSupervisor[] {
     return [...this.upstreams.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 }

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
-import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
-  CallToolResultSchema,
+  ErrorCode,
+  McpError,
   type CallToolResult,
   type GetPromptResult,
   type Prompt,
@@ -29,9 +29,10 @@ import {
 } from './gateway-errors.js';
 import { describeFilter, isToolAllowed } from './tool-filter.js';
 import { NAME_SEPARATOR } from './tool-naming.js';
-import { accountsOfServer } from '../providers/provider-env.js';
 import type { ProviderCredentials } from '../upstreams/child-env.js';
-import { UpstreamServer } from '../upstreams/upstream-server.js';
+import { stdioConnector } from '../upstreams/stdio-connector.js';
+import { stdioPolicy } from '../upstreams/upstream-policy.js';
+import { UpstreamSupervisor } from '../upstreams/upstream-supervisor.js';
 import {
   DEFAULT_UPSTREAM_TIMING,
   type UpstreamDeps,
@@ -40,7 +41,7 @@ import {
 } from '../upstreams/upstream-types.js';
 
 import { serverStatus, type ServerStatus } from '../upstreams/server-status.js';
-import { upstreamRequestOptions, type CallContext } from './call-context.js';
+import { withCancel, type CallContext, type CallProgress } from './call-context.js';
 
 export { ACCESS_DENIED_CODE, RESOURCE_NOT_FOUND_CODE, SERVER_UNAVAILABLE_CODE } from './gateway-errors.js';
 export type { ServerStatus } from '../upstreams/server-status.js';
@@ -68,7 +69,7 @@ export interface GatewayDeps {
   redactor: SecretRedactor;
   timing?: Partial<GatewayTiming>;
   /** Upstreams of other kinds (remote MCP servers, issue 5), built with the gateway's upstream deps. */
-  extraUpstreams?: (deps: UpstreamDeps) => UpstreamServer[];
+  extraUpstreams?: (deps: UpstreamDeps) => UpstreamSupervisor[];
 }
 
 /** Events for the front layer: list changes (no payload), upstream log messages, status changes. */
@@ -86,7 +87,7 @@ export interface GatewayEvents {
  * applied, every tool call audited, and errors that name the server and say why it is down.
  */
 export class Gateway extends EventEmitter<GatewayEvents> {
-  private readonly upstreams = new Map<string, UpstreamServer>();
+  private readonly upstreams = new Map<string, UpstreamSupervisor>();
   private readonly catalog = new ExposedCatalog(this.upstreams);
   private readonly timing: GatewayTiming;
 
@@ -97,7 +98,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.timing = { ...DEFAULT_GATEWAY_TIMING, ...deps.timing };
     const clientInfo = { name: 'mcp-auth-broker', version: BROKER_VERSION };
     for (const [name, config] of Object.entries(deps.servers)) {
-      const upstream = new UpstreamServer(name, config, { ...deps, timing: this.timing, clientInfo });
+      const upstream = this.stdioUpstream(name, config);
       this.upstreams.set(name, upstream);
       this.relay(upstream);
     }
@@ -136,14 +137,18 @@ export class Gateway extends EventEmitter<GatewayEvents> {
    * when enabled. Resolves once it runs or has failed. Used when the person edits servers in the UI.
    */
   async putServer(name: string, config: StdioServerConfig): Promise<void> {
+    await this.putUpstream(this.stdioUpstream(name, config));
+  }
+
+  /** A stdio server: its supervisor with a stdio connector and the policy from its config. */
+  private stdioUpstream(name: string, config: StdioServerConfig): UpstreamSupervisor {
     const clientInfo = { name: 'mcp-auth-broker', version: BROKER_VERSION };
-    await this.putUpstream(
-      new UpstreamServer(name, config, { ...this.deps, timing: this.timing, clientInfo }),
-    );
+    const deps = { ...this.deps, timing: this.timing, clientInfo };
+    return new UpstreamSupervisor(name, stdioPolicy(config), stdioConnector(name, config, deps), deps);
   }
 
   /** Like `putServer` for an upstream of another kind (a remote MCP server, issue 5). */
-  async putUpstream(upstream: UpstreamServer): Promise<void> {
+  async putUpstream(upstream: UpstreamSupervisor): Promise<void> {
     const old = this.upstreams.get(upstream.name);
     if (old) {
       await old.stop();
@@ -160,12 +165,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   /** Enabled servers whose env references the secret `secretName`, sorted (to restart after a change). */
   serversUsingSecret(secretName: string): string[] {
     return [...this.upstreams.values()]
-      .filter((u) => u.config.enabled)
-      .filter((u) =>
-        Object.values(u.config.env).some(
-          (v) => typeof v !== 'string' && 'secret' in v && v.secret === secretName,
-        ),
-      )
+      .filter((u) => u.policy.enabled && u.policy.secretNames.includes(secretName))
       .map((u) => u.name)
       .sort();
   }
@@ -173,7 +173,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   /** Enabled servers whose env references provider account `accountId` (`github`, `github:work`). */
   serversUsingAccount(accountId: string): string[] {
     return [...this.upstreams.values()]
-      .filter((u) => u.config.enabled && accountsOfServer(u.config).includes(accountId))
+      .filter((u) => u.policy.enabled && u.policy.accounts.includes(accountId))
       .map((u) => u.name)
       .sort();
   }
@@ -204,16 +204,88 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 
   /**
-   * Calls a tool by its exposed name. Audits `tool.call` (or `tool.denied`), never the arguments.
-   * Throws McpError: InvalidParams for an unknown tool, `ACCESS_DENIED_CODE` when filtered out or
-   * out of scope, `SERVER_UNAVAILABLE_CODE` when its server is down or goes down during the call.
-   * A result with `isError` is returned as a result, scrubbed of secrets (see `redactToolResult`).
+   * Relays one client request by method (the JSON-RPC router's entry): `tools/call`, `prompts/get`,
+   * `resources/read`, `completion/complete`, and any method the broker does not know, which goes to
+   * the only server in scope (else MethodNotFound). Names are un-prefixed, scope and filters checked
+   * on the name, the request sent on the upstream's channel (progress and cancellation mapped there)
+   * and the upstream's result returned as it came, scrubbed of known secret values. Tool calls are
+   * audited (`tool.call` / `tool.denied`, never the arguments). Throws McpError.
+   */
+  async route(
+    method: string,
+    params: Record<string, unknown>,
+    ctx: CallContext,
+  ): Promise<Record<string, unknown>> {
+    switch (method) {
+      case 'tools/call':
+        return this.routeTool(params, ctx);
+      case 'prompts/get': {
+        const { upstream, name } = await this.resolvePrompt(params['name'], ctx.scope);
+        return this.relayScrubbed(upstream, method, { ...params, name }, ctx);
+      }
+      case 'resources/read':
+        return this.relayScrubbed(
+          await this.resourceServer(String(params['uri']), ctx.scope),
+          method,
+          params,
+          ctx,
+        );
+      case 'completion/complete':
+        return this.routeCompletion(params, ctx);
+      default: {
+        const visible = this.catalog.visible(ctx.scope);
+        if (visible.length !== 1 || !visible[0]) {
+          throw new McpError(ErrorCode.MethodNotFound, `Method not found: ${method.slice(0, 100)}`);
+        }
+        return this.relayScrubbed(visible[0], method, params, ctx);
+      }
+    }
+  }
+
+  /**
+   * Calls a tool by its exposed name (see `route`). Throws McpError: InvalidParams for an unknown
+   * tool, `ACCESS_DENIED_CODE` when filtered out or out of scope, `SERVER_UNAVAILABLE_CODE` when its
+   * server is down or goes down during the call. A result with `isError` is returned as a result,
+   * scrubbed of secrets (see `redactToolResult`).
    */
   async callTool(
     exposedName: string,
     args: Record<string, unknown>,
     ctx: CallContext,
   ): Promise<CallToolResult> {
+    return (await this.route(
+      'tools/call',
+      { name: exposedName, arguments: args },
+      withCancel(ctx),
+    )) as CallToolResult;
+  }
+
+  /** Gets a prompt by its exposed name (namespaced like tools); whole known secret values are scrubbed. */
+  async getPrompt(
+    exposedName: string,
+    args: Record<string, string>,
+    ctx: CallContext,
+  ): Promise<GetPromptResult> {
+    return (await this.route(
+      'prompts/get',
+      { name: exposedName, arguments: args },
+      withCancel(ctx),
+    )) as GetPromptResult;
+  }
+
+  /**
+   * Reads a resource from the server that listed its URI (lists are refreshed once on a miss), or
+   * else from the first server with a matching resource template. Whole known secret values are scrubbed.
+   */
+  async readResource(uri: string, ctx: CallContext): Promise<ReadResourceResult> {
+    return (await this.route('resources/read', { uri }, withCancel(ctx))) as ReadResourceResult;
+  }
+
+  private async routeTool(
+    params: Record<string, unknown>,
+    ctx: CallContext,
+  ): Promise<Record<string, unknown>> {
+    const exposedName = String(params['name']);
     const { upstream, name: tool } = await this.resolveTarget('tool', exposedName, ctx.scope);
     const id = ctx.clientId === undefined ? {} : { clientId: ctx.clientId };
     const base = { client: ctx.client, ...id, server: upstream.name, tool };
@@ -226,20 +298,13 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     const duration = () => this.deps.clock.now() - started;
     try {
       // Provider tokens due for refresh are refreshed (and the server restarted) before the call.
-      for (const id of accountsOfServer(upstream.config)) await this.deps.credentials?.accessToken(id);
-      // The SDK client has already validated the result against CallToolResultSchema.
-      const result = (await upstream.request((client) =>
-        client.callTool(
-          { name: tool, arguments: args },
-          CallToolResultSchema,
-          this.requestOptions(ctx, upstream),
-        ),
-      )) as CallToolResult;
-      const outcome = result.isError === true ? 'error' : 'ok';
+      for (const id of upstream.policy.accounts) await this.deps.credentials?.accessToken(id);
+      const result = await this.relayRequest(upstream, 'tools/call', { ...params, name: tool }, ctx);
+      const outcome = result['isError'] === true ? 'error' : 'ok';
       this.deps.audit.record({ type: 'tool.call', outcome, ...base, durationMs: duration() });
-      return redactToolResult(result, this.deps.redactor);
+      return redactToolResult(result as CallToolResult, this.deps.redactor);
     } catch (error) {
-      const errorCode = ctx.signal?.aborted === true ? 'cancelled' : auditErrorCode(error);
+      const errorCode = ctx.cancel?.cancelled === true ? 'cancelled' : auditErrorCode(error);
       this.deps.audit.record({
         type: 'tool.call',
         outcome: 'error',
@@ -251,43 +316,72 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     }
   }
 
-  /** Gets a prompt by its exposed name (namespaced like tools); whole known secret values are scrubbed. */
-  async getPrompt(
-    exposedName: string,
-    args: Record<string, string>,
+  /** `completion/complete` for a namespaced prompt or a resource (template) URI. */
+  private async routeCompletion(
+    params: Record<string, unknown>,
     ctx: CallContext,
-  ): Promise<GetPromptResult> {
-    const { upstream, name } = await this.resolveTarget('prompt', exposedName, ctx.scope);
-    if (ctx.scope !== undefined && !ctx.scope.has(upstream.name)) {
-      throw accessDeniedError('prompt', exposedName, `this client may not use server "${upstream.name}"`);
+  ): Promise<Record<string, unknown>> {
+    const ref = params['ref'] as Record<string, unknown>;
+    if (ref['type'] === 'ref/prompt') {
+      const { upstream, name } = await this.resolvePrompt(ref['name'], ctx.scope);
+      return this.relayScrubbed(upstream, 'completion/complete', { ...params, ref: { ...ref, name } }, ctx);
     }
-    try {
-      const result = await upstream.request((client) =>
-        client.getPrompt({ name, arguments: args }, this.requestOptions(ctx, upstream)),
+    const uri = String(ref['uri']);
+    const found =
+      this.catalog.findResource(uri, ctx.scope) ?? this.catalog.findTemplateByText(uri, ctx.scope);
+    if (!found) throw unknownResourceError(uri);
+    return this.relayScrubbed(found, 'completion/complete', params, ctx);
+  }
+
+  private async resolvePrompt(exposed: unknown, scope: ServerScope): Promise<ResolvedItem> {
+    const exposedName = String(exposed);
+    const found = await this.resolveTarget('prompt', exposedName, scope);
+    if (scope !== undefined && !scope.has(found.upstream.name)) {
+      throw accessDeniedError(
+        'prompt',
+        exposedName,
+        `this client may not use server "${found.upstream.name}"`,
       );
-      return this.deps.redactor.redactDeep(result, true) as GetPromptResult;
+    }
+    return found;
+  }
+
+  /** `relayRequest`, with the result scrubbed of whole known secret values and failures as McpErrors. */
+  private async relayScrubbed(
+    upstream: UpstreamSupervisor,
+    method: string,
+    params: Record<string, unknown>,
+    ctx: CallContext,
+  ): Promise<Record<string, unknown>> {
+    try {
+      const result = await this.relayRequest(upstream, method, params, ctx);
+      return this.deps.redactor.redactDeep(result, true) as Record<string, unknown>;
     } catch (error) {
       throw toMcpError(error, this.deps.redactor);
     }
   }
 
-  /**
-   * Reads a resource from the server that listed its URI (lists are refreshed once on a miss), or
-   * else from the first server with a matching resource template. Whole known secret values are scrubbed.
-   */
-  async readResource(uri: string, ctx: CallContext): Promise<ReadResourceResult> {
-    const upstream = await this.resourceServer(uri, ctx.scope);
-    try {
-      const result = await upstream.request((client) =>
-        client.readResource({ uri }, this.requestOptions(ctx, upstream)),
-      );
-      return this.deps.redactor.redactDeep(result, true) as ReadResourceResult;
-    } catch (error) {
-      throw toMcpError(error, this.deps.redactor);
-    }
+  /** Sends one request on the upstream's channel (waiting for a starting server, drain respected). */
+  private relayRequest(
+    upstream: UpstreamSupervisor,
+    method: string,
+    params: Record<string, unknown>,
+    ctx: CallContext,
+  ): Promise<Record<string, unknown>> {
+    const timeoutMs = upstream.policy.callTimeoutMs ?? this.timing.callTimeoutMs;
+    const { onprogress, cancel } = ctx;
+    const redactor = this.deps.redactor;
+    const relayProgress =
+      onprogress === undefined
+        ? undefined
+        : (p: CallProgress) =>
+            onprogress(p.message === undefined ? p : { ...p, message: redactor.redact(p.message) });
+    return upstream.request((_client, channel) =>
+      channel.call(method, params, { timeoutMs, onprogress: relayProgress, cancel }),
+    );
   }
 
-  private async resourceServer(uri: string, scope: ServerScope): Promise<UpstreamServer> {
+  private async resourceServer(uri: string, scope: ServerScope): Promise<UpstreamSupervisor> {
     let found = this.catalog.findResource(uri, scope);
     if (!found) {
       const running = this.catalog.visible(scope).filter((u) => u.state === 'running');
@@ -327,21 +421,16 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 
   /** Why a tool may not be called, or `undefined` when it may. */
-  private toolDenial(upstream: UpstreamServer, tool: string, scope: ServerScope): string | undefined {
+  private toolDenial(upstream: UpstreamSupervisor, tool: string, scope: ServerScope): string | undefined {
     if (scope !== undefined && !scope.has(upstream.name)) {
       return `this client may not use server "${upstream.name}"`;
     }
-    const filter = upstream.config.tools;
+    const filter = upstream.policy.tools;
     return isToolAllowed(filter, tool) ? undefined : `${describeFilter(filter)} in the broker config`;
   }
 
-  private requestOptions(ctx: CallContext, upstream: UpstreamServer): RequestOptions {
-    const timeoutMs = upstream.config.callTimeoutMs ?? this.timing.callTimeoutMs;
-    return upstreamRequestOptions(ctx, timeoutMs, this.deps.redactor);
-  }
-
   /** Re-emits an upstream's events; names are recomputed when a list changes. */
-  private relay(upstream: UpstreamServer): void {
+  private relay(upstream: UpstreamSupervisor): void {
     let listed = false;
     upstream.on('toolsChanged', () => {
       this.catalog.invalidate();

@@ -3,21 +3,18 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
-  CallToolRequestSchema,
-  GetPromptRequestSchema,
   ListPromptsRequestSchema,
   ListResourceTemplatesRequestSchema,
   ListResourcesRequestSchema,
   ListToolsRequestSchema,
-  ReadResourceRequestSchema,
   SetLevelRequestSchema,
   type LoggingLevel,
-  type ProgressToken,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { AuditSink } from '../audit/audit-event.js';
 import { displayName } from '../audit/audit-text.js';
 import type { Gateway } from './gateway.js';
 import type { Logger } from '../base/logger.js';
+import { JsonRpcRouter, RoutedTransport } from './jsonrpc-router.js';
 
 const LEVELS: LoggingLevel[] = [
   'debug',
@@ -44,8 +41,10 @@ export interface FrontSessionDeps {
 }
 
 /**
- * One MCP client session on the broker: an SDK low-level Server whose every request is answered by
- * the gateway, with progress, cancellation, logging and list-changed notifications relayed.
+ * One MCP client session on the broker: the JSON-RPC router relays every call (tools/call,
+ * resources/read, prompts/get, completion/complete, unknown methods) with progress and cancellation
+ * mapped; an SDK low-level Server answers the handshake and the aggregated lists and sends the
+ * logging and list-changed notifications.
  */
 export function createFrontSession(deps: FrontSessionDeps): {
   server: Server;
@@ -65,38 +64,28 @@ export function createFrontSession(deps: FrontSessionDeps): {
     },
   );
   let client = deps.connectionLabel;
+  // The label as soon as `initialize` was answered: a call right after it may be routed before the
+  // SDK has run `oninitialized`.
+  let named = false;
+  const currentClient = () => {
+    if (named) return client;
+    const info = server.getClientVersion();
+    if (info) {
+      client = `${displayName(info.name)}#${deps.connectionLabel}`;
+      named = true;
+    }
+    return client;
+  };
   const clientId = deps.clientId ?? deps.connectionLabel;
   let minLevel = LEVELS.indexOf('info');
-  const ctx = (signal: AbortSignal) => ({ client, clientId, signal, ...(scope ? { scope } : {}) });
+  let router: JsonRpcRouter | undefined;
 
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: gateway.listTools(scope) }));
-  server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
-    const token: ProgressToken | undefined = request.params._meta?.progressToken;
-    return gateway.callTool(request.params.name, request.params.arguments ?? {}, {
-      ...ctx(extra.signal),
-      ...(token === undefined
-        ? {}
-        : {
-            onprogress: (p) => {
-              void extra.sendNotification({
-                method: 'notifications/progress',
-                params: { progressToken: token, ...p },
-              });
-            },
-          }),
-    });
-  });
   server.setRequestHandler(ListResourcesRequestSchema, () => ({ resources: gateway.listResources(scope) }));
   server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({
     resourceTemplates: gateway.listResourceTemplates(scope),
   }));
-  server.setRequestHandler(ReadResourceRequestSchema, (request, extra) =>
-    gateway.readResource(request.params.uri, ctx(extra.signal)),
-  );
   server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: gateway.listPrompts(scope) }));
-  server.setRequestHandler(GetPromptRequestSchema, (request, extra) =>
-    gateway.getPrompt(request.params.name, request.params.arguments ?? {}, ctx(extra.signal)),
-  );
   server.setRequestHandler(SetLevelRequestSchema, (request) => {
     minLevel = LEVELS.indexOf(request.params.level);
     return {};
@@ -115,7 +104,7 @@ export function createFrontSession(deps: FrontSessionDeps): {
   server.oninitialized = () => {
     const info = server.getClientVersion();
     // The name is the client's own choice: bounded and escaped, so it cannot hide who it is.
-    if (info) client = `${displayName(info.name)}#${deps.connectionLabel}`;
+    client = currentClient();
     audit.record({
       type: 'client.connect',
       outcome: 'ok',
@@ -125,6 +114,7 @@ export function createFrontSession(deps: FrontSessionDeps): {
     });
   };
   server.onclose = () => {
+    router?.close();
     gateway.off('toolsChanged', onTools);
     gateway.off('resourcesChanged', onResources);
     gateway.off('promptsChanged', onPrompts);
@@ -139,7 +129,14 @@ export function createFrontSession(deps: FrontSessionDeps): {
       gateway.on('resourcesChanged', onResources);
       gateway.on('promptsChanged', onPrompts);
       gateway.on('log', onLog);
-      await server.connect(transport);
+      const routed = new RoutedTransport(transport, () => {
+        router ??= new JsonRpcRouter(gateway, {
+          context: () => ({ client: currentClient(), clientId, ...(scope ? { scope } : {}) }),
+          send: (message, options) => transport.send(message, options),
+        });
+        return router;
+      });
+      await server.connect(routed);
     },
   };
 }

@@ -10,7 +10,8 @@ import type { SecretStore } from '../secrets/secret-store.js';
 import type { Fetch } from './authorization-discovery.js';
 import type { RemoteTokenSource } from './authorized-fetch.js';
 import { RemoteAuthorizations } from './remote-authorizations.js';
-import { RemoteUpstreamServer } from '../upstreams/remote-upstream.js';
+import { RemoteUpstream } from '../upstreams/remote-connector.js';
+import type { UpstreamSupervisor } from '../upstreams/upstream-supervisor.js';
 
 /**
  * Remote MCP servers in the broker (issue 5): builds their upstreams for the gateway, supplies the
@@ -39,18 +40,18 @@ export function tokenSource(providers: ProviderService): RemoteTokenSource {
 export class RemoteServers {
   readonly authorizations: RemoteAuthorizations;
   private gateway: Gateway | undefined;
-  private readonly built = new Map<string, RemoteUpstreamServer>();
-  private build: ((name: string, config: RemoteServerConfig) => RemoteUpstreamServer) | undefined;
+  private readonly built = new Map<string, RemoteUpstream>();
+  private build: ((name: string, config: RemoteServerConfig) => RemoteUpstream) | undefined;
 
   constructor(private readonly deps: RemoteServersDeps) {
     this.authorizations = new RemoteAuthorizations(deps);
   }
 
   /** The gateway's extra upstreams: one per remote server. */
-  upstreams(upstreamDeps: UpstreamDeps, providers: ProviderService): RemoteUpstreamServer[] {
+  upstreams(upstreamDeps: UpstreamDeps, providers: ProviderService): UpstreamSupervisor[] {
     const tokens = tokenSource(providers);
     const build = (name: string, config: RemoteServerConfig) => {
-      const upstream = new RemoteUpstreamServer(name, config, {
+      const upstream = new RemoteUpstream(name, config, {
         ...upstreamDeps,
         authorizations: this.authorizations,
         tokens,
@@ -60,7 +61,7 @@ export class RemoteServers {
       return upstream;
     };
     this.build = build;
-    return Object.entries(this.deps.servers).map(([name, config]) => build(name, config));
+    return Object.entries(this.deps.servers).map(([name, config]) => build(name, config).supervisor);
   }
 
   /** The window's view (issue 6): entries by name, and swapping one in after `enabled` changed. */
@@ -71,13 +72,13 @@ export class RemoteServers {
         if (!this.build || !this.gateway)
           throw new BrokerError('FEATURE_UNAVAILABLE', 'Remote servers are not running.');
         this.deps.servers[name] = config;
-        await this.gateway.putUpstream(this.build(name, config));
+        await this.gateway.putUpstream(this.build(name, config).supervisor);
       },
     };
   }
 
   /** Remote upstreams whose credentials are provider account `account` (theirs, or a named provider's). */
-  private usingAccount(account: string): RemoteUpstreamServer[] {
+  private usingAccount(account: string): RemoteUpstream[] {
     return [...this.built.values()].filter((u) => u.account === account && u.remote.enabled);
   }
 
@@ -101,8 +102,8 @@ export class RemoteServers {
     const onNewTokens = (account: string) => {
       if (this.authorizations.serverOfAccount(account) !== undefined) return;
       for (const upstream of this.usingAccount(account)) {
-        if (upstream.state === 'failed' || upstream.remote.transport === 'websocket') {
-          void upstream.restartWhenIdle().catch(() => undefined);
+        if (upstream.supervisor.state === 'failed' || upstream.remote.transport === 'websocket') {
+          void upstream.supervisor.restartWhenIdle().catch(() => undefined);
         }
       }
     };

@@ -1,4 +1,4 @@
-import type { UpstreamServer } from './upstream-server.js';
+import type { UpstreamSupervisor } from './upstream-supervisor.js';
 import type { UpstreamState } from './upstream-types.js';
 
 /** One server as `status` shows it. All text is redacted. */
@@ -20,13 +20,13 @@ export interface ServerStatus {
 }
 
 /** The status of `upstream`, whose allowed tools are exposed as `tools`. */
-export function serverStatus(upstream: UpstreamServer, tools: string[]): ServerStatus {
+export function serverStatus(upstream: UpstreamSupervisor, tools: string[]): ServerStatus {
   const { pid, lastError, startedAt } = upstream;
   return {
     name: upstream.name,
     state: upstream.state,
     ...(pid === undefined ? {} : { pid }),
-    enabled: upstream.config.enabled,
+    enabled: upstream.policy.enabled,
     toolCount: tools.length,
     tools,
     restarts: upstream.restarts,

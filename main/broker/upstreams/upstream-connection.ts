@@ -6,20 +6,22 @@ import {
   ToolListChangedNotificationSchema,
   type LoggingLevel,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { StdioServerConfig } from '../config/config-schema.js';
 import { isBrokerError, messageOf } from '../base/errors.js';
 import type { SecretRedactor } from '../secrets/secret-redactor.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ObservedStdioTransport, describeExit, type ChildExit } from './observed-stdio-transport.js';
+import { describeExit, type ChildExit } from './observed-stdio-transport.js';
+import { UpstreamChannel } from './upstream-channel.js';
 import { fetchCatalog, type CatalogPart, type UpstreamCatalog } from './upstream-catalog.js';
 
 /**
- * One spawned process of an upstream server and the SDK client talking to it: created with its
- * handlers in place (so nothing the server sends early is lost), then started.
+ * One connection to an upstream server (a spawned process or a remote session) and the SDK client
+ * talking to it: created with its handlers in place (so nothing the server sends early is lost), then started.
  */
 export interface UpstreamConnection {
   client: Client;
   transport: UpstreamTransport;
+  /** Routed requests (tools/call, resources/read, …) on the same transport, without the SDK client. */
+  channel: UpstreamChannel;
 }
 
 /** A stdio transport (with its pid and exit) or a remote one (issue 5: neither). */
@@ -36,30 +38,6 @@ export interface ConnectionHandlers {
   onListChanged(part: CatalogPart): void;
   onLog(message: { level: LoggingLevel; logger?: string; data: unknown }): void;
   onError(error: Error): void;
-}
-
-export interface CreateConnectionParams {
-  config: StdioServerConfig;
-  /** The complete child environment (see `resolveServerEnv`). */
-  env: Record<string, string>;
-  clientInfo: { name: string; version: string };
-  handlers: ConnectionHandlers;
-}
-
-/** Builds the transport and client, with every handler attached; nothing is spawned yet. */
-export function createConnection(params: CreateConnectionParams): UpstreamConnection {
-  const { config, env, clientInfo, handlers } = params;
-  const transport = new ObservedStdioTransport({
-    command: config.command,
-    args: config.args,
-    env,
-    stderr: 'pipe',
-    ...(config.cwd === undefined ? {} : { cwd: config.cwd }),
-  });
-  transport.stderr?.on('data', (chunk: unknown) => {
-    if (typeof chunk === 'string' || Buffer.isBuffer(chunk)) handlers.onStderr(chunk);
-  });
-  return { client: createUpstreamClient(clientInfo, handlers), transport };
 }
 
 /** The SDK client of an upstream connection, with every handler attached (any transport). */
@@ -100,6 +78,7 @@ export async function startConnection(
 ): Promise<UpstreamCatalog> {
   try {
     await connection.client.connect(connection.transport, { timeout: timeoutMs });
+    connection.channel.attach();
     return await fetchCatalog(connection.client, timeoutMs);
   } catch (error) {
     await connection.client.close().catch(() => undefined);

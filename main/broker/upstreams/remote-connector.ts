@@ -1,10 +1,11 @@
 import { extractWWWAuthenticateParams } from '@modelcontextprotocol/sdk/client/auth.js';
-import type { StdioServerConfig } from '../config/config-schema.js';
 import type { RemoteServerConfig } from '../config/remote-server-config.js';
 import { BrokerError, isBrokerError } from '../base/errors.js';
 import { parseAccountId } from '../providers/provider-config.js';
-import { createUpstreamClient, type UpstreamConnection } from './upstream-connection.js';
-import { UpstreamServer } from './upstream-server.js';
+import { describeStartFailure } from './upstream-connection.js';
+import type { OpenedTransport, UpstreamConnector } from './upstream-connector.js';
+import { remotePolicy } from './upstream-policy.js';
+import { UpstreamSupervisor } from './upstream-supervisor.js';
 import type { UpstreamDeps } from './upstream-types.js';
 import { guardedFetch, type Fetch } from '../upstream-oauth/authorization-discovery.js';
 import { authorizedFetch, type RemoteTokenSource } from '../upstream-oauth/authorized-fetch.js';
@@ -16,9 +17,9 @@ import {
 import { createRemoteTransport } from './remote-transport.js';
 
 /**
- * A remote MCP server as one more kind of upstream: the same lifecycle as a stdio server (start,
- * catalog, backoff after a lost connection, call drain) with a network transport instead of a child
- * process, and credentials attached per request instead of put into an environment.
+ * A remote MCP server as one more kind of upstream: the same supervisor as a stdio server (start,
+ * catalog, backoff after a lost connection, call drain) with this connector's network transport
+ * instead of a child process, and credentials attached per request instead of put into an environment.
  */
 
 export interface RemoteUpstreamDeps extends UpstreamDeps {
@@ -38,19 +39,6 @@ interface Credentials {
   upgradeRefused?: (response: Response) => Promise<boolean>;
 }
 
-/** The stdio-shaped view the gateway reads (enabled, tools, secrets used by a static header). */
-function gatewayView(config: RemoteServerConfig): StdioServerConfig {
-  const auth = config.auth;
-  const env = typeof auth === 'object' && 'header' in auth ? { [auth.header]: { secret: auth.secret } } : {};
-  return {
-    command: config.url,
-    args: [],
-    env,
-    enabled: config.enabled,
-    ...(config.tools === undefined ? {} : { tools: config.tools }),
-  };
-}
-
 const withHeader =
   (base: Fetch, name: string, value: () => Promise<string>): Fetch =>
   async (url, init) => {
@@ -59,33 +47,41 @@ const withHeader =
     return base(url, { ...init, headers });
   };
 
-export class RemoteUpstreamServer extends UpstreamServer {
+/** A remote upstream: its supervisor, and the config and account the remote-servers feature reads. */
+export class RemoteUpstream implements UpstreamConnector {
+  readonly supervisor: UpstreamSupervisor;
+  private readonly name: string;
+  private readonly deps: RemoteUpstreamDeps;
+
   constructor(
     name: string,
     readonly remote: RemoteServerConfig,
-    private readonly remoteDeps: RemoteUpstreamDeps,
+    deps: RemoteUpstreamDeps,
   ) {
-    super(name, gatewayView(remote), remoteDeps);
+    this.name = name;
+    this.deps = deps;
+    this.supervisor = new UpstreamSupervisor(name, remotePolicy(remote), this, deps);
   }
 
-  protected override async prepareConnection(
-    generation: number,
-  ): Promise<{ connection: UpstreamConnection; secretNames: string[] }> {
+  async open(): Promise<OpenedTransport> {
     const credentials = await this.credentials();
-    const handlers = this.connectionHandlers(generation, () => connection.client);
     const transport = createRemoteTransport({
       server: this.name,
       config: this.remote,
       fetch: credentials.fetch,
       upgradeHeaders: credentials.headers,
-      onLost: () => void connection.transport.close(),
+      onLost: () => void transport.close(),
       ...(credentials.upgradeRefused ? { onUpgradeRefused: credentials.upgradeRefused } : {}),
     });
-    const connection: UpstreamConnection = {
-      client: createUpstreamClient(this.deps.clientInfo, handlers),
-      transport,
-    };
-    return { connection: this.adopt(connection, generation), secretNames: credentials.secretNames };
+    return { transport, secretNames: credentials.secretNames };
+  }
+
+  describeStartFailure(error: unknown): string {
+    return describeStartFailure(error, this.remote.url, undefined);
+  }
+
+  describeLoss(): string {
+    return `the connection to ${this.remote.url} was lost; reconnecting with backoff`;
   }
 
   /** The provider account whose tokens this server gets: `mcp-<server>` for OAuth, the named one for a provider. */
@@ -105,17 +101,13 @@ export class RemoteUpstreamServer extends UpstreamServer {
       typeof auth === 'object' && 'provider' in auth
         ? `its provider account "${auth.provider}" needs sign-in again. Run: mcp-auth-broker login ${auth.provider}`
         : `needs sign-in again. Sign in with: ${loginCommand(this.name)}`;
-    await this.holdUntilFixed(
+    await this.supervisor.holdUntilFixed(
       error ?? new BrokerError('SIGNIN_NEEDED', `Remote server "${this.name}" ${why}`),
     );
   }
 
-  protected override describeLoss(): string {
-    return `the connection to ${this.remote.url} was lost; reconnecting with backoff`;
-  }
-
   private async credentials(): Promise<Credentials> {
-    const base = this.remoteDeps.fetch ?? ((url: string | URL, init?: RequestInit) => fetch(url, init));
+    const base = this.deps.fetch ?? ((url: string | URL, init?: RequestInit) => fetch(url, init));
     const auth = this.remote.auth;
     if (auth === 'none')
       return { fetch: guardedFetch(base), secretNames: [], headers: () => Promise.resolve({}) };
@@ -159,7 +151,7 @@ export class RemoteUpstreamServer extends UpstreamServer {
   }
 
   private oauthCredentials(base: Fetch): Credentials {
-    const { authorizations, tokens, audit } = this.remoteDeps;
+    const { authorizations, tokens, audit } = this.deps;
     const onTokenRefused = (error: BrokerError) => void this.needsSignIn(error);
     const fetchFn = authorizedFetch({
       ...{ server: this.name, authorizations, tokens, audit, fetch: base },

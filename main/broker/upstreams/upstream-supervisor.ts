@@ -1,10 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import type { StdioServerConfig } from '../config/config-schema.js';
 import { BrokerError, isBrokerError, messageOf } from '../base/errors.js';
-import { resolveServerEnv } from './child-env.js';
-import { describeExit } from './observed-stdio-transport.js';
 import { RestartBackoff } from './restart-backoff.js';
 import { StderrTail } from './stderr-tail.js';
 import {
@@ -15,14 +12,15 @@ import {
   type UpstreamCatalog,
 } from './upstream-catalog.js';
 import {
-  createConnection,
-  describeStartFailure,
+  createUpstreamClient,
   redactData,
   startConnection,
   type ConnectionHandlers,
   type UpstreamConnection,
-  type UpstreamTransport,
 } from './upstream-connection.js';
+import { UpstreamChannel } from './upstream-channel.js';
+import type { UpstreamConnector } from './upstream-connector.js';
+import type { UpstreamPolicy } from './upstream-policy.js';
 import { waitUntil } from './wait-until.js';
 import { CallDrain } from './call-drain.js';
 import { upstreamAuditor, type UpstreamAuditor } from './upstream-audit.js';
@@ -44,10 +42,12 @@ const NO_RETRY_CODES = [
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * One stdio MCP server: spawns it with its credentials, restarts it with backoff when it crashes,
- * keeps its last catalog and stderr tail, and hands out its client to callers once it runs.
+ * One upstream MCP server's lifecycle, whatever its kind: connects through its connector (a spawned
+ * stdio child, or a remote HTTP/SSE/WebSocket session), restarts with backoff when the connection
+ * is lost, keeps its last catalog and stderr tail, drains calls for a restart between calls, and
+ * hands out its client to callers once it runs. What it may expose is its `policy`.
  */
-export class UpstreamServer extends EventEmitter<UpstreamEvents> {
+export class UpstreamSupervisor extends EventEmitter<UpstreamEvents> {
   private current: UpstreamState;
   private connection: UpstreamConnection | undefined;
   private generation = 0;
@@ -68,11 +68,12 @@ export class UpstreamServer extends EventEmitter<UpstreamEvents> {
 
   constructor(
     readonly name: string,
-    readonly config: StdioServerConfig,
-    protected readonly deps: UpstreamDeps,
+    readonly policy: UpstreamPolicy,
+    private readonly connector: UpstreamConnector,
+    private readonly deps: UpstreamDeps,
   ) {
     super();
-    this.current = config.enabled ? 'stopped' : 'disabled';
+    this.current = policy.enabled ? 'stopped' : 'disabled';
     this.backoff = new RestartBackoff(deps.timing);
     this.tail = new StderrTail(deps.redactor);
     this.auditor = upstreamAuditor(deps.audit, name);
@@ -114,12 +115,12 @@ export class UpstreamServer extends EventEmitter<UpstreamEvents> {
 
   /** Stops the process (if any) and any pending restart. */
   async stop(): Promise<void> {
-    await this.closeConnection(this.config.enabled ? 'stopped' : 'disabled');
+    await this.closeConnection(this.policy.enabled ? 'stopped' : 'disabled');
   }
 
   /** Stops and starts again now, with a fresh backoff; resolves once running or failed. */
   async restart(): Promise<void> {
-    if (!this.config.enabled) {
+    if (!this.policy.enabled) {
       throw new BrokerError('SERVER_UNAVAILABLE', `Server "${this.name}" is disabled in the broker config.`);
     }
     this.backoff.reset();
@@ -131,7 +132,7 @@ export class UpstreamServer extends EventEmitter<UpstreamEvents> {
    * Runs `run` with the server's client, waiting for a starting or restarting server first. When the
    * server is down, or goes down during the request, throws `SERVER_UNAVAILABLE` naming it.
    */
-  async request<T>(run: (client: Client) => Promise<T>): Promise<T> {
+  async request<T>(run: (client: Client, channel: UpstreamChannel) => Promise<T>): Promise<T> {
     await this.drain.enter();
     try {
       return await this.requestNow(run);
@@ -165,11 +166,11 @@ export class UpstreamServer extends EventEmitter<UpstreamEvents> {
     return this.pendingRestart;
   }
 
-  private async requestNow<T>(run: (client: Client) => Promise<T>): Promise<T> {
-    const client = await this.ready();
+  private async requestNow<T>(run: (client: Client, channel: UpstreamChannel) => Promise<T>): Promise<T> {
+    const { client, channel } = await this.ready();
     const generation = this.generation;
     try {
-      return await run(client);
+      return await run(client, channel);
     } catch (error) {
       const closed = error instanceof McpError && error.code === (ErrorCode.ConnectionClosed as number);
       const waitedMs = this.abandoned.get(generation);
@@ -224,15 +225,15 @@ export class UpstreamServer extends EventEmitter<UpstreamEvents> {
     }
   }
 
-  /** The running client, after waiting (bounded) for a start or restart in progress. */
-  private async ready(): Promise<Client> {
+  /** The running connection, after waiting (bounded) for a start or restart in progress. */
+  private async ready(): Promise<UpstreamConnection> {
     const subscribe = (listener: () => void) => {
       this.on('statusChanged', listener);
       return () => this.off('statusChanged', listener);
     };
     const settled = () => this.current !== 'starting' && this.current !== 'crashed';
     await waitUntil(subscribe, settled, this.deps.timing.startWaitMs);
-    if (this.current === 'running' && this.connection) return this.connection.client;
+    if (this.current === 'running' && this.connection) return this.connection;
     throw this.unavailableError();
   }
 
@@ -261,34 +262,24 @@ export class UpstreamServer extends EventEmitter<UpstreamEvents> {
     }
   }
 
-  /** Resolves the credentials and builds the (unstarted) connection; remote servers override it. */
-  protected async prepareConnection(
+  /** Resolves the credentials and builds the (unstarted) connection through the connector. */
+  private async prepareConnection(
     generation: number,
   ): Promise<{ connection: UpstreamConnection; secretNames: string[] }> {
-    const { env, secretNames } = await resolveServerEnv(
-      this.config,
-      this.deps.secrets,
-      this.deps.redactor,
-      this.name,
-      this.deps.credentials,
-    );
-    const connection = createConnection({
-      config: this.config,
-      env,
-      clientInfo: this.deps.clientInfo,
-      handlers: this.connectionHandlers(generation, () => connection.client),
-    });
-    return { connection: this.adopt(connection, generation), secretNames };
-  }
-
-  /** Makes `connection` the one being started, unless a newer attempt or a stop came first. */
-  protected adopt(connection: UpstreamConnection, generation: number): UpstreamConnection {
+    const handlers = this.connectionHandlers(generation, () => connection.client);
+    const { transport, secretNames } = await this.connector.open(handlers);
+    const connection: UpstreamConnection = {
+      client: createUpstreamClient(this.deps.clientInfo, handlers),
+      transport,
+      channel: new UpstreamChannel(transport),
+    };
+    // Made the one being started, unless a newer attempt or a stop came first.
     if (generation === this.generation) this.connection = connection;
-    return connection;
+    return { connection, secretNames };
   }
 
   /** What a connection of generation `generation` reports back to this server. */
-  protected connectionHandlers(generation: number, client: () => Client): ConnectionHandlers {
+  private connectionHandlers(generation: number, client: () => Client): ConnectionHandlers {
     const { logger, redactor } = this.deps;
     return {
       onStderr: (chunk) => {
@@ -344,7 +335,7 @@ export class UpstreamServer extends EventEmitter<UpstreamEvents> {
     this.tail.flush();
     const transport = this.connection?.transport;
     this.connection = undefined;
-    this.lastErrorText = this.withStderr(describeStartFailure(error, this.config.command, transport));
+    this.lastErrorText = this.withStderr(this.connector.describeStartFailure(error, transport));
     const errorCode = isBrokerError(error) ? error.code : 'SERVER_UNAVAILABLE';
     this.auditor.startFailed(errorCode, this.deps.redactor.redact(this.lastErrorText));
     this.setState('failed');
@@ -361,32 +352,30 @@ export class UpstreamServer extends EventEmitter<UpstreamEvents> {
    * Takes a connected server down until the person acts (e.g. signs in again, issue 5): the
    * connection closes, `error` becomes the reason `status` and calls report, and there is no retry.
    */
-  protected async holdUntilFixed(error: BrokerError): Promise<void> {
+  async holdUntilFixed(error: BrokerError): Promise<void> {
     if (this.current !== 'running' && this.current !== 'crashed') return;
     this.lastErrorText = error.message;
     await this.closeConnection('failed');
-  }
-
-  /** Why a running connection ended: "it exited with code 1"; remote servers override it. */
-  protected describeLoss(transport: UpstreamTransport | undefined): string {
-    return `it ${describeExit(transport?.exit)}`;
   }
 
   private onClose(generation: number): void {
     if (generation !== this.generation || this.current !== 'running') return;
     const transport = this.connection?.transport;
     this.connection = undefined;
-    this.lastErrorText = `${this.describeLoss(transport)}.`;
+    this.lastErrorText = `${this.connector.describeLoss(transport)}.`;
     this.setState('crashed');
     this.crashHandling = this.afterCrash(transport, generation);
   }
 
-  private async afterCrash(transport: UpstreamTransport | undefined, generation: number): Promise<void> {
+  private async afterCrash(
+    transport: UpstreamConnection['transport'] | undefined,
+    generation: number,
+  ): Promise<void> {
     await settle();
     if (generation !== this.generation) return;
     this.tail.flush();
     const exit = transport?.exit;
-    this.lastErrorText = this.withStderr(`${this.describeLoss(transport)}.`);
+    this.lastErrorText = this.withStderr(`${this.connector.describeLoss(transport)}.`);
     this.auditor.crashed(exit, this.deps.redactor.redact(this.lastErrorText));
     this.backoff.noteRunEnded(this.deps.clock.now() - (this.startedAtMs ?? 0));
     this.emit('statusChanged');
