@@ -1,5 +1,4 @@
 import { rmSync } from 'node:fs';
-import type { Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { BrowserUi } from './window/browser-ui.js';
@@ -7,26 +6,26 @@ import { openAuditKeyingOrWarn } from './audit/audit-anchor.js';
 import { AuditLog } from './audit/audit-log.js';
 import type { AccessTokenVerifier } from './authz/access-token.js';
 import type { AuthorizationServer } from './authz/authorization-server.js';
-import type { PendingConsents } from './authz/pending-consents.js';
 import { attachHttpFeatures, type HttpFeatures } from './broker-http-features.js';
 import { createCoreServices, startCoreServices, type CoreServices } from './broker-services.js';
 import { systemClock, type Clock } from './base/clock.js';
 import { loadConfigFile } from './config/config-file.js';
 import type { BrokerConfig } from './config/config-schema.js';
 import { ensureFirstRunConfig } from './config/first-run-config.js';
-import { BrokerError, isBrokerError, messageOf } from './base/errors.js';
+import { messageOf } from './base/errors.js';
 import type { Gateway } from './gateway/gateway.js';
 import { SocketTransport } from './jsonrpc/socket-transport.js';
 import type { Logger } from './base/logger.js';
 import { DEFAULT_PORT, type RuntimePaths } from './runtime/paths.js';
 import { prepareRuntimePaths } from './runtime/runtime-dir.js';
 import type { ProviderService } from './providers/provider-service.js';
-import type { SignInListener } from './providers/sign-in-events.js';
 import type { RemoteServers } from './upstream-oauth/remote-servers.js';
 import { openSecretStore } from './secrets/open-secret-store.js';
 import type { SecretRedactor } from './secrets/secret-redactor.js';
-import { assertSecretName, type SecretStore } from './secrets/secret-store.js';
+import type { SecretStore } from './secrets/secret-store.js';
+import { createBrokerControl } from './control/broker-control.js';
 import { controlRequestListener, type BrokerControl } from './control/control-api.js';
+import { Disposers } from './base/disposers.js';
 import { createStartingControl, type StartingControl } from './control/starting-control.js';
 import { acquireInstanceLock, type InstanceLock } from './runtime/instance-lock.js';
 import { listenLocal } from './net/local-socket.js';
@@ -68,6 +67,8 @@ interface BrokerParts {
   control: StartingControl;
   logger: Logger;
   clock: Clock;
+  /** What has started, stopped in reverse on a failed start and on close. */
+  disposers: Disposers;
 }
 
 /**
@@ -76,19 +77,20 @@ interface BrokerParts {
  * features (authorization server, `/mcp` + `/ws`, the window), the MCP socket the `connect` shim
  * relays to, and the CLI control socket.
  */
-export class Broker implements BrokerControl {
+export class Broker {
   private readonly sockets = new Set<Socket>();
   private connections = 0;
   private closed = false;
   private features: HttpFeatures | undefined;
   private readonly mcp: NetServer;
-  private readonly control: HttpServer;
   private readonly gateway: Gateway;
   readonly config: BrokerConfig;
   readonly url: string;
   readonly paths: RuntimePaths;
   readonly http: LoopbackHttp;
   readonly startedAt: string;
+  /** What the CLI's control socket (and in-process callers) can ask of this broker. */
+  readonly control: BrokerControl;
 
   private constructor(private readonly parts: BrokerParts) {
     ({ config: this.config, url: this.url, paths: this.paths, http: this.http } = parts);
@@ -97,7 +99,12 @@ export class Broker implements BrokerControl {
     this.mcp = createNetServer((socket) => {
       this.onMcpConnection(socket);
     });
-    this.control = parts.control.server;
+    this.control = createBrokerControl({
+      ...{ status: () => this.status(), store: parts.store, audit: parts.audit, gateway: this.gateway },
+      ...{ providers: parts.services.providers, remote: parts.services.remote },
+      authz: () => this.features?.authz,
+      ui: () => this.features?.ui,
+    });
   }
 
   /** The broker's OAuth authorization server for HTTP MCP clients (issue #4). */
@@ -125,66 +132,74 @@ export class Broker implements BrokerControl {
     const clock = options.clock ?? systemClock;
     await ensureFirstRunConfig(options.configPath, dataDir, options.secretStore, logger);
     const config = loadConfigFile(options.configPath);
+    const disposers = new Disposers();
     const lock = acquireInstanceLock(dataDir, 'broker');
-    const cleanups: (() => unknown)[] = [() => lock.release()];
-    let broker: Broker | undefined;
+    disposers.add('instance lock', () => lock.release());
     try {
       // The control socket answers "starting" as soon as the lock is held (issue 10 point 7).
       const paths = prepareRuntimePaths(dataDir);
+      disposers.add('sockets', () => {
+        for (const path of [paths.mcpSocket, paths.controlSocket]) {
+          if (!path.startsWith('\\\\.\\pipe\\')) rmSync(path, { force: true });
+        }
+      });
       const control = createStartingControl(new Date(clock.now()).toISOString());
       await listenLocal(control.server, paths.controlSocket, paths.runDir);
-      cleanups.unshift(() => control.server.close());
+      disposers.add('control socket', () => control.server.close());
       const store = options.secretStore ?? openSecretStore(config.secretStore, dataDir);
       const keying = await openAuditKeyingOrWarn(store, join(dataDir, 'audit'), logger);
       const audit = AuditLog.open({
         ...{ dir: join(dataDir, 'audit'), maxFileBytes: config.audit.maxFileBytes },
         ...{ clock, redactor, ...(keying ? { keying } : {}) },
       });
-      cleanups.unshift(() => audit.close());
+      disposers.add('audit log', async () => {
+        audit.record({ type: 'broker.stop', outcome: 'ok' });
+        await audit.flushAnchor();
+        audit.close();
+      });
       const services = createCoreServices({
         ...{ config, store, audit, logger, clock, redactor, dataDir },
         allowLoopbackClientMetadataUrl: options.allowLoopbackClientMetadataUrl === true,
       });
-      cleanups.unshift(services.unwire);
+      disposers.add('service wiring', services.unwire);
       const port = options.port ?? config.port ?? DEFAULT_PORT;
       const http = await startLoopbackHttp(port, audit, BROKER_VERSION, logger, clock);
-      cleanups.unshift(() => {
-        http.refusals.close();
-        http.server.close();
-      });
+      disposers.add('refusal audit', () => http.refusals.close());
       lock.update({ url: http.url });
       const started = `pid ${String(process.pid)} ${http.url} version ${BROKER_VERSION}`;
       audit.record({ type: 'broker.start', outcome: 'ok', message: started });
-      cleanups.unshift(() => services.providers.refresher.stop());
+      disposers.add('servers', () => services.gateway.stop());
+      disposers.add('token refresher', () => services.providers.refresher.stop());
       await startCoreServices(services, options.serverStartWaitMs ?? 10_000);
-      const b = new Broker({
-        config,
-        url: http.url,
-        paths,
-        services,
-        store,
-        audit,
-        lock,
-        http,
-        control,
-        logger,
-        clock,
+      // From here on http serves the features: it stops taking requests before the servers stop.
+      disposers.add('loopback http', () => {
+        http.server.closeAllConnections();
+        http.server.close();
       });
-      broker = b;
-      b.features = await attachHttpFeatures({
+      const b = new Broker({
+        ...{ config, url: http.url, paths, services, store, audit, lock, http, control },
+        ...{ logger, clock, disposers },
+      });
+      const features = await attachHttpFeatures({
         ...{ http, services, config, configPath: options.configPath, dataDir, store, audit, logger, clock },
         redactor,
         status: () => b.status(),
         accessTokenVerifier: options.accessTokenVerifier,
         allowLoopbackClientDocuments: options.allowLoopbackClientDocuments === true,
       });
+      b.features = features;
+      disposers.add('protected resource', () => features.resource.close());
+      disposers.add('window', () => features.ui.close());
       await listenLocal(b.mcp, paths.mcpSocket, paths.runDir);
-      control.serve(controlRequestListener(b, logger, (text) => redactor.redact(text)));
+      disposers.add('mcp socket', () => {
+        b.mcp.close();
+        for (const socket of b.sockets) socket.destroy();
+      });
+      control.serve(controlRequestListener(b.control, logger, (text) => redactor.redact(text)));
       http.setReady();
       return b;
     } catch (error) {
-      if (broker) await broker.close();
-      else for (const cleanup of cleanups) cleanup();
+      await disposers.dispose((name, e) => logger.warn({ err: messageOf(e), part: name }, 'stop failed'));
       throw error;
     }
   }
@@ -235,90 +250,6 @@ export class Broker implements BrokerControl {
     };
   }
 
-  listSecrets(): Promise<string[]> {
-    return this.parts.store.list();
-  }
-
-  /** Stores a secret and restarts the servers that use it, so they pick up the new value. */
-  async setSecret(name: string, value: string): Promise<{ restarted: string[] }> {
-    assertSecretName(name);
-    await this.parts.store.set(name, value);
-    this.parts.audit.record({ type: 'secret.set', outcome: 'ok', secretName: name });
-    const restarted = this.gateway.serversUsingSecret(name);
-    await Promise.all(restarted.map((server) => this.gateway.restartServer(server)));
-    return { restarted };
-  }
-
-  async deleteSecret(name: string): Promise<boolean> {
-    assertSecretName(name);
-    const deleted = await this.parts.store.delete(name);
-    this.parts.audit.record({ type: 'secret.delete', outcome: deleted ? 'ok' : 'error', secretName: name });
-    return deleted;
-  }
-
-  async restartServer(name: string): Promise<void> {
-    if (!this.gateway.status().some((s) => s.name === name)) {
-      throw new BrokerError('SERVER_NOT_FOUND', `No server named "${name}" in the config.`);
-    }
-    await this.gateway.restartServer(name);
-  }
-
-  /** Signs a provider account in here, in the one broker process (`login`), streaming events. */
-  async providerLogin(
-    account: string,
-    mode: 'device' | 'browser',
-    onEvent: SignInListener,
-    signal: AbortSignal,
-  ): Promise<void> {
-    try {
-      await this.providerService().login(account, { mode, onEvent, signal });
-    } catch (error) {
-      this.remote.signInFailed(
-        account,
-        isBrokerError(error) ? error.code : 'SIGNIN_FAILED',
-        messageOf(error),
-      );
-      throw error;
-    }
-    await this.remote.signedIn(account);
-  }
-
-  providerLogout(account: string): Promise<unknown> {
-    return this.providerService().logout(account);
-  }
-
-  providerTokens(): Promise<unknown> {
-    return this.providerService().list();
-  }
-
-  private providerService(): ProviderService {
-    return this.providers;
-  }
-
-  uiLoginUrl(): string {
-    if (!this.ui) throw new BrokerError('FEATURE_UNAVAILABLE', 'Browser mode is not running.');
-    return this.ui.loginUrl();
-  }
-
-  async importServers(path: string): Promise<unknown> {
-    if (!this.ui) throw new BrokerError('FEATURE_UNAVAILABLE', 'Browser mode is not running.');
-    return this.ui.api.runImport({ source: { path } });
-  }
-
-  listClients(): unknown {
-    return { clients: this.authz?.clients.list() ?? [], persistent: this.authz?.persistent ?? false };
-  }
-
-  revokeClient(clientId: string): unknown {
-    const result = this.authz?.clients.revoke(clientId);
-    if (!result?.revoked)
-      throw new BrokerError(
-        'CLIENT_NOT_FOUND',
-        `No OAuth client "${clientId}"; see "mcp-auth-broker clients".`,
-      );
-    return { clientId, grants: result.grants };
-  }
-
   /**
    * A fault that no handler caught (the process-level `uncaughtException` / `unhandledRejection`
    * handlers of `serve`): logged and audited as `broker.error`; the broker keeps serving.
@@ -330,45 +261,12 @@ export class Broker implements BrokerControl {
       this.http.refusals.record(`broker.error:${kind}`, { type: 'broker.error', outcome: 'error', message });
   }
 
-  listConsents(): unknown {
-    return { pending: this.consentRequests().list() };
-  }
-
-  decideConsent(requestCode: string, decision: 'approve' | 'deny', scopes?: string[]): unknown {
-    const consents = this.consentRequests();
-    const consent =
-      decision === 'approve'
-        ? consents.approve(requestCode, 'cli', scopes)
-        : consents.deny(requestCode, 'cli');
-    return { decision, consent };
-  }
-
-  private consentRequests(): PendingConsents {
-    if (!this.authz) throw new BrokerError('FEATURE_UNAVAILABLE', 'The authorization server is not running.');
-    return this.authz.pendingConsents;
-  }
-
   /** Stops everything, in reverse order of start. Safe to call twice. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.mcp.close();
-    this.control.close();
-    for (const socket of this.sockets) socket.destroy();
-    this.features?.ui.close();
-    await this.features?.resource.close();
-    this.http.server.closeAllConnections();
-    this.http.server.close();
-    this.providers.refresher.stop();
-    this.parts.services.unwire();
-    await this.gateway.stop();
-    this.http.refusals.close();
-    this.parts.audit.record({ type: 'broker.stop', outcome: 'ok' });
-    await this.parts.audit.flushAnchor();
-    this.parts.audit.close();
-    for (const path of [this.paths.mcpSocket, this.paths.controlSocket]) {
-      if (!path.startsWith('\\\\.\\pipe\\')) rmSync(path, { force: true });
-    }
-    this.parts.lock.release();
+    await this.parts.disposers.dispose((name, error) => {
+      this.parts.logger.warn({ err: messageOf(error), part: name }, 'stop failed');
+    });
   }
 }

@@ -116,7 +116,7 @@ export async function startBrokerPair(options: BrokerPairOptions = {}): Promise<
         if (event.event === 'browser') person = approveAtB(b, event.url);
       };
       const signal = new AbortController().signal;
-      await a.providerLogin(remoteAccountId('remote'), 'browser', onEvent, signal);
+      await a.control.providerLogin(remoteAccountId('remote'), 'browser', onEvent, signal);
       await person;
       return events;
     },

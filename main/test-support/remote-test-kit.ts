@@ -135,7 +135,7 @@ export async function startRemoteKit(options: RemoteKitOptions = {}): Promise<Re
         events.push(event);
         if (event.event === 'browser') person = actAsPerson(event.url, personOptions);
       };
-      await broker.providerLogin(account, 'browser', onEvent, new AbortController().signal);
+      await broker.control.providerLogin(account, 'browser', onEvent, new AbortController().signal);
       await person;
       return events;
     },

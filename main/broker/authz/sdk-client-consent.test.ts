@@ -101,7 +101,7 @@ describe.skipIf(!hasChromium)('SDK client against the broker, consent in Chromiu
     const result = await client.callTool({ name: 'alpha__echo', arguments: { text: 'hello broker' } });
     expect(JSON.stringify(result.content)).toContain('hello broker');
     await client.close();
-    expect(broker.listClients()).toMatchObject({
+    expect(broker.control.listClients()).toMatchObject({
       clients: [expect.objectContaining({ clientName: 'SDK e2e client', scopes: ['mcp:servers:alpha'] })],
     });
   }, 60_000);

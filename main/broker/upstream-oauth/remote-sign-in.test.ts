@@ -121,7 +121,7 @@ describe('remote MCP server with MCP authorization (issue 5)', () => {
     expect(kit.as.log.filter((l) => l.startsWith('POST /reg')).length).toBe(registrations);
     expect(kit.auditText()).not.toContain('"upstream.registered"');
     // CL-11: logout mcp-<server> revokes at the AS and deletes the tokens; calls ask for sign-in again.
-    await kit.broker.providerLogout('mcp-remote');
+    await kit.broker.control.providerLogout('mcp-remote');
     expect(kit.as.log.some((l) => l.startsWith('POST /token/revocation 200'))).toBe(true);
     await expect(whoami(client)).rejects.toThrow(/requires sign-in/);
   });

@@ -200,7 +200,7 @@ describe('browser mode', () => {
             req.destroy();
             resolve();
           } else if (events.length === 1) {
-            void broker.setSecret('live-test', 'value-1');
+            void broker.control.setSecret('live-test', 'value-1');
           }
         });
       });
