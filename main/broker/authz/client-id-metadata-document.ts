@@ -4,6 +4,7 @@ import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP } from 'node:net';
 import type { AdapterPayload } from 'oidc-provider';
 import { redirectUrisRefusal } from './redirect-uri-policy.js';
+import { isLoopbackHost } from '../net/loopback-host.js';
 
 /**
  * OAuth Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document; MCP
@@ -81,7 +82,7 @@ export function clientIdUrlRefusal(clientId: string, allowLoopbackHttp: boolean)
   if (url.username || url.password) return 'client_id URLs must not contain credentials';
   if (url.pathname === '/' || /\/\.\.?(\/|$)/.test(url.pathname))
     return 'client_id URLs need a path without dot segments';
-  if (loopbackHttp && !['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname))
+  if (loopbackHttp && !isLoopbackHost(url.hostname))
     return 'http client_id URLs are allowed only on loopback (test mode)';
   return undefined;
 }

@@ -4,6 +4,7 @@ import type Provider from 'oidc-provider';
 import { consentPageBody, errorPageBody, sendPage } from './consent-page.js';
 import { ConsentRegistry } from './consent-registry.js';
 import type { ConsentDecision, PendingConsents } from './pending-consents.js';
+import { readBody } from '../net/read-body.js';
 
 /** The only account at the broker: the person logged in to this machine. */
 export const LOCAL_ACCOUNT = 'local-user';
@@ -34,14 +35,8 @@ export interface ConsentInteractionDeps {
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
 async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_FORM_BYTES) return undefined;
-    chunks.push(chunk);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  const body = await readBody(req, MAX_FORM_BYTES);
+  return body && new URLSearchParams(body.toString('utf8'));
 }
 
 function requestedScopes(details: Details): string[] {

@@ -1,3 +1,5 @@
+import { isLoopbackHost } from '../net/loopback-host.js';
+
 /**
  * Which redirect URIs a client of the broker may register (by RFC 7591 registration or in a Client
  * ID Metadata Document). The broker's clients are native apps and CLIs on this machine, so only an
@@ -11,8 +13,6 @@
  *   `cursor://anysphere.cursor-mcp/oauth/callback`).
  * No fragments (RFC 6749 §3.1.2).
  */
-
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
 /** Private-use schemes that real MCP clients register although they are not in reverse-domain form. */
 export const KNOWN_CLIENT_SCHEMES: ReadonlySet<string> = new Set([
@@ -36,12 +36,12 @@ export function redirectUriRefusal(uri: string): string | undefined {
   }
   if (uri.includes('#')) return 'redirect URIs must not contain a fragment';
   if (url.protocol === 'http:') {
-    return LOOPBACK_HOSTS.has(url.hostname)
+    return isLoopbackHost(url.hostname)
       ? undefined
       : `http redirect URIs must use a loopback host (127.0.0.1, [::1] or localhost), not "${url.hostname}"`;
   }
   if (url.protocol === 'https:') {
-    return LOOPBACK_HOSTS.has(url.hostname)
+    return isLoopbackHost(url.hostname)
       ? 'https redirect URIs must not point at a loopback host; use http://127.0.0.1:<port>/…'
       : undefined;
   }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { AccessTokenVerifier } from './access-token.js';
+import { readBody } from '../net/read-body.js';
 
 const MAX_FORM_BYTES = 16 * 1024;
 
@@ -12,17 +13,6 @@ export interface TokenRevocationDeps {
   verifier: AccessTokenVerifier;
   /** Deletes a grant with every token issued under it. */
   revokeGrant: (grantId: string, clientId: string) => void;
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_FORM_BYTES) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }
 
 /** A request whose body (already read) can be read again by the engine. */
@@ -53,7 +43,7 @@ const isJwt = (token: string) => /^[\w-]+\.[\w-]+\.[\w-]+$/.test(token);
  */
 export function tokenRevocationHandler(deps: TokenRevocationDeps) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const form = req.method === 'POST' ? await readBody(req) : undefined;
+    const form = req.method === 'POST' ? await readBody(req, MAX_FORM_BYTES) : undefined;
     if (!form) {
       if (req.method === 'POST') res.writeHead(413).end();
       else await deps.engine(req, res);

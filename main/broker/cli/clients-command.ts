@@ -58,12 +58,8 @@ function formatConsent(c: PendingConsent): string {
 
 async function pendingCommand(dataDir: string, json: boolean, io: CliIo): Promise<number> {
   const res = await control(dataDir, 'GET', '/consents');
-  const body = res.body as { pending?: PendingConsent[]; message?: string };
-  if (res.status !== 200 || !body.pending)
-    throw new BrokerError(
-      'BROKER_UNREACHABLE',
-      body.message ?? `The broker answered HTTP ${String(res.status)}.`,
-    );
+  const body = res.body as { pending?: PendingConsent[] };
+  if (res.status !== 200 || !body.pending) throw errorFromAnswer(res.status, res.body);
   if (json) writeLine(io.stdout, JSON.stringify(body.pending, null, 2));
   else
     writeLine(
@@ -91,13 +87,8 @@ async function decideCommand(
     `/consents/${encodeURIComponent(code)}/${decision}`,
     decision === 'approve' && scopes ? { scopes } : undefined,
   );
-  const body = res.body as { consent?: PendingConsent; message?: string };
-  if (res.status === 404) {
-    writeLine(io.stderr, body.message ?? `No consent request "${code}" is waiting.`);
-    return 1;
-  }
-  if (res.status !== 200 || !body.consent)
-    throw new BrokerError('BROKER_UNREACHABLE', body.message ?? `HTTP ${String(res.status)}`);
+  const body = res.body as { consent?: PendingConsent };
+  if (res.status !== 200 || !body.consent) throw errorFromAnswer(res.status, res.body);
   if (options.json) writeLine(io.stdout, JSON.stringify(body));
   else
     writeLine(
@@ -131,11 +122,7 @@ export async function clientsCommand(args: string[], io: CliIo): Promise<number>
   }
   if (sub !== 'revoke' || !id || extra !== undefined) throw new BrokerError('USAGE', USAGE);
   const res = await control(where.dataDir, 'DELETE', `/clients/${encodeURIComponent(id)}`);
-  const body = res.body as { grants?: number; message?: string };
-  if (res.status === 404) {
-    writeLine(io.stderr, body.message ?? `No OAuth client "${id}".`);
-    return 1;
-  }
+  const body = res.body as { grants?: number };
   if (res.status !== 200) throw errorFromAnswer(res.status, res.body);
   if (values.json) writeLine(io.stdout, JSON.stringify(body));
   else

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SECRET_NAME_PATTERN } from '../secrets/secret-store.js';
+import { isHttpsOrLoopback } from '../net/loopback-host.js';
 
 /**
  * A remote MCP server entry (issue 5): reached over the network instead of spawned. Its URL is the
@@ -31,8 +32,7 @@ export const RemoteAuthSchema = z.union(
 /** https (or loopback http, for tests) with a non-root path, as CIMD and the SDK require. */
 function isClientMetadataUrl(text: string): boolean {
   const url = new URL(text);
-  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost';
-  return (url.protocol === 'https:' || loopback) && url.pathname !== '/';
+  return isHttpsOrLoopback(url) && url.pathname !== '/';
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   type JSONRPCMessage,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { ResourceDenial } from './bearer-challenge.js';
+import { readBody } from '../net/read-body.js';
 
 /**
  * MCP revisions the broker's HTTP endpoint speaks (streamable HTTP exists since 2025-03-26).
@@ -39,17 +40,6 @@ const bad = (status: 400 | 413, rpcCode: number, description: string): McpBody =
   denial: { status, rpcCode, description },
 });
 
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_HTTP_BODY_BYTES) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
-
 /**
  * Reads and validates a POST body: one JSON-RPC message or a batch. An `initialize` asking for a
  * revision the HTTP endpoint does not speak is rewritten to ask for the latest, so the server
@@ -58,7 +48,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 export async function readMcpBody(req: IncomingMessage): Promise<McpBody> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > MAX_HTTP_BODY_BYTES) return bad(413, -32600, 'Request body too large (8 MiB at most).');
-  const body = await readBody(req);
+  const body = await readBody(req, MAX_HTTP_BODY_BYTES);
   if (body === undefined) return bad(413, -32600, 'Request body too large (8 MiB at most).');
   let raw: unknown;
   try {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BrokerError } from '../base/errors.js';
+import { readBody } from './read-body.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -16,16 +17,11 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 
 /** Reads a JSON request body up to 1 MiB. */
 export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new BrokerError('USAGE', 'Request body too large.');
-    chunks.push(chunk);
-  }
-  if (size === 0) return undefined;
+  const body = await readBody(req, MAX_BODY_BYTES);
+  if (body === undefined) throw new BrokerError('USAGE', 'Request body too large.');
+  if (body.length === 0) return undefined;
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    return JSON.parse(body.toString('utf8')) as unknown;
   } catch {
     throw new BrokerError('USAGE', 'Request body is not valid JSON.');
   }

@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+import { isLoopbackHost } from './loopback-host.js';
 
 /**
  * DNS-rebinding and cross-origin guard for the loopback HTTP endpoint: the `Host` header must be a
@@ -30,8 +29,8 @@ export function loopbackRefusal(req: IncomingMessage, port: number): string | un
 function isLoopbackAuthority(authority: string, port: number): boolean {
   const idx = authority.lastIndexOf(':');
   if (idx <= 0) return false;
-  const name = authority.slice(0, idx).toLowerCase();
-  return LOOPBACK_HOSTS.has(name) && authority.slice(idx + 1) === String(port);
+  const name = authority.slice(0, idx);
+  return isLoopbackHost(name) && authority.slice(idx + 1) === String(port);
 }
 
 /** What `admitRequest` decided: the parsed target, or a status and reason to refuse with. */

@@ -4,6 +4,7 @@ import type { SecretStore } from '../secrets/secret-store.js';
 import type { ProviderConfig } from './provider-config.js';
 import { PRESETS, STANDARD_QUIRKS, type ProviderQuirks } from './provider-presets.js';
 import { defaultFetch, quirkFetch, type ProviderFetch } from './quirk-fetch.js';
+import { requireHttpsOrLoopback } from '../net/loopback-host.js';
 
 /** A provider ready for the flows: openid-client configuration plus what the broker asks for. */
 export interface ResolvedProvider {
@@ -21,14 +22,13 @@ export interface ResolveDeps {
   fetch?: ProviderFetch;
 }
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
 /** `http:` is allowed only for loopback hosts (tests, local IdPs); everything else must be https. */
 export function assertSecureUrl(url: string, what: string): URL {
-  const parsed = new URL(url);
-  if (parsed.protocol === 'https:') return parsed;
-  if (parsed.protocol === 'http:' && LOOPBACK_HOSTS.has(parsed.hostname)) return parsed;
-  throw new BrokerError('PROVIDER_CONFIG_INVALID', `${what} ${url} must use https (http only on 127.0.0.1).`);
+  return requireHttpsOrLoopback(
+    url,
+    () =>
+      new BrokerError('PROVIDER_CONFIG_INVALID', `${what} ${url} must use https (http only on 127.0.0.1).`),
+  );
 }
 
 async function clientAuth(id: string, provider: ProviderConfig, secrets: SecretStore) {

@@ -1,4 +1,5 @@
 import type { ProviderQuirks } from './provider-presets.js';
+import { isJsonMediaType } from '../net/media-type.js';
 
 /** The fetch openid-client calls (its `customFetch` hook); injected so tests can capture requests. */
 export type ProviderFetch = (url: string, init: RequestInit) => Promise<Response>;
@@ -6,7 +7,7 @@ export type ProviderFetch = (url: string, init: RequestInit) => Promise<Response
 export const defaultFetch: ProviderFetch = (url, init) => fetch(url, init);
 
 function isJson(response: Response): boolean {
-  return (response.headers.get('content-type') ?? '').includes('json');
+  return isJsonMediaType(response.headers.get('content-type'));
 }
 
 /**

@@ -8,6 +8,7 @@ import type {
 } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { checkResourceAllowed } from '@modelcontextprotocol/sdk/shared/auth-utils.js';
 import { BrokerError, messageOf } from '../base/errors.js';
+import { requireHttpsOrLoopback } from '../net/loopback-host.js';
 
 /**
  * Discovery of a remote MCP server's authorization (the "Broker as OAuth client" checklist, CL-1 …
@@ -42,17 +43,16 @@ export interface RemoteAuthorization {
   scopes: string[];
 }
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
-
 /** CL-8: https everywhere except loopback hosts (`ws`/`wss` likewise). */
 export function assertSecureRemoteUrl(url: string | URL, what: string): URL {
-  const parsed = new URL(url);
-  if (parsed.protocol === 'https:' || parsed.protocol === 'wss:') return parsed;
-  const loopback = LOOPBACK_HOSTS.has(parsed.hostname);
-  if ((parsed.protocol === 'http:' || parsed.protocol === 'ws:') && loopback) return parsed;
-  throw new BrokerError(
-    'UPSTREAM_INSECURE_URL',
-    `${what} ${parsed.origin} is not https. The broker only sends credentials over https (plain http only to 127.0.0.1/localhost); change the URL to https.`,
+  return requireHttpsOrLoopback(
+    url,
+    (parsed) =>
+      new BrokerError(
+        'UPSTREAM_INSECURE_URL',
+        `${what} ${parsed.origin} is not https. The broker only sends credentials over https (plain http only to 127.0.0.1/localhost); change the URL to https.`,
+      ),
+    { websocket: true },
   );
 }
 

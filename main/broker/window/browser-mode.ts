@@ -12,6 +12,7 @@ import type { BrokerApiCore } from './broker-api-core.js';
 import { consentHandlers } from './broker-features.js';
 import { refuseUiApiRequest } from './ui-api-guard.js';
 import { UiSessions, type UiLogin } from './ui-session.js';
+import { mediaTypeOf } from '../net/media-type.js';
 
 /** The `<meta>` in the login page's head that hands the page its per-session secret. */
 export const SESSION_SECRET_META = 'mab-session';
@@ -122,7 +123,7 @@ export function mountBrowserMode(options: BrowserModeOptions): void {
       sendJson(res, 404, { code: 'NOT_FOUND', message: `No API call ${req.method ?? ''} ${url.pathname}` });
       return;
     }
-    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
+    if (mediaTypeOf(req.headers['content-type']) !== 'application/json') {
       sendJson(res, 415, { code: 'BAD_REQUEST', message: 'Send the arguments as application/json.' });
       return;
     }

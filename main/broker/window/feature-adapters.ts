@@ -36,7 +36,7 @@ export function providersFeature(
             expiresAt: new Date(clock.now() + event.expiresInS * 1000).toISOString(),
           });
         } else if (event.event === 'browser') resolve({ verificationUri: event.url });
-        else if (event.event === 'failure') reject(new BrokerError('USAGE', event.message));
+        else if (event.event === 'failure') reject(new BrokerError('SIGNIN_FAILED', event.message));
       };
       void service
         .provider(provider)
@@ -106,7 +106,12 @@ export function clientsFeature(grants: ClientGrantsApi): ClientsFeature {
     revokeClient: (clientId) => {
       const result = grants.revoke(clientId);
       if (!result.revoked) {
-        return Promise.reject(new BrokerError('USAGE', `No approved client "${clientId}".`));
+        return Promise.reject(
+          new BrokerError(
+            'CLIENT_NOT_FOUND',
+            `No OAuth client "${clientId}"; see "mcp-auth-broker clients".`,
+          ),
+        );
       }
       return Promise.resolve();
     },
