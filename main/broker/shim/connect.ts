@@ -1,7 +1,4 @@
-import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { join } from 'node:path';
 import { BrokerError, isBrokerError } from '../base/errors.js';
 import { runtimePaths } from '../runtime/paths.js';
 import { localSocketPresent } from '../net/local-socket.js';
@@ -39,32 +36,6 @@ function openSocket(dataDir: string): Promise<Socket> {
   });
 }
 
-function startBackgroundBroker(o: ConnectOptions): { exited: () => number | null; logPath: string } {
-  mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
-  const logPath = join(o.dataDir, 'broker.log');
-  const log = openSync(logPath, 'a', 0o600);
-  const args = [o.cliScript, 'serve', '--background', '--config', o.configPath, '--data-dir', o.dataDir];
-  if (o.port !== undefined) args.push('--port', String(o.port));
-  const child = spawn(process.execPath, args, {
-    detached: true,
-    stdio: ['ignore', log, log],
-    windowsHide: true,
-  });
-  closeSync(log);
-  let code: number | null = null;
-  child.once('exit', (c) => (code = c ?? 1));
-  child.unref();
-  return { exited: () => code, logPath };
-}
-
-function logTail(path: string): string {
-  try {
-    return readFileSync(path, 'utf8').trim().split('\n').slice(-5).join('\n');
-  } catch {
-    return '';
-  }
-}
-
 /** Connects to the running broker, starting one in the background if needed and allowed. */
 async function reachBroker(o: ConnectOptions): Promise<Socket> {
   try {
@@ -78,6 +49,8 @@ async function reachBroker(o: ConnectOptions): Promise<Socket> {
         { cause: error },
       );
   }
+  // Only a shim that finds no broker pays for loading the starter (issue 11 point 2).
+  const { startBackgroundBroker, logTail } = await import('./start-broker.js');
   const started = startBackgroundBroker(o);
   const deadline = Date.now() + (o.startTimeoutMs ?? 20_000);
   while (Date.now() < deadline) {

@@ -1,0 +1,31 @@
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ConnectOptions } from './connect.js';
+
+/** Starts `serve --background` detached, its output to `<dataDir>/broker.log`. Loaded lazily by connect.ts. */
+export function startBackgroundBroker(o: ConnectOptions): { exited: () => number | null; logPath: string } {
+  mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
+  const logPath = join(o.dataDir, 'broker.log');
+  const log = openSync(logPath, 'a', 0o600);
+  const args = [o.cliScript, 'serve', '--background', '--config', o.configPath, '--data-dir', o.dataDir];
+  if (o.port !== undefined) args.push('--port', String(o.port));
+  const child = spawn(process.execPath, args, {
+    detached: true,
+    stdio: ['ignore', log, log],
+    windowsHide: true,
+  });
+  closeSync(log);
+  let code: number | null = null;
+  child.once('exit', (c) => (code = c ?? 1));
+  child.unref();
+  return { exited: () => code, logPath };
+}
+
+export function logTail(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim().split('\n').slice(-5).join('\n');
+  } catch {
+    return '';
+  }
+}
