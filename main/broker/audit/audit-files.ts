@@ -109,6 +109,23 @@ export interface SnapshotFile {
 /** How many times {@link readAuditSnapshot} re-reads before it gives up on a log that keeps rotating. */
 const SNAPSHOT_ATTEMPTS = 50;
 
+/**
+ * The pause before re-read `attempt` (0-based): none for the first few, then 1, 2, 4 … ms up to 50.
+ * A writer in another process can be descheduled between renaming the active file away and creating
+ * the next one; re-reading at once, 50 times in a row, can all fall inside that gap on a busy machine.
+ * Altogether at most about 2 s, and only when another process is rotating the log right now.
+ */
+function snapshotPause(attempt: number): number {
+  return attempt < 4 ? 0 : Math.min(2 ** (attempt - 4), 50);
+}
+
+const pauseCell = new Int32Array(new SharedArrayBuffer(4));
+
+/** Blocks this thread for `ms` (verify is synchronous; the broker's own writer never makes it wait). */
+function pauseSync(ms: number): void {
+  if (ms > 0) Atomics.wait(pauseCell, 0, 0, ms);
+}
+
 function readIfPresent(path: string): Buffer | undefined {
   try {
     return readFileNoFollow(path);
@@ -120,32 +137,56 @@ function readIfPresent(path: string): Buffer | undefined {
 
 /**
  * The log's files in chain order, read as one consistent state even while a broker appends and
- * rotates: rotated files never change once they have their name, so each is read once; the active
- * file is read last, and the folder is listed again afterwards — a rotation in between (a new
- * rotated name, the active file missing mid-rename, or its last line half-written) means the active
- * file is read again.
- * @returns `undefined` when the log rotated on every one of 50 attempts.
+ * rotates. Rotated files never change once they have their name, so each is read once. The active
+ * file is read between two listings of the folder; when rotations happened in between, the active
+ * bytes read are either a prefix of one of the newly rotated files (read before that rotation: the
+ * snapshot then ends with that rotated file) or the active file after the last of them (the snapshot
+ * is every rotated file plus those bytes). So a writer that rotates faster than a reader lists the
+ * folder still gives a consistent snapshot; only the active file missing mid-rename or a last line
+ * read mid-write means reading again.
+ * @returns `undefined` when no consistent state could be read in 50 attempts (about 2 s in all).
  */
 export function readAuditSnapshot(dir: string): SnapshotFile[] | undefined {
   const rotated = new Map<string, Buffer>();
-  for (let attempt = 0; attempt < SNAPSHOT_ATTEMPTS; attempt++) {
-    const names = listRotatedFiles(dir).map((f) => f.name);
-    let complete = true;
+  const readRotated = (names: string[]): boolean => {
     for (const name of names) {
       if (rotated.has(name)) continue;
       const data = readIfPresent(join(dir, name));
-      if (data === undefined) complete = false;
-      else rotated.set(name, data);
+      if (data === undefined) return false;
+      rotated.set(name, data);
     }
+    return true;
+  };
+  const filesOf = (names: string[]): SnapshotFile[] =>
+    names.map((name) => ({ name, data: rotated.get(name) ?? Buffer.alloc(0) }));
+  for (let attempt = 0; attempt < SNAPSHOT_ATTEMPTS; attempt++) {
+    pauseSync(snapshotPause(attempt));
+    const before = listRotatedFiles(dir).map((f) => f.name);
+    if (!readRotated(before)) continue;
     const active = readIfPresent(join(dir, AUDIT_ACTIVE_FILE));
     const after = listRotatedFiles(dir).map((f) => f.name);
-    if (!complete || after.length !== names.length || after.some((n, i) => n !== names[i])) continue;
+    // Rotated files are only ever added after the ones already there; anything else (a file
+    // removed or renamed meanwhile) is not a state a writer passes through: look again.
+    if (after.length < before.length || before.some((n, i) => n !== after[i])) continue;
+    if (!readRotated(after)) continue;
+    if (active !== undefined && active.length > 0) {
+      for (let i = before.length; i < after.length; i++) {
+        const data = rotated.get(after[i] ?? '');
+        if (
+          data !== undefined &&
+          data.length >= active.length &&
+          data.subarray(0, active.length).equals(active)
+        ) {
+          return filesOf(after.slice(0, i + 1));
+        }
+      }
+    }
     // No active file while rotated ones exist: mid-rotation (or removed); a last line without its
     // newline: read mid-write (or torn by a crash). Look again; the last attempt takes it as it is.
     const last = attempt === SNAPSHOT_ATTEMPTS - 1;
-    if (!last && active === undefined && names.length > 0) continue;
+    if (!last && active === undefined && after.length > 0) continue;
     if (!last && active !== undefined && active.length > 0 && active.at(-1) !== 0x0a) continue;
-    const files = names.map((name) => ({ name, data: rotated.get(name) ?? Buffer.alloc(0) }));
+    const files = filesOf(after);
     return active === undefined ? files : [...files, { name: AUDIT_ACTIVE_FILE, data: active }];
   }
   return undefined;
