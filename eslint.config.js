@@ -40,6 +40,45 @@ export default tseslint.config(
       ],
     },
   },
+  // Layers of the broker core, bottom up: base/ (no imports from other broker folders), runtime/
+  // (base only), net/ (base, runtime and the audit sink type). Flat config replaces a rule's options
+  // per file, so each layer repeats the electron ban. `npm run lint:cycles` checks there are no cycles.
+  ...[
+    { dir: 'base', allowed: [], layer: 'base/ is the bottom layer: it imports no other broker folder.' },
+    { dir: 'runtime', allowed: ['base/'], layer: 'runtime/ builds on base/ only.' },
+    {
+      dir: 'net',
+      allowed: ['base/', 'runtime/', 'audit/audit-event\\.js$'],
+      layer: 'net/ builds on base/, runtime/ and the audit sink type only.',
+    },
+  ].map(({ dir, allowed, layer }) => ({
+    files: [`main/broker/${dir}/**/*.ts`],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'main/broker is plain Node and must never import electron.' }],
+          patterns: [
+            {
+              regex: allowed.length === 0 ? '^\\.\\./' : `^\\.\\./(?!${allowed.join('|')})`,
+              message: layer,
+            },
+          ],
+        },
+      ],
+    },
+  })),
+  {
+    // The Electron shell is thin: it starts the broker core and talks to it, never through the CLI.
+    files: ['main/electron/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '/broker/cli/', message: 'main/electron uses the broker core, not cli/.' }] },
+      ],
+    },
+  },
   {
     // The window runs in a browser (or a sandboxed Electron renderer): browser globals, no Node.
     files: ['renderer/src/**/*.{ts,tsx}'],

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, nativeImage, Notification, shell, Tray } from 'electron';
 import type { ProviderList, Status } from '../broker/window/broker-api.js';
-import { locations } from '../broker/cli/cli-context.js';
+import { locations } from '../broker/runtime/paths.js';
 import { createLogger } from '../broker/base/logger.js';
 import { SecretRedactor } from '../broker/secrets/secret-redactor.js';
 import { hostOrAttach, type BrokerHost } from './broker-host.js';

@@ -3,14 +3,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import { consentPageBody, errorPageBody, sendPage } from './consent-page.js';
 import { ConsentRegistry } from './consent-registry.js';
-import type { ConsentDecision, PendingConsents } from './pending-consents.js';
+import { INTERACTION_PREFIX, type ConsentDecision, type PendingConsents } from './pending-consents.js';
 import { readBody } from '../net/read-body.js';
 
 /** The only account at the broker: the person logged in to this machine. */
 export const LOCAL_ACCOUNT = 'local-user';
-
-/** Path prefix of the consent pages (oidc-provider's interaction URLs). */
-export const INTERACTION_PREFIX = '/oauth/interaction';
 
 const MAX_FORM_BYTES = 16 * 1024;
 /** How often the waiting consent page reloads to pick up the person's decision. */

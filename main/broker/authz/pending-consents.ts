@@ -2,7 +2,9 @@ import { randomInt } from 'node:crypto';
 import type { AuditSink } from '../audit/audit-event.js';
 import type { Clock } from '../base/clock.js';
 import { BrokerError } from '../base/errors.js';
-import { INTERACTION_PREFIX } from './consent-interaction.js';
+
+/** Path prefix of the consent pages (oidc-provider's interaction URLs). */
+export const INTERACTION_PREFIX = '/oauth/interaction';
 
 /** An authorization request waiting on the person's decision. */
 export interface PendingConsent {

@@ -1,7 +1,7 @@
 import type { AdapterFactory, ErrorOut, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { AuthzKeys } from './authz-keys.js';
 import { errorPageBody, renderPage } from './consent-page.js';
-import { INTERACTION_PREFIX } from './consent-interaction.js';
+import { INTERACTION_PREFIX } from './pending-consents.js';
 import type { OidcEngine } from './oidc-engine.js';
 import { redirectUrisRefusal } from './redirect-uri-policy.js';
 

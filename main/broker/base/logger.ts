@@ -1,5 +1,4 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
-import type { SecretRedactor } from '../secrets/secret-redactor.js';
 
 export type { Logger } from 'pino';
 
@@ -25,8 +24,8 @@ export interface LoggerOptions {
   level?: string;
   /** Where lines go; stderr by default (stdout of the shim is reserved for JSON-RPC). */
   destination?: DestinationStream;
-  /** Scrubs known secret values from every line, on top of the key-based redaction. */
-  redactor?: SecretRedactor;
+  /** Scrubs known secret values from every line, on top of the key-based redaction (secrets/secret-redactor.ts). */
+  redactor?: { redact(text: string): string };
 }
 
 /** The debug log: pino with key-based redaction and value scrubbing. Never writes to stdout. */

@@ -7,7 +7,8 @@ import { loadConfigFile } from '../config/config-file.js';
 import { ConfigSchema } from '../config/config-schema.js';
 import { BrokerError, messageOf } from '../base/errors.js';
 import { openSecretStore } from '../secrets/open-secret-store.js';
-import { locations, parseCommand, writeLine, type CliIo } from './cli-context.js';
+import { parseCommand, writeLine, type CliIo } from './cli-context.js';
+import { locations } from '../runtime/paths.js';
 
 export const auditHelp = `Usage: mcp-auth-broker audit verify [--json]
        mcp-auth-broker audit tail [-n N] [--json] [--follow]

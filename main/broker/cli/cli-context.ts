@@ -1,6 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { BrokerError } from '../base/errors.js';
-import { defaultConfigPath, defaultDataDir } from '../runtime/paths.js';
 
 /** Streams and environment a command runs with (injected so tests can drive the CLI in-process). */
 export interface CliIo {
@@ -20,22 +19,6 @@ export const commonOptions = {
   'data-dir': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
-
-export interface Locations {
-  configPath: string;
-  dataDir: string;
-}
-
-/** `--config` / `--data-dir`, then MCP_AUTH_BROKER_CONFIG / MCP_AUTH_BROKER_DATA_DIR, then the OS default. */
-export function locations(
-  values: { config?: string | undefined; 'data-dir'?: string | undefined },
-  env: NodeJS.ProcessEnv,
-): Locations {
-  return {
-    configPath: values.config ?? env['MCP_AUTH_BROKER_CONFIG'] ?? defaultConfigPath(),
-    dataDir: values['data-dir'] ?? env['MCP_AUTH_BROKER_DATA_DIR'] ?? defaultDataDir(),
-  };
-}
 
 /** parseArgs with the common options, strict, turning its errors into USAGE errors. */
 export function parseCommand<O extends ParseArgsConfig['options']>(

@@ -2,7 +2,8 @@ import type { ClientGrantSummary } from '../authz/client-grants.js';
 import type { PendingConsent } from '../authz/pending-consents.js';
 import { errorFromAnswer } from '../base/error-codes.js';
 import { BrokerError, isBrokerError } from '../base/errors.js';
-import { locations, parseCommand, writeLine, type CliIo } from './cli-context.js';
+import { parseCommand, writeLine, type CliIo } from './cli-context.js';
+import { locations } from '../runtime/paths.js';
 import { callControl, type ControlResponse } from '../control/control-client.js';
 
 export const clientsHelp = `Usage: mcp-auth-broker clients [--json]          OAuth clients (Cursor, Claude Code, VS Code, …) and what they may use

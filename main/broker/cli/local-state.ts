@@ -10,7 +10,7 @@ import { openSecretStore } from '../secrets/open-secret-store.js';
 import { SecretRedactor } from '../secrets/secret-redactor.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { acquireInstanceLock } from '../runtime/instance-lock.js';
-import type { Locations } from './cli-context.js';
+import type { Locations } from '../runtime/paths.js';
 
 /** What a CLI command acting without a running broker gets: the config, store and audit log. */
 export interface LocalState {

@@ -1,7 +1,8 @@
 import { BrokerError } from '../base/errors.js';
 import { parseAccountId } from '../providers/provider-config.js';
 import type { SignInEvent } from '../providers/sign-in-events.js';
-import { locations, parseCommand, writeLine, type CliIo } from './cli-context.js';
+import { parseCommand, writeLine, type CliIo } from './cli-context.js';
+import { locations } from '../runtime/paths.js';
 import { streamControl } from '../control/control-stream.js';
 import { openBrowser } from './open-browser.js';
 import { viaBrokerOrLocalProviders } from './provider-local.js';

@@ -1,7 +1,8 @@
 import { BrokerError } from '../base/errors.js';
 import { parseAccountId } from '../providers/provider-config.js';
 import type { RevocationOutcome } from '../providers/revocation.js';
-import { locations, parseCommand, writeLine, type CliIo } from './cli-context.js';
+import { parseCommand, writeLine, type CliIo } from './cli-context.js';
+import { locations } from '../runtime/paths.js';
 import { callControl, expectOk } from '../control/control-client.js';
 import { viaBrokerOrLocalProviders } from './provider-local.js';
 

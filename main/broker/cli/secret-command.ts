@@ -2,7 +2,8 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { BrokerError } from '../base/errors.js';
 import { assertSecretName, type SecretStore } from '../secrets/secret-store.js';
 import { callControl, expectOk } from '../control/control-client.js';
-import { locations, parseCommand, writeLine, type CliIo, type Locations } from './cli-context.js';
+import { parseCommand, writeLine, type CliIo } from './cli-context.js';
+import { locations, type Locations } from '../runtime/paths.js';
 import { viaBrokerOr, withLocalState } from './local-state.js';
 import { readSecretValue } from './secret-input.js';
 

@@ -1,5 +1,6 @@
 import type { AccountListing } from '../providers/provider-service.js';
-import { locations, parseCommand, writeLine, type CliIo } from './cli-context.js';
+import { parseCommand, writeLine, type CliIo } from './cli-context.js';
+import { locations } from '../runtime/paths.js';
 import { callControl, expectOk } from '../control/control-client.js';
 import { viaBrokerOrLocalProviders } from './provider-local.js';
 

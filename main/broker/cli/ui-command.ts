@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BrokerError, isBrokerError } from '../base/errors.js';
-import { locations, parseCommand, writeLine, type CliIo } from './cli-context.js';
+import { parseCommand, writeLine, type CliIo } from './cli-context.js';
+import { locations } from '../runtime/paths.js';
 import { callControl, expectOk } from '../control/control-client.js';
 import { openBrowser } from './open-browser.js';
 

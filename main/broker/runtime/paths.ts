@@ -123,3 +123,19 @@ export function runtimePaths(
   if (socketPathsFit(own)) return socketsIn(own);
   return socketsIn(recordedRuntimeDir(dataDir) ?? xdgRuntimeDir(dataDir, env) ?? own);
 }
+
+export interface Locations {
+  configPath: string;
+  dataDir: string;
+}
+
+/** `--config` / `--data-dir`, then MCP_AUTH_BROKER_CONFIG / MCP_AUTH_BROKER_DATA_DIR, then the OS default. */
+export function locations(
+  values: { config?: string | undefined; 'data-dir'?: string | undefined },
+  env: NodeJS.ProcessEnv,
+): Locations {
+  return {
+    configPath: values.config ?? env['MCP_AUTH_BROKER_CONFIG'] ?? defaultConfigPath(),
+    dataDir: values['data-dir'] ?? env['MCP_AUTH_BROKER_DATA_DIR'] ?? defaultDataDir(),
+  };
+}

@@ -2,16 +2,11 @@ import { connect, type Socket } from 'node:net';
 import { BrokerError, isBrokerError } from '../base/errors.js';
 import { runtimePaths } from '../runtime/paths.js';
 import { localSocketPresent } from '../net/local-socket.js';
+import type { StartBrokerOptions } from './start-broker.js';
 
-export interface ConnectOptions {
-  configPath: string;
-  dataDir: string;
-  /** Passed to a broker this shim starts. */
-  port?: number;
+export interface ConnectOptions extends StartBrokerOptions {
   /** Start a background broker when none runs (default true). */
   autoStart: boolean;
-  /** The `mcp-auth-broker` entry script, used to start the broker. */
-  cliScript: string;
   stdin: NodeJS.ReadableStream;
   stdout: NodeJS.WritableStream;
   /** Diagnostics only; stdout carries nothing but JSON-RPC. */

@@ -1,10 +1,22 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ConnectOptions } from './connect.js';
+
+/** What starting a background broker needs (the shim's options are a superset). */
+export interface StartBrokerOptions {
+  configPath: string;
+  dataDir: string;
+  /** Passed to the broker started. */
+  port?: number;
+  /** The `mcp-auth-broker` entry script. */
+  cliScript: string;
+}
 
 /** Starts `serve --background` detached, its output to `<dataDir>/broker.log`. Loaded lazily by connect.ts. */
-export function startBackgroundBroker(o: ConnectOptions): { exited: () => number | null; logPath: string } {
+export function startBackgroundBroker(o: StartBrokerOptions): {
+  exited: () => number | null;
+  logPath: string;
+} {
   mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
   const logPath = join(o.dataDir, 'broker.log');
   const log = openSync(logPath, 'a', 0o600);
