@@ -1,0 +1,23 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+const root = new URL('../../', import.meta.url);
+
+describe('README module map', () => {
+  it('names every folder under main/broker/ once, and no folder that is not there', () => {
+    const folders = readdirSync(new URL('main/broker/', root), { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => `${e.name}/`)
+      .sort();
+    const readme = readFileSync(new URL('README.md', root), 'utf8');
+    const mapStart = readme.indexOf('Module map of `main/broker/`');
+    expect(mapStart).toBeGreaterThan(0);
+    // The map is the first table after its heading line: consecutive lines starting with '|'.
+    const after = readme.slice(mapStart).split('\n');
+    const first = after.findIndex((line) => line.startsWith('|'));
+    const end = after.findIndex((line, i) => i > first && !line.startsWith('|'));
+    const rows = after.slice(first, end).filter((line) => line.startsWith('| `'));
+    const named = rows.map((line) => /^\| `([^`]+)`/.exec(line)?.[1] ?? '').filter((n) => n.endsWith('/'));
+    expect([...named].sort()).toEqual(folders);
+  });
+});
