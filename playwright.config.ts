@@ -2,15 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from '@playwright/test';
-import { CHROMIUM_ARGS } from './main/test-support/chromium-consent.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './main/test-support/chromium-consent.js';
 
 /**
  * End-to-end tests of the window in browser mode (a real broker process, real MCP servers, Debian's
  * Chromium). `npx playwright install` cannot work here, so the system Chromium is used; specs skip
  * with a printed reason when it is missing. Screenshots of each screen land in test-results/.
  */
-export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-
 /** Chromium writes under HOME / XDG dirs: keep that in a private temp folder, never the person's own. */
 const browserHome = join(tmpdir(), `mab-chromium-${String(process.getuid?.() ?? 'user')}`);
 mkdirSync(browserHome, { recursive: true, mode: 0o700 });

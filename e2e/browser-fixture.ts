@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, type Page } from '@playwright/test';
 import {
@@ -10,13 +10,6 @@ import {
   type RunningBroker,
 } from '../main/test-support/broker-process.js';
 import { makeTempDir } from '../main/test-support/temp-dir.js';
-
-/** Why browser specs cannot run here, or undefined when Chromium is installed. */
-export function chromiumMissing(path: string): string | undefined {
-  return existsSync(path)
-    ? undefined
-    : `Chromium not found at ${path}: install it with "apt-get install chromium" (or set CHROMIUM_PATH).`;
-}
 
 export const PASSPHRASE = 'e2e-passphrase';
 

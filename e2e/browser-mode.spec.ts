@@ -3,11 +3,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { CHROMIUM_PATH } from '../playwright.config.js';
+import { chromiumMissing } from '../main/test-support/chromium-consent.js';
 import { connectThroughShim, fixtureServer, runCli } from '../main/test-support/broker-process.js';
-import { chromiumMissing, startBrowserBroker, type BrowserBroker } from './browser-fixture.js';
+import { startBrowserBroker, type BrowserBroker } from './browser-fixture.js';
 
-const missing = chromiumMissing(CHROMIUM_PATH);
+const missing = chromiumMissing();
 if (missing) console.warn(`skipping browser-mode e2e: ${missing}`);
 test.skip(missing !== undefined, missing);
 test.describe.configure({ mode: 'serial' });

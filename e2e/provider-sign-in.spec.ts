@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { CHROMIUM_PATH } from '../playwright.config.js';
+import { chromiumMissing } from '../main/test-support/chromium-consent.js';
 import { startBroker, writeBrokerHome, type RunningBroker } from '../main/test-support/broker-process.js';
 import {
   startOidcTestProvider,
@@ -10,9 +10,9 @@ import {
   type OidcTestProvider,
 } from '../main/test-support/oidc-test-provider.js';
 import { makeTempDir } from '../main/test-support/temp-dir.js';
-import { approveOnProvider, chromiumMissing, PASSPHRASE, printedLink } from './browser-fixture.js';
+import { approveOnProvider, PASSPHRASE, printedLink } from './browser-fixture.js';
 
-const missing = chromiumMissing(CHROMIUM_PATH);
+const missing = chromiumMissing();
 if (missing) console.warn(`skipping provider sign-in e2e: ${missing}`);
 test.skip(missing !== undefined, missing);
 

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { CHROMIUM_PATH } from '../playwright.config.js';
+import { chromiumMissing } from '../main/test-support/chromium-consent.js';
 import {
   fixtureServer,
   runCli,
@@ -17,11 +17,11 @@ import {
   type OidcTestProvider,
 } from '../main/test-support/oidc-test-provider.js';
 import { makeTempDir } from '../main/test-support/temp-dir.js';
-import { approveOnProvider, chromiumMissing, PASSPHRASE, printedLink } from './browser-fixture.js';
+import { approveOnProvider, PASSPHRASE, printedLink } from './browser-fixture.js';
 
 // What the desktop app's tray opens, exercised in browser mode against a real broker: the small
 // device-code sign-in window, and the consent request banner whose Approve continues the consent page (SEC-1).
-const missing = chromiumMissing(CHROMIUM_PATH);
+const missing = chromiumMissing();
 if (missing) console.warn(`skipping tray windows e2e: ${missing}`);
 test.skip(missing !== undefined, missing);
 test.describe.configure({ mode: 'serial' });

@@ -4,8 +4,8 @@ import { chromium, type Browser } from '@playwright/test';
 import type { ConsentPerson } from './authz-test-kit.js';
 import { makeTempDir } from './temp-dir.js';
 
-/** Debian's Chromium; tests never download browsers. */
-export const CHROMIUM = '/usr/bin/chromium';
+/** Debian's Chromium unless CHROMIUM_PATH names another; tests never download browsers. */
+export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
 /** Flags that keep Chromium quiet on a machine with no network but the package registries. */
 export const CHROMIUM_ARGS = [
@@ -19,14 +19,16 @@ export const CHROMIUM_ARGS = [
 
 /** Why browser tests must be skipped here, or undefined when Chromium is installed. */
 export function chromiumMissing(): string | undefined {
-  return existsSync(CHROMIUM) ? undefined : `no Chromium at ${CHROMIUM} (apt-get install chromium)`;
+  return existsSync(CHROMIUM_PATH)
+    ? undefined
+    : `Chromium not found at ${CHROMIUM_PATH}: install it with "apt-get install chromium" (or set CHROMIUM_PATH).`;
 }
 
 /** Launches headless Chromium with its profile in a temp HOME; `close()` also removes it. */
 export async function launchChromium(): Promise<{ browser: Browser; close: () => Promise<void> }> {
   const home = makeTempDir('mab-chromium-');
   const browser = await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: CHROMIUM_PATH,
     args: CHROMIUM_ARGS,
     env: {
       ...process.env,
