@@ -1,5 +1,5 @@
-import { READ_NOFOLLOW, readFileNoFollow } from '../base/private-path.js';
-import { closeSync, existsSync, openSync, readdirSync, readSync } from 'node:fs';
+import { readFileNoFollow } from '../base/private-path.js';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 
@@ -60,18 +60,6 @@ export function splitLines(data: Buffer): SplitLines {
     start = nl + 1;
   }
   return start < data.length ? { lines, torn: data.subarray(start) } : { lines };
-}
-
-/** Reads `length` bytes of `path` from `position` (fewer if the file is shorter). */
-export function readRange(path: string, position: number, length: number): Buffer {
-  const buffer = Buffer.alloc(length);
-  const fd = openSync(path, READ_NOFOLLOW);
-  try {
-    const read = readSync(fd, buffer, 0, length, position);
-    return buffer.subarray(0, read);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Contents of the head file. */

@@ -128,6 +128,5 @@ export const ConfigSchema = z
 export type BrokerConfig = z.infer<typeof ConfigSchema>;
 export type StdioServerConfig = z.infer<typeof StdioServerSchema>;
 export type { RemoteServerConfig } from './remote-server-config.js';
-export type EnvValue = z.infer<typeof EnvValueSchema>;
 export type ToolFilter = z.infer<typeof ToolFilterSchema>;
 export type SecretStoreConfig = z.infer<typeof SecretStoreConfigSchema>;

@@ -79,7 +79,6 @@ export const RemoteServerSchema = z
   .strict();
 
 export type RemoteServerConfig = z.infer<typeof RemoteServerSchema>;
-export type RemoteAuth = z.infer<typeof RemoteAuthSchema>;
 
 /** True for a raw config entry that describes a remote server (it has a `url`). */
 export function isRemoteEntry(value: unknown): boolean {

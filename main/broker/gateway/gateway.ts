@@ -45,7 +45,7 @@ import { withCancel, type CallContext, type CallProgress } from './call-context.
 
 export { ACCESS_DENIED_CODE, RESOURCE_NOT_FOUND_CODE, SERVER_UNAVAILABLE_CODE } from './gateway-errors.js';
 export type { ServerStatus } from '../upstreams/server-status.js';
-export type { CallContext, CallProgress } from './call-context.js';
+export type { CallContext } from './call-context.js';
 
 /** Timings of the gateway; every field can be overridden (tests use small values). */
 export interface GatewayTiming extends UpstreamTiming {

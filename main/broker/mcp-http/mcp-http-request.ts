@@ -14,9 +14,6 @@ import { readBody } from '../net/read-body.js';
  */
 export const HTTP_PROTOCOL_VERSIONS: readonly string[] = ['2025-11-25', '2025-06-18', '2025-03-26'];
 
-/** Assumed when a request carries no `MCP-Protocol-Version` header (MCP 2025-06-18 transports). */
-export const DEFAULT_HTTP_PROTOCOL_VERSION = '2025-03-26';
-
 /** Largest POST body read (the stdio channel allows 8 MiB messages too). */
 export const MAX_HTTP_BODY_BYTES = 8 * 1024 * 1024;
 

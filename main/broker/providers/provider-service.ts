@@ -6,7 +6,7 @@ import type { SecretRedactor } from '../secrets/secret-redactor.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { runBrowserAuthorization } from './browser-authorization.js';
 import { runDeviceAuthorization } from './device-authorization.js';
-import { parseAccountId, tokenSecretName, type AccountId, type ProviderConfig } from './provider-config.js';
+import { parseAccountId, tokenSecretName, type ProviderConfig } from './provider-config.js';
 import { resolveProvider, type ResolvedProvider } from './provider-discovery.js';
 import type { ProviderFetch } from './quirk-fetch.js';
 import { revokeTokens, type RevocationOutcome } from './revocation.js';
@@ -176,5 +176,3 @@ export class ProviderService {
     );
   }
 }
-
-export type { AccountId };

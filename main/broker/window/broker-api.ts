@@ -297,7 +297,6 @@ export type AuditVerify = z.infer<typeof AuditVerifySchema>;
 export type ProviderList = z.infer<typeof ProviderListSchema>;
 export type TokenList = z.infer<typeof TokenListSchema>;
 export type ClientList = z.infer<typeof ClientListSchema>;
-export type ConnectInfo = z.infer<typeof ConnectInfoSchema>;
 export type ConnectTarget = z.infer<typeof ConnectTargetSchema>;
 export type ImportSource = z.infer<typeof ImportSourceSchema>;
 export type ImportPlan = z.infer<typeof ImportPlanSchema>;
@@ -322,7 +321,6 @@ export interface BrokerApi extends BrokerApiCalls {
 
 /** Error shape every transport returns: a stable code and a message that says what to do. */
 export const ApiErrorSchema = z.object({ code: z.string(), message: z.string() });
-export type ApiErrorBody = z.infer<typeof ApiErrorSchema>;
 
 /** Thrown on the renderer side when a call fails; `code` is the broker's stable error code. */
 export class BrokerApiError extends Error {
