@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { join } from 'node:path';
 import type Provider from 'oidc-provider';
 import type { AuditSink } from '../audit/audit-event.js';
 import type { Clock } from '../base/clock.js';
@@ -7,6 +6,8 @@ import { BrokerError, messageOf } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import type { LoopbackHttp } from '../net/loopback-http.js';
+import { mcpResourceUrl } from '../net/mcp-resource.js';
+import { dataDirPath } from '../runtime/paths.js';
 import { scopeForServer, type AccessTokenVerifier } from './access-token.js';
 import { JwtAccessTokenVerifier } from './access-token-verifier.js';
 import { auditProviderEvents } from './authz-audit.js';
@@ -180,7 +181,7 @@ function mountRoutes(deps: AuthorizationServerDeps, current: () => AuthzCore | u
 
 function openState(deps: AuthorizationServerDeps, keys: AuthzKeys, persistent: boolean): AuthzStateStore {
   return new AuthzStateStore({
-    ...(persistent ? { path: join(deps.dataDir, 'authz', 'authz-state.enc.json'), key: keys.stateKey } : {}),
+    ...(persistent ? { path: dataDirPath(deps.dataDir, 'authzState'), key: keys.stateKey } : {}),
     clock: deps.clock,
     onUnreadable: (movedTo) =>
       deps.logger.warn(
@@ -235,7 +236,7 @@ async function createProvider(
  */
 export async function attachAuthorizationServer(deps: AuthorizationServerDeps): Promise<AuthorizationServer> {
   const issuer = deps.http.url;
-  const resource = `${issuer}/mcp`;
+  const resource = mcpResourceUrl(issuer);
   const scopes = deps.servers.map(scopeForServer);
   const pendingConsents = new PendingConsents(issuer, deps.clock, deps.audit);
   const build = async (keys: AuthzKeys, persistent: boolean): Promise<AuthzCore> => {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendJson } from '../net/http-json.js';
+import { MCP_PATH, mcpResourceUrl } from '../net/mcp-resource.js';
 
 /** Path of the RFC 9728 metadata for the `/mcp` resource (well-known prefix + the resource's path). */
 export const PRM_PATH = '/.well-known/oauth-protected-resource';
@@ -26,19 +27,14 @@ export interface ResourceIdentity {
   scopes: () => string[];
 }
 
-/** The exact resource identifier clients put in `resource` (RFC 8707) and tokens carry in `aud`. */
-export function resourceUrl(origin: string): string {
-  return `${origin}/mcp`;
-}
-
 /** Where the metadata of the `/mcp` resource is published (the path-suffixed URL, RFC 9728 §3.1). */
 export function resourceMetadataUrl(origin: string): string {
-  return `${origin}${PRM_PATH}/mcp`;
+  return `${origin}${PRM_PATH}${MCP_PATH}`;
 }
 
 export function protectedResourceMetadata(id: ResourceIdentity): ProtectedResourceMetadata {
   return {
-    resource: resourceUrl(id.origin),
+    resource: mcpResourceUrl(id.origin),
     authorization_servers: [id.issuer],
     scopes_supported: id.scopes(),
     bearer_methods_supported: ['header'],
@@ -52,7 +48,7 @@ export function protectedResourceMetadata(id: ResourceIdentity): ProtectedResour
  */
 export function protectedResourceMetadataHandler(id: ResourceIdentity) {
   return (req: IncomingMessage, res: ServerResponse, url: URL): void => {
-    if (url.pathname !== PRM_PATH && url.pathname !== `${PRM_PATH}/mcp`) {
+    if (url.pathname !== PRM_PATH && url.pathname !== `${PRM_PATH}${MCP_PATH}`) {
       sendJson(res, 404, {
         error: 'not_found',
         error_description: `No protected resource at ${url.pathname}`,

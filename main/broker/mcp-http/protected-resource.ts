@@ -3,12 +3,12 @@ import { scopeForServer, type AccessTokenVerifier } from '../authz/access-token.
 import type { Gateway } from '../gateway/gateway.js';
 import type { Logger } from '../base/logger.js';
 import type { LoopbackHttp } from '../net/loopback-http.js';
+import { MCP_PATH, mcpResourceUrl } from '../net/mcp-resource.js';
 import { SessionTable } from './mcp-session-table.js';
 import {
   PRM_PATH,
   protectedResourceMetadataHandler,
   resourceMetadataUrl,
-  resourceUrl,
 } from './protected-resource-metadata.js';
 import type { ResourceContext } from './resource-context.js';
 import { streamableHttpHandler } from './streamable-http-endpoint.js';
@@ -48,7 +48,7 @@ export function mountProtectedResource(options: ProtectedResourceOptions): Prote
       .status()
       .filter((s) => s.enabled)
       .map((s) => scopeForServer(s.name));
-  const resource = resourceUrl(http.url);
+  const resource = mcpResourceUrl(http.url);
   const ctx: ResourceContext = {
     gateway,
     audit: options.audit,
@@ -68,7 +68,7 @@ export function mountProtectedResource(options: ProtectedResourceOptions): Prote
     PRM_PATH,
     protectedResourceMetadataHandler({ origin: http.url, issuer: options.issuer ?? http.url, scopes }),
   );
-  http.route('/mcp', streamableHttpHandler(ctx));
+  http.route(MCP_PATH, streamableHttpHandler(ctx));
   const ws = websocketUpgradeHandler(ctx);
   http.upgrade('/ws', ws.handler);
   return {

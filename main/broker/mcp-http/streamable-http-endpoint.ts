@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { serversFromScopes, type AccessTokenClaims } from '../authz/access-token.js';
+import { MCP_PATH } from '../net/mcp-resource.js';
 import { authenticateBearer } from './bearer-auth.js';
 import { sendDenial, type ResourceDenial } from './bearer-challenge.js';
 import { protocolVersionDenial, readMcpBody, type McpBody } from './mcp-http-request.js';
@@ -36,8 +37,8 @@ async function serve(
   res: ServerResponse,
   url: URL,
 ): Promise<ResourceDenial | undefined> {
-  if (url.pathname !== '/mcp') {
-    return { status: 404, rpcCode: -32601, description: `Nothing at ${url.pathname}; use /mcp.` };
+  if (url.pathname !== MCP_PATH) {
+    return { status: 404, rpcCode: -32601, description: `Nothing at ${url.pathname}; use ${MCP_PATH}.` };
   }
   const auth = await authenticateBearer(req.headers.authorization, url, ctx.auth);
   if (!auth.ok) return auth.denial;
