@@ -1,6 +1,5 @@
 import { rmSync } from 'node:fs';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
-import { join } from 'node:path';
 import type { BrowserUi } from './window/browser-ui.js';
 import { openAuditKeyingOrWarn } from './audit/audit-anchor.js';
 import { AuditLog } from './audit/audit-log.js';
@@ -16,7 +15,7 @@ import { messageOf } from './base/errors.js';
 import type { Gateway } from './gateway/gateway.js';
 import { SocketTransport } from './jsonrpc/socket-transport.js';
 import type { Logger } from './base/logger.js';
-import { DEFAULT_PORT, type RuntimePaths } from './runtime/paths.js';
+import { DEFAULT_PORT, dataDirPath, type RuntimePaths } from './runtime/paths.js';
 import { prepareRuntimePaths } from './runtime/runtime-dir.js';
 import type { ProviderService } from './providers/provider-service.js';
 import type { RemoteServers } from './upstream-oauth/remote-servers.js';
@@ -147,9 +146,9 @@ export class Broker {
       await listenLocal(control.server, paths.controlSocket, paths.runDir);
       disposers.add('control socket', () => control.server.close());
       const store = options.secretStore ?? openSecretStore(config.secretStore, dataDir);
-      const keying = await openAuditKeyingOrWarn(store, join(dataDir, 'audit'), logger);
+      const keying = await openAuditKeyingOrWarn(store, dataDirPath(dataDir, 'audit'), logger);
       const audit = AuditLog.open({
-        ...{ dir: join(dataDir, 'audit'), maxFileBytes: config.audit.maxFileBytes },
+        ...{ dir: dataDirPath(dataDir, 'audit'), maxFileBytes: config.audit.maxFileBytes },
         ...{ clock, redactor, ...(keying ? { keying } : {}) },
       });
       disposers.add('audit log', async () => {

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { followAudit, formatAuditRecord, readAuditTail } from '../audit/audit-read.js';
 import { verifyAuditChain } from '../audit/audit-verify.js';
 import { readAuditKeying, type AuditKeying } from '../audit/audit-anchor.js';
@@ -8,7 +7,7 @@ import { ConfigSchema } from '../config/config-schema.js';
 import { BrokerError, messageOf } from '../base/errors.js';
 import { openSecretStore } from '../secrets/open-secret-store.js';
 import { parseCommand, writeLine, type CliIo } from './cli-context.js';
-import { locations } from '../runtime/paths.js';
+import { dataDirPath, locations } from '../runtime/paths.js';
 
 export const auditHelp = `Usage: mcp-auth-broker audit verify [--json]
        mcp-auth-broker audit tail [-n N] [--json] [--follow]
@@ -28,7 +27,7 @@ export async function auditCommand(args: string[], io: CliIo): Promise<number> {
   );
   const sub = positionals[0];
   if (values.help || !sub) return (writeLine(io.stdout, auditHelp), values.help ? 0 : 2);
-  const dir = join(locations(values, io.env).dataDir, 'audit');
+  const dir = dataDirPath(locations(values, io.env).dataDir, 'audit');
   if (sub === 'verify') {
     const { keying, note } = await keyingForVerify(values, io, dir);
     const result = verifyAuditChain(dir, keying);

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { openAuditKeyingOrWarn } from '../audit/audit-anchor.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { systemClock } from '../base/clock.js';
@@ -10,7 +9,7 @@ import { openSecretStore } from '../secrets/open-secret-store.js';
 import { SecretRedactor } from '../secrets/secret-redactor.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { acquireInstanceLock } from '../runtime/instance-lock.js';
-import type { Locations } from '../runtime/paths.js';
+import { dataDirPath, type Locations } from '../runtime/paths.js';
 
 /** What a CLI command acting without a running broker gets: the config, store and audit log. */
 export interface LocalState {
@@ -30,9 +29,9 @@ export async function withLocalState<T>(where: Locations, fn: (state: LocalState
   try {
     const redactor = new SecretRedactor();
     const store = openSecretStore(config.secretStore, where.dataDir);
-    const keying = await openAuditKeyingOrWarn(store, join(where.dataDir, 'audit'));
+    const keying = await openAuditKeyingOrWarn(store, dataDirPath(where.dataDir, 'audit'));
     const audit = AuditLog.open({
-      ...{ dir: join(where.dataDir, 'audit'), maxFileBytes: config.audit.maxFileBytes },
+      ...{ dir: dataDirPath(where.dataDir, 'audit'), maxFileBytes: config.audit.maxFileBytes },
       ...{ clock: systemClock, redactor, ...(keying ? { keying } : {}) },
     });
     try {

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { readFileNoFollow } from '../base/private-path.js';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../base/atomic-file.js';
 import { BrokerError } from '../base/errors.js';
+import { dataDirPath } from '../runtime/paths.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { parseAccountId, tokenSecretName, type AccountId } from './provider-config.js';
 
@@ -61,7 +61,7 @@ export class TokenStore {
     private readonly secrets: SecretStore,
     dataDir: string,
   ) {
-    this.file = join(dataDir, 'providers', 'accounts.json');
+    this.file = dataDirPath(dataDir, 'providerAccounts');
   }
 
   async load(account: AccountId): Promise<StoredTokens | undefined> {

@@ -1,8 +1,8 @@
 import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
 import { writeFileAtomic } from '../base/atomic-file.js';
 import { BrokerError } from '../base/errors.js';
 import { ensureStateDir, readFileNoFollow } from '../base/private-path.js';
+import { dataDirPath } from './paths.js';
 
 /** What the lock file says about its holder (non-secret). */
 export interface LockInfo {
@@ -81,7 +81,7 @@ function tryCreate(path: string, info: LockInfo): boolean {
  */
 export function acquireInstanceLock(dataDir: string, role: LockInfo['role']): InstanceLock {
   ensureStateDir(dataDir, 'the data dir');
-  const path = join(dataDir, 'broker.lock');
+  const path = dataDirPath(dataDir, 'lock');
   const procStart = processStartTime(process.pid);
   let info: LockInfo = {
     pid: process.pid,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { defaultConfigPath, defaultDataDir, runtimePaths } from './paths.js';
+import { join } from 'node:path';
+import { dataDirPath, defaultConfigPath, defaultDataDir, runtimePaths } from './paths.js';
 
 describe('default locations per OS', () => {
   it('uses the XDG dirs on Linux, falling back to ~/.config and ~/.local/share', () => {
@@ -38,5 +39,19 @@ describe('default locations per OS', () => {
     expect(runtimePaths('C:\\Users\\ada\\data', 'win32').mcpSocket).toMatch(
       /^\\\\\.\\pipe\\mcp-auth-broker-.*-mcp$/,
     );
+  });
+});
+
+describe('data dir layout', () => {
+  it('keeps every file and folder at the path existing installations use', () => {
+    const dir = '/data';
+    expect(dataDirPath(dir, 'audit')).toBe(join(dir, 'audit'));
+    expect(dataDirPath(dir, 'authzState')).toBe(join(dir, 'authz', 'authz-state.enc.json'));
+    expect(dataDirPath(dir, 'providerAccounts')).toBe(join(dir, 'providers', 'accounts.json'));
+    expect(dataDirPath(dir, 'secretsFile')).toBe(join(dir, 'secrets.enc.json'));
+    expect(dataDirPath(dir, 'lock')).toBe(join(dir, 'broker.lock'));
+    expect(dataDirPath(dir, 'backgroundLog')).toBe(join(dir, 'broker.log'));
+    expect(dataDirPath(dir, 'runDir')).toBe(join(dir, 'run'));
+    expect(dataDirPath(dir, 'runtimeRecord')).toBe(join(dir, 'runtime-dir'));
   });
 });

@@ -7,6 +7,43 @@ import { readFileNoFollow } from '../base/private-path.js';
 export const APP_DIR_NAME = 'mcp-auth-broker';
 const APP_DIR_NAME_MAC_WIN = 'MCP Auth Broker';
 
+/** Name of the config file in the per-OS config folder. */
+const CONFIG_FILE = 'config.json';
+
+/**
+ * The broker's data dir layout: each file and folder it keeps there, relative to the data dir.
+ * Changing a name here moves data on disk for existing installations.
+ */
+export const DATA_DIR_LAYOUT = {
+  /** Hash-chained audit log folder (`audit/*.jsonl` and its head file). */
+  audit: 'audit',
+  /** The authorization server's encrypted state (clients, grants, consents). */
+  authzState: join('authz', 'authz-state.enc.json'),
+  /** Signed-in provider accounts (non-secret metadata; tokens stay in the secret store). */
+  providerAccounts: join('providers', 'accounts.json'),
+  /** Default file of the encrypted-file secret store. */
+  secretsFile: 'secrets.enc.json',
+  /** Single-instance lock. */
+  lock: 'broker.lock',
+  /** Output of a broker the `connect` shim started in the background. */
+  backgroundLog: 'broker.log',
+  /** Socket folder, when its path fits the socket path limit. */
+  runDir: 'run',
+  /** Names the socket folder when `run/` is too long for a socket. */
+  runtimeRecord: 'runtime-dir',
+} as const;
+
+export type DataDirEntry = keyof typeof DATA_DIR_LAYOUT;
+
+/** Absolute path of `entry` in `dataDir` (see `DATA_DIR_LAYOUT`). */
+export function dataDirPath(dataDir: string, entry: DataDirEntry): string {
+  return join(dataDir, DATA_DIR_LAYOUT[entry]);
+}
+
+/** Socket file names inside the socket folder. */
+const MCP_SOCKET_FILE = 'mcp.sock';
+const CONTROL_SOCKET_FILE = 'control.sock';
+
 /** Default loopback port of the broker's HTTP endpoint (documented in the README). */
 export const DEFAULT_PORT = 47821;
 
@@ -29,14 +66,14 @@ const currentPlatform = (): PlatformEnv => ({
  */
 export function defaultConfigPath(p: PlatformEnv = currentPlatform()): string {
   if (p.platform === 'darwin') {
-    return join(p.home, 'Library', 'Application Support', APP_DIR_NAME_MAC_WIN, 'config.json');
+    return join(p.home, 'Library', 'Application Support', APP_DIR_NAME_MAC_WIN, CONFIG_FILE);
   }
   if (p.platform === 'win32') {
     const appData = p.env['APPDATA'] ?? join(p.home, 'AppData', 'Roaming');
-    return join(appData, APP_DIR_NAME_MAC_WIN, 'config.json');
+    return join(appData, APP_DIR_NAME_MAC_WIN, CONFIG_FILE);
   }
   const xdg = p.env['XDG_CONFIG_HOME'];
-  return join(xdg && xdg.startsWith('/') ? xdg : join(p.home, '.config'), APP_DIR_NAME, 'config.json');
+  return join(xdg && xdg.startsWith('/') ? xdg : join(p.home, '.config'), APP_DIR_NAME, CONFIG_FILE);
 }
 
 /**
@@ -59,9 +96,6 @@ export function defaultDataDir(p: PlatformEnv = currentPlatform()): string {
 /** Unix socket paths must stay under ~104 bytes (macOS) / 108 (Linux). */
 export const MAX_SOCKET_PATH = 100;
 
-/** File in the data dir naming the socket folder when `<dataDir>/run` is too long for a socket. */
-export const RUNTIME_RECORD_FILE = 'runtime-dir';
-
 export interface RuntimePaths {
   /** Folder holding the sockets: private to this user (0700, checked before use). */
   runDir: string;
@@ -78,12 +112,16 @@ export function dataDirKey(dataDir: string): string {
 
 /** Socket paths inside `runDir`. */
 export function socketsIn(runDir: string): RuntimePaths {
-  return { runDir, mcpSocket: join(runDir, 'mcp.sock'), controlSocket: join(runDir, 'control.sock') };
+  return {
+    runDir,
+    mcpSocket: join(runDir, MCP_SOCKET_FILE),
+    controlSocket: join(runDir, CONTROL_SOCKET_FILE),
+  };
 }
 
 /** True when sockets in `runDir` fit the platform's socket path limit. */
 export function socketPathsFit(runDir: string): boolean {
-  return join(runDir, 'control.sock').length <= MAX_SOCKET_PATH;
+  return join(runDir, CONTROL_SOCKET_FILE).length <= MAX_SOCKET_PATH;
 }
 
 /** `$XDG_RUNTIME_DIR/mcp-auth-broker/<key>` when XDG_RUNTIME_DIR is set to an absolute path. */
@@ -95,7 +133,7 @@ export function xdgRuntimeDir(dataDir: string, env: NodeJS.ProcessEnv = process.
 /** The socket folder the serving broker recorded in the data dir, if any. */
 export function recordedRuntimeDir(dataDir: string): string | undefined {
   try {
-    const recorded = readFileNoFollow(join(dataDir, RUNTIME_RECORD_FILE)).toString('utf8').trim();
+    const recorded = readFileNoFollow(dataDirPath(dataDir, 'runtimeRecord')).toString('utf8').trim();
     return recorded.startsWith('/') ? recorded : undefined;
   } catch {
     return undefined;
@@ -117,9 +155,13 @@ export function runtimePaths(
   if (platform === 'win32') {
     const user = userInfo().username.replace(/[^A-Za-z0-9_-]/g, '_');
     const base = `\\\\.\\pipe\\mcp-auth-broker-${user}-${dataDirKey(dataDir)}`;
-    return { runDir: join(dataDir, 'run'), mcpSocket: `${base}-mcp`, controlSocket: `${base}-control` };
+    return {
+      runDir: dataDirPath(dataDir, 'runDir'),
+      mcpSocket: `${base}-mcp`,
+      controlSocket: `${base}-control`,
+    };
   }
-  const own = join(dataDir, 'run');
+  const own = dataDirPath(dataDir, 'runDir');
   if (socketPathsFit(own)) return socketsIn(own);
   return socketsIn(recordedRuntimeDir(dataDir) ?? xdgRuntimeDir(dataDir, env) ?? own);
 }

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../base/atomic-file.js';
 import { isBrokerError } from '../base/errors.js';
 import {
-  RUNTIME_RECORD_FILE,
+  dataDirPath,
   recordedRuntimeDir,
   runtimePaths,
   socketPathsFit,
@@ -36,7 +36,7 @@ function reusable(dir: string | undefined): dir is string {
  */
 export function prepareRuntimePaths(dataDir: string, env: NodeJS.ProcessEnv = process.env): RuntimePaths {
   if (process.platform === 'win32') return runtimePaths(dataDir, 'win32', env);
-  const own = join(dataDir, 'run');
+  const own = dataDirPath(dataDir, 'runDir');
   if (socketPathsFit(own)) {
     ensureSocketDir(own);
     return socketsIn(own);
@@ -51,6 +51,6 @@ export function prepareRuntimePaths(dataDir: string, env: NodeJS.ProcessEnv = pr
     dir = mkdtempSync(join(tmpdir(), 'mab-run-'));
     assertSocketDir(dir);
   }
-  writeFileAtomic(join(dataDir, RUNTIME_RECORD_FILE), `${dir}\n`);
+  writeFileAtomic(dataDirPath(dataDir, 'runtimeRecord'), `${dir}\n`);
   return socketsIn(dir);
 }

@@ -1,15 +1,13 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { SecretStoreConfig } from '../config/config-schema.js';
 import { BrokerError } from '../base/errors.js';
+import { dataDirPath } from '../runtime/paths.js';
 import { EncryptedFileSecretStore } from './encrypted-file-store.js';
 import { KeychainSecretStore } from './keychain-store.js';
 import type { SecretStore } from './secret-store.js';
 
 /** Environment variable that carries the encrypted file store's passphrase. */
 export const PASSPHRASE_ENV = 'MCP_AUTH_BROKER_PASSPHRASE';
-
-/** File name of the encrypted store inside the data dir when the config gives no `path`. */
-export const DEFAULT_SECRETS_FILE = 'secrets.enc.json';
 
 /**
  * The secret store the config asks for. The OS keychain is the default; the encrypted file is used
@@ -29,7 +27,7 @@ export function openSecretStore(
 ): SecretStore {
   if (config.type === 'keychain') return new KeychainSecretStore(config.service);
   const path =
-    config.path === undefined ? join(dataDir, DEFAULT_SECRETS_FILE) : resolve(dataDir, config.path);
+    config.path === undefined ? dataDirPath(dataDir, 'secretsFile') : resolve(dataDir, config.path);
   const passphrase = env[PASSPHRASE_ENV];
   if (passphrase === undefined || passphrase.length === 0) {
     throw new BrokerError(

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dataDirPath } from '../runtime/paths.js';
 
 /** What starting a background broker needs (the shim's options are a superset). */
 export interface StartBrokerOptions {
@@ -18,7 +18,7 @@ export function startBackgroundBroker(o: StartBrokerOptions): {
   logPath: string;
 } {
   mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
-  const logPath = join(o.dataDir, 'broker.log');
+  const logPath = dataDirPath(o.dataDir, 'backgroundLog');
   const log = openSync(logPath, 'a', 0o600);
   const args = [o.cliScript, 'serve', '--background', '--config', o.configPath, '--data-dir', o.dataDir];
   if (o.port !== undefined) args.push('--port', String(o.port));

@@ -8,6 +8,7 @@ import type { Gateway } from '../gateway/gateway.js';
 import type { Logger } from '../base/logger.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import type { LoopbackHttp } from '../net/loopback-http.js';
+import { dataDirPath } from '../runtime/paths.js';
 import { StatusSchema, type Status } from './broker-api.js';
 import { createBrokerApiCore, type BrokerApiCore } from './broker-api-core.js';
 import { mountBrowserMode } from './browser-mode.js';
@@ -53,7 +54,7 @@ export function openBrowserUi(deps: BrowserUiDeps): BrowserUi {
     gateway: deps.gateway,
     store: deps.store,
     audit: deps.audit,
-    auditDir: join(deps.dataDir, 'audit'),
+    auditDir: dataDirPath(deps.dataDir, 'audit'),
     configPath: deps.configPath,
     dataDir: deps.dataDir,
     servers: deps.config.servers,
