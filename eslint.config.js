@@ -3,6 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 import globals from 'globals';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
   {
@@ -83,7 +84,10 @@ export default tseslint.config(
     // The window runs in a browser (or a sandboxed Electron renderer): browser globals, no Node.
     files: ['renderer/src/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
+    plugins: { 'react-hooks': reactHooks },
     rules: {
+      // The rules of hooks and the React Compiler checks (effects, refs, purity), as errors.
+      ...reactHooks.configs.flat.recommended.rules,
       'no-restricted-imports': [
         'error',
         {

@@ -19,35 +19,50 @@ export interface Loaded<T> {
   reload: () => void;
 }
 
-/** Runs `load` now and on `reload()`; keeps the last data while reloading. */
+/** What a load settled with, and for which inputs (api, reload count, deps). */
+interface Settled<T> {
+  inputs: readonly unknown[];
+  data: T | undefined;
+  error: Error | undefined;
+}
+
+function sameInputs(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a.length === b.length && a.every((value, i) => Object.is(value, b[i]));
+}
+
+/**
+ * Runs `load` now, whenever `deps` change and on `reload()`; keeps the last data while reloading.
+ * `loading` is derived (the last settled load was for other inputs), so no state is set during an
+ * effect's body, only when the load settles.
+ */
 export function useLoad<T>(load: (api: BrokerApi) => Promise<T>, deps: readonly unknown[] = []): Loaded<T> {
   const api = useBrokerApi();
-  const [data, setData] = useState<T | undefined>(undefined);
-  const [error, setError] = useState<Error | undefined>(undefined);
-  const [loading, setLoading] = useState(true);
   const [tick, setTick] = useState(0);
+  const [settled, setSettled] = useState<Settled<T>>({ inputs: [], data: undefined, error: undefined });
+  const inputs = [api, tick, ...deps];
   useEffect(() => {
     let live = true;
-    setLoading(true);
     load(api).then(
       (value) => {
-        if (!live) return;
-        setData(value);
-        setError(undefined);
-        setLoading(false);
+        if (live) setSettled({ inputs, data: value, error: undefined });
       },
       (err: unknown) => {
-        if (!live) return;
-        setError(err instanceof Error ? err : new Error(String(err)));
-        setLoading(false);
+        if (live)
+          setSettled((s) => ({
+            inputs,
+            data: s.data,
+            error: err instanceof Error ? err : new Error(String(err)),
+          }));
       },
     );
     return () => {
       live = false;
     };
-  }, [api, tick, ...deps]);
+    // `load` is usually an inline function; the caller's `deps` say when it means something new.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, inputs);
   const reload = useCallback(() => setTick((t) => t + 1), []);
-  return { data, error, loading, reload };
+  return { data: settled.data, error: settled.error, loading: !sameInputs(settled.inputs, inputs), reload };
 }
 
 /** Calls `listener` for each live event while the component is mounted. */

@@ -27,14 +27,13 @@ function outcomeOf(event: BrokerEvent, provider: string): Outcome | undefined {
 
 /** Becomes true once `until` has passed. */
 function useExpired(until: string | undefined): boolean {
-  const [expired, setExpired] = useState(false);
+  const [passed, setPassed] = useState<string | undefined>(undefined);
   useEffect(() => {
-    setExpired(false);
     if (!until) return;
-    const timer = setTimeout(() => setExpired(true), Math.max(0, Date.parse(until) - Date.now()));
+    const timer = setTimeout(() => setPassed(until), Math.max(0, Date.parse(until) - Date.now()));
     return () => clearTimeout(timer);
   }, [until]);
-  return expired;
+  return until !== undefined && passed === until;
 }
 
 function Finished({ outcome, onRetry }: { outcome: Outcome; onRetry: () => void }) {
@@ -69,26 +68,35 @@ export function DeviceCodeSignIn({
 }) {
   const api = useBrokerApi();
   const [attempt, setAttempt] = useState(0);
-  const [started, setStarted] = useState<ApiOutput<'signIn'> | undefined>();
-  const [error, setError] = useState<Error | undefined>();
-  const [outcome, setOutcome] = useState<Outcome | undefined>();
+  // Each value is kept with the attempt it belongs to (provider + try), so a new attempt starts
+  // blank without resetting state inside an effect.
+  const current = `${provider}#${String(attempt)}`;
+  const [startedFor, setStarted] = useState<{ at: string; value: ApiOutput<'signIn'> }>();
+  const [errorFor, setError] = useState<{ at: string; value: Error }>();
+  const [outcomeFor, setOutcome] = useState<{ at: string; value: Outcome }>();
+  const started = startedFor?.at === current ? startedFor.value : undefined;
+  const error = errorFor?.at === current ? errorFor.value : undefined;
+  const outcome = outcomeFor?.at === current ? outcomeFor.value : undefined;
   const expired = useExpired(outcome ? undefined : started?.expiresAt);
   useEffect(() => {
     let live = true;
-    setStarted(undefined);
-    setError(undefined);
-    setOutcome(undefined);
     api.signIn({ provider }).then(
-      (value) => live && setStarted(value),
-      (err: unknown) => live && setError(err instanceof Error ? err : new Error(String(err))),
+      (value) => live && setStarted({ at: current, value }),
+      (err: unknown) =>
+        live && setError({ at: current, value: err instanceof Error ? err : new Error(String(err)) }),
     );
     return () => {
       live = false;
     };
-  }, [api, provider, attempt]);
+  }, [api, provider, current]);
   const onEvent = useCallback(
-    (event: BrokerEvent) => setOutcome((o) => o ?? outcomeOf(event, provider)),
-    [provider],
+    (event: BrokerEvent) =>
+      setOutcome((o) => {
+        if (o?.at === current) return o;
+        const value = outcomeOf(event, provider);
+        return value ? { at: current, value } : o;
+      }),
+    [provider, current],
   );
   useBrokerEvents(onEvent);
   useEffect(() => {
