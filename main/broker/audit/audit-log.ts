@@ -2,6 +2,7 @@ import { APPEND_NOFOLLOW, assertNotSymlink, ensureStateDir, readFileNoFollow } f
 import {
   closeSync,
   existsSync,
+  fdatasync,
   fdatasyncSync,
   fstatSync,
   ftruncateSync,
@@ -11,7 +12,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../base/atomic-file.js';
+import { writeFileAtomic, writeFileAtomicAsync } from '../base/atomic-file.js';
 import type { Clock } from '../base/clock.js';
 import { BrokerError } from '../base/errors.js';
 import type { SecretRedactor } from '../secrets/secret-redactor.js';
@@ -82,6 +83,7 @@ export class AuditLog implements AuditSink {
   private nextRotation: number;
   private headSeq = -1;
   private headTimer: NodeJS.Timeout | undefined;
+  private headFlushing = false;
   private closed = false;
   private readonly gap = new AuditGap();
   private readonly key: Buffer | undefined;
@@ -279,13 +281,34 @@ export class AuditLog implements AuditSink {
     if (this.headTimer !== undefined) return;
     this.headTimer = setTimeout(() => {
       this.headTimer = undefined;
-      try {
-        this.flushHead();
-      } catch {
-        // The head is a tail-truncation check, not the log itself: the next flush or close() retries.
-      }
+      void this.flushHeadInBackground();
     }, HEAD_DEBOUNCE_MS);
     this.headTimer.unref();
+  }
+
+  /**
+   * The debounced head update, off the event loop (issue 11 point 3): the data sync and the head's
+   * atomic write run on libuv's thread pool, in that order, so a crash still never leaves a head
+   * past the lines on disk. A rotation meanwhile already synced the lines it closed. Skipped after
+   * close() (which writes the head itself) and when a newer head was written meanwhile.
+   */
+  private async flushHeadInBackground(): Promise<void> {
+    const fd = this.fd;
+    if (this.headFlushing || fd === undefined || this.seq === 0 || this.seq === this.headSeq) return;
+    this.headFlushing = true;
+    const head: AuditHead = { seq: this.seq, hash: this.lastLineHash };
+    try {
+      await fdatasyncAsync(fd);
+      if (this.closed || head.seq <= this.headSeq) return;
+      await writeFileAtomicAsync(join(this.dir, AUDIT_HEAD_FILE), `${JSON.stringify(head)}\n`);
+      if (head.seq > this.headSeq) this.headSeq = head.seq;
+    } catch {
+      // The head is a tail-truncation check, not the log itself: the next flush or close() retries.
+    } finally {
+      this.headFlushing = false;
+      // Records that came while this flush ran get their own head update.
+      if (!this.closed && this.seq !== this.headSeq) this.scheduleHead();
+    }
   }
 
   private flushHead(): void {
@@ -405,4 +428,11 @@ function describeAnchorMismatch(
     return { type: 'audit.tampered', message };
   }
   return undefined;
+}
+
+/** fdatasync on the thread pool. */
+function fdatasyncAsync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    fdatasync(fd, (error) => (error ? reject(error) : resolve()));
+  });
 }

@@ -6,6 +6,7 @@ import {
   startTestAuthzServer,
   type TestAuthzServer,
 } from '../../test-support/authz-test-kit.js';
+import { JwtAccessTokenVerifier } from './access-token-verifier.js';
 import { AUTHZ_KEYS_SECRET } from './authz-keys.js';
 
 let srv: TestAuthzServer;
@@ -86,5 +87,38 @@ describe('JwtAccessTokenVerifier', () => {
     await expect(
       srv.as.verifier.verify(await signed({ aud, gid, cnf: { 'x5t#S256': 'abc' } })),
     ).rejects.toMatchObject({ reason: 'invalid' });
+  });
+
+  it('RS-1 a token verified before is still refused once it expires or its grant is revoked', async () => {
+    const t = await obtainTokens(srv.issuer);
+    const claims = await srv.as.verifier.verify(t.accessToken);
+    // Verified again from memory, same claims (a copy: the caller cannot change what is remembered).
+    const again = await srv.as.verifier.verify(t.accessToken);
+    expect(again).toEqual(claims);
+    again.scopes.push('mcp:servers:other');
+    expect((await srv.as.verifier.verify(t.accessToken)).scopes).toEqual(claims.scopes);
+    now += 11 * 60_000;
+    await expect(srv.as.verifier.verify(t.accessToken)).rejects.toMatchObject({ reason: 'expired' });
+
+    now -= 11 * 60_000;
+    const second = await obtainTokens(srv.issuer);
+    const { grantId } = await srv.as.verifier.verify(second.accessToken);
+    srv.as.clients.revokeGrant(grantId ?? '', second.clientId);
+    await expect(srv.as.verifier.verify(second.accessToken)).rejects.toMatchObject({ reason: 'revoked' });
+  });
+
+  it('remembers a bounded number of verified tokens', async () => {
+    const keys = JSON.parse((await store.get(AUTHZ_KEYS_SECRET)) ?? '{}') as { signingJwk: JWK };
+    const verifier = new JwtAccessTokenVerifier({
+      issuer: srv.issuer,
+      resource: `${srv.issuer}/mcp`,
+      signingJwk: keys.signingJwk,
+      grantAlive: () => true,
+      clock: { now: () => now },
+    });
+    for (let i = 0; i < 300; i++) {
+      await verifier.verify(await signed({ aud: `${srv.issuer}/mcp`, jti: String(i) }));
+    }
+    expect(verifier.cachedTokens).toBe(256);
   });
 });

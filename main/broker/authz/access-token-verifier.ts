@@ -24,17 +24,48 @@ function stringArray(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
+/** How many verified tokens are remembered (oldest forgotten first); a client holds one or two. */
+const MAX_CACHED_TOKENS = 256;
+
 /**
  * Verifies the broker's own JWT access tokens (RFC 9068 profile, `typ: at+jwt`, ES256): signature,
  * issuer, audience = the `/mcp` URL, expiry, and that the grant behind the token was not revoked —
  * so `clients revoke` and refresh-token reuse detection cut a client off at once, not at expiry.
+ * A verified token's claims are remembered until it expires (issue 11 point 4: no signature check
+ * per request); the grant check still runs on every call, so revocation stays immediate.
  */
 export class JwtAccessTokenVerifier implements AccessTokenVerifier {
   private key: Promise<CryptoKey | KeyObject | Uint8Array> | undefined;
 
+  private readonly verified = new Map<string, AccessTokenClaims>();
+
   constructor(private readonly options: JwtAccessTokenVerifierOptions) {}
 
+  /** How many verified tokens are remembered now (bounded by MAX_CACHED_TOKENS). */
+  get cachedTokens(): number {
+    return this.verified.size;
+  }
+
   async verify(token: string): Promise<AccessTokenClaims> {
+    const cached = this.verified.get(token);
+    if (cached !== undefined) {
+      if (this.options.clock.now() < cached.expiresAt * 1000) {
+        if (cached.grantId === undefined || !this.options.grantAlive(cached.grantId))
+          throw new InvalidTokenError('revoked', 'The access token was revoked.');
+        return { ...cached, scopes: [...cached.scopes], audience: [...cached.audience] };
+      }
+      this.verified.delete(token); // expired: the full check below says so
+    }
+    const claims = await this.verifyFully(token);
+    if (this.verified.size >= MAX_CACHED_TOKENS) {
+      const oldest = this.verified.keys().next().value;
+      if (oldest !== undefined) this.verified.delete(oldest);
+    }
+    this.verified.set(token, claims);
+    return { ...claims, scopes: [...claims.scopes], audience: [...claims.audience] };
+  }
+
+  private async verifyFully(token: string): Promise<AccessTokenClaims> {
     const { issuer, resource, clock } = this.options;
     this.key ??= importJWK(publicPart(this.options.signingJwk), 'ES256');
     let payload;

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import type { AuditSink } from '../audit/audit-event.js';
 import type { Clock } from '../base/clock.js';
+import { backoffDelayMs } from '../base/backoff.js';
 import { BrokerError, messageOf } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
 import type { SecretStore } from '../secrets/secret-store.js';
@@ -300,17 +301,20 @@ function retryKeys(
   deps: AuthorizationServerDeps,
   store: SecretStore,
   ready: (keys: AuthzKeys) => Promise<unknown>,
-  delayMs = KEY_RETRY.initialMs,
+  attempt = 1,
 ): void {
-  const timer = setTimeout(() => {
-    withTimeout(loadAuthzKeys(store), KEY_STORE_TIMEOUT_MS)
-      .then(async (keys) => {
-        await ready(keys);
-        deps.logger.info(
-          'authorization server keys read from the secret store; HTTP clients are served again',
-        );
-      })
-      .catch(() => retryKeys(deps, store, ready, Math.min(KEY_RETRY.maxMs, delayMs * 2)));
-  }, delayMs);
+  const timer = setTimeout(
+    () => {
+      withTimeout(loadAuthzKeys(store), KEY_STORE_TIMEOUT_MS)
+        .then(async (keys) => {
+          await ready(keys);
+          deps.logger.info(
+            'authorization server keys read from the secret store; HTTP clients are served again',
+          );
+        })
+        .catch(() => retryKeys(deps, store, ready, attempt + 1));
+    },
+    backoffDelayMs(KEY_RETRY, attempt),
+  );
   timer.unref();
 }

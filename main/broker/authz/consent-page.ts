@@ -1,12 +1,18 @@
-import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
+import {
+  escapeHtml,
+  renderHtmlPage,
+  sendHtmlPage,
+  type HtmlPage,
+  type HtmlPageOptions,
+} from '../net/html-page.js';
 
 /**
  * HTML of the broker's own authorization pages: the consent page a person sees before any token is
  * issued to a client (checklist CD-1), and the error page shown instead of redirecting when the
  * redirect target cannot be trusted (RED-1, CIMD-1). Every page is sent with anti-framing headers
  * (`X-Frame-Options: DENY`, CSP `frame-ancestors 'none'`), a strict CSP that allows only this page's
- * own inline style (by nonce), no scripts at all, and `Cache-Control: no-store`.
+ * own inline style (by nonce), no scripts at all, and `Cache-Control: no-store` (net/html-page.ts).
  */
 
 export interface ConsentServer {
@@ -27,19 +33,6 @@ export interface ConsentView {
   servers: ConsentServer[];
 }
 
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Escapes text for HTML element content and double-quoted attributes. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
-}
-
 const STYLE =
   'body{font:15px/1.5 system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#222}' +
   'h1{font-size:1.4rem}code{background:#f3f3f3;padding:0 .25rem;border-radius:3px}' +
@@ -52,33 +45,25 @@ export interface PageOptions {
   refreshSeconds?: number;
 }
 
+function consentHtmlPage(title: string, body: string, options: PageOptions): HtmlPage {
+  const head =
+    options.refreshSeconds === undefined
+      ? undefined
+      : `<meta http-equiv="refresh" content="${String(options.refreshSeconds)}">`;
+  return { title, body, style: STYLE, ...(head === undefined ? {} : { head }) };
+}
+
+// Not no-referrer: with it Chromium sends `Origin: null` on the form POST, which the loopback
+// Origin guard refuses. same-origin still sends no referrer to the client's redirect URI.
+const HEADERS: HtmlPageOptions = { referrerPolicy: 'same-origin' };
+
 /** A page's HTML and the broker's security headers for it. */
 export function renderPage(
   title: string,
   body: string,
   options: PageOptions = {},
 ): { html: string; headers: Record<string, string> } {
-  const nonce = randomBytes(16).toString('base64');
-  const refresh =
-    options.refreshSeconds === undefined
-      ? ''
-      : `<meta http-equiv="refresh" content="${String(options.refreshSeconds)}">`;
-  const html =
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>${refresh}` +
-    `<meta name="viewport" content="width=device-width,initial-scale=1">` +
-    `<style nonce="${nonce}">${STYLE}</style></head><body>${body}</body></html>`;
-  return {
-    html,
-    headers: {
-      'cache-control': 'no-store',
-      'x-frame-options': 'DENY',
-      'x-content-type-options': 'nosniff',
-      // Not no-referrer: with it Chromium sends `Origin: null` on the form POST, which the loopback
-      // Origin guard refuses. same-origin still sends no referrer to the client's redirect URI.
-      'referrer-policy': 'same-origin',
-      'content-security-policy': `default-src 'none'; style-src 'nonce-${nonce}'; frame-ancestors 'none'; base-uri 'none'`,
-    },
-  };
+  return renderHtmlPage(consentHtmlPage(title, body, options), HEADERS);
 }
 
 /** Sends a page with the broker's security headers. */
@@ -89,13 +74,7 @@ export function sendPage(
   body: string,
   options: PageOptions = {},
 ): void {
-  const { html, headers } = renderPage(title, body, options);
-  res.writeHead(status, {
-    ...headers,
-    'content-type': 'text/html; charset=utf-8',
-    'content-length': String(Buffer.byteLength(html)),
-  });
-  res.end(html);
+  sendHtmlPage(res, status, consentHtmlPage(title, body, options), HEADERS);
 }
 
 /**

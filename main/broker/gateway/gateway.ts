@@ -125,6 +125,18 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       .map((u) => serverStatus(u, this.catalog.serverToolNames(u)));
   }
 
+  /**
+   * The server behind an exposed tool or prompt name, from the name index (no status built): the
+   * server that listed it (filtered-out tools included), else the server named by its
+   * `<server>__` prefix, if configured. Used to check a token's scope before a call is routed.
+   */
+  serverOfExposedName(name: string, kind: 'tool' | 'prompt'): string | undefined {
+    const item = kind === 'tool' ? this.catalog.resolveTool(name) : this.catalog.resolvePrompt(name);
+    if (item) return item.upstream.name;
+    const prefix = name.split(NAME_SEPARATOR)[0] ?? '';
+    return name.includes(NAME_SEPARATOR) && this.upstreams.has(prefix) ? prefix : undefined;
+  }
+
   /** Restarts one server now (fresh backoff); resolves once it runs or has failed. */
   async restartServer(name: string): Promise<void> {
     const upstream = this.upstreams.get(name);

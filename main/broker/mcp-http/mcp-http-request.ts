@@ -1,11 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import {
-  JSONRPCMessageSchema,
   LATEST_PROTOCOL_VERSION,
   isInitializeRequest,
   type JSONRPCMessage,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { ResourceDenial } from './bearer-challenge.js';
+import { isJsonRpcMessage } from '../jsonrpc/jsonrpc-errors.js';
 import { readBody } from '../net/read-body.js';
 
 /**
@@ -56,9 +56,9 @@ export async function readMcpBody(req: IncomingMessage): Promise<McpBody> {
   const items = Array.isArray(raw) ? raw : [raw];
   const messages: JSONRPCMessage[] = [];
   for (const item of items) {
-    const parsed = JSONRPCMessageSchema.safeParse(item);
-    if (!parsed.success) return bad(400, -32600, 'Invalid Request: not a JSON-RPC 2.0 message.');
-    messages.push(parsed.data);
+    // The hand shape check (the SDK transport parses the body with zod once more itself).
+    if (!isJsonRpcMessage(item)) return bad(400, -32600, 'Invalid Request: not a JSON-RPC 2.0 message.');
+    messages.push(item);
   }
   if (messages.length === 0) return bad(400, -32600, 'Invalid Request: empty batch.');
   for (const message of messages) {

@@ -1,27 +1,10 @@
 import { isJSONRPCRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { scopeForServer } from '../authz/access-token.js';
-import type { ServerStatus } from '../gateway/gateway.js';
-import { NAME_SEPARATOR } from '../gateway/tool-naming.js';
 import type { ResourceDenial } from './bearer-challenge.js';
 
-/** What the scope check needs from the gateway: its servers and their exposed tool names. */
+/** What the scope check needs from the gateway: which server an exposed name belongs to. */
 export interface ServerDirectory {
-  status(): ServerStatus[];
-}
-
-/** The server behind an exposed tool or prompt name: its listing first, else the `<server>__` prefix. */
-export function serverOfName(
-  directory: ServerDirectory,
-  name: string,
-  kind: 'tool' | 'prompt',
-): string | undefined {
-  const servers = directory.status();
-  if (kind === 'tool') {
-    const owner = servers.find((s) => s.tools.includes(name));
-    if (owner) return owner.name;
-  }
-  const prefix = name.split(NAME_SEPARATOR)[0] ?? '';
-  return name.includes(NAME_SEPARATOR) && servers.some((s) => s.name === prefix) ? prefix : undefined;
+  serverOfExposedName(name: string, kind: 'tool' | 'prompt'): string | undefined;
 }
 
 /** Servers that the requests in a batch call into by name (`tools/call`, `prompts/get`). */
@@ -33,7 +16,7 @@ export function serversCalled(directory: ServerDirectory, messages: readonly JSO
     if (typeof name !== 'string') continue;
     const kind =
       message.method === 'tools/call' ? 'tool' : message.method === 'prompts/get' ? 'prompt' : undefined;
-    const server = kind === undefined ? undefined : serverOfName(directory, name, kind);
+    const server = kind === undefined ? undefined : directory.serverOfExposedName(name, kind);
     if (server !== undefined) servers.add(server);
   }
   return servers;

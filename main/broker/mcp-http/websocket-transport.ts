@@ -1,6 +1,7 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { RawData, WebSocket } from 'ws';
+import { isJsonRpcMessage } from '../jsonrpc/jsonrpc-errors.js';
 
 /** Subprotocol MCP WebSocket clients ask for (the SDK's WebSocket client transport uses it). */
 export const MCP_WS_SUBPROTOCOL = 'mcp';
@@ -46,9 +47,8 @@ export class WebSocketTransport implements Transport {
     } catch {
       return this.fail(-32700, 'Parse error: the frame is not JSON.');
     }
-    const parsed = JSONRPCMessageSchema.safeParse(raw);
-    if (!parsed.success) return this.fail(-32600, 'Invalid Request: not a JSON-RPC 2.0 message.');
-    this.onmessage?.(parsed.data);
+    if (!isJsonRpcMessage(raw)) return this.fail(-32600, 'Invalid Request: not a JSON-RPC 2.0 message.');
+    this.onmessage?.(raw);
   }
 
   private async fail(code: number, message: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BrokerError } from '../base/errors.js';
+import { escapeHtml, sendHtmlPage } from '../net/html-page.js';
 
 /**
  * The redirect target of a native app's browser sign-in: an HTTP listener on 127.0.0.1 (never
@@ -17,20 +18,19 @@ export interface LoopbackRedirect {
   close(): void;
 }
 
-function page(ok: boolean, text: string): string {
-  const title = ok ? 'Signed in' : 'Sign-in failed';
-  const escaped = text.replace(/[&<>"]/g, (c) => `&#${String(c.charCodeAt(0))};`);
-  return `<!doctype html><html><head><meta charset="utf-8"><title>${title} - MCP Auth Broker</title></head><body style="font-family:sans-serif;margin:3em"><h1>${title}</h1><p>${escaped}</p><p>You can close this tab and return to the terminal.</p></body></html>`;
-}
+const STYLE = 'body{font-family:sans-serif;margin:3em}';
 
-function send(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, {
-    'content-type': 'text/html; charset=utf-8',
-    'cache-control': 'no-store',
-    'referrer-policy': 'no-referrer',
-    connection: 'close',
-  });
-  res.end(body);
+function send(res: ServerResponse, status: number, ok: boolean, text: string): void {
+  const title = ok ? 'Signed in' : 'Sign-in failed';
+  const body =
+    `<h1>${title}</h1><p>${escapeHtml(text)}</p>` +
+    '<p>You can close this tab and return to the terminal.</p>';
+  sendHtmlPage(
+    res,
+    status,
+    { title: `${title} - MCP Auth Broker`, body, style: STYLE },
+    { headers: { connection: 'close' } },
+  );
 }
 
 /** Listens on 127.0.0.1:`port` (0 = ephemeral); a taken fixed port fails with PORT_IN_USE. */
@@ -41,11 +41,11 @@ export async function listenForRedirect(port: number, providerId: string): Promi
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${String(req.socket.localPort ?? port)}`);
     if (req.method !== 'GET' || url.pathname !== '/callback' || taken) {
-      send(res, 404, page(false, 'Nothing here.'));
+      send(res, 404, false, 'Nothing here.');
       return;
     }
     taken = true;
-    deliver({ url, respond: (ok, text) => send(res, ok ? 200 : 400, page(ok, text)) });
+    deliver({ url, respond: (ok, text) => send(res, ok ? 200 : 400, ok, text) });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {

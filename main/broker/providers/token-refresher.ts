@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import * as client from 'openid-client';
 import type { AuditSink } from '../audit/audit-event.js';
 import type { Clock } from '../base/clock.js';
+import { backoffDelayMs } from '../base/backoff.js';
 import { BrokerError, isBrokerError, messageOf } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
 import type { SecretRedactor } from '../secrets/secret-redactor.js';
@@ -270,8 +271,8 @@ export class TokenRefresher extends EventEmitter<RefresherEvents> {
   private noteFailure(account: AccountId, error: unknown): { detail: string; delay: number } {
     const attempt = (this.failures.get(account.id) ?? 0) + 1;
     this.failures.set(account.id, attempt);
-    const { initialMs, maxMs } = this.deps.retry ?? { initialMs: 5_000, maxMs: 5 * 60_000 };
-    const delay = Math.min(maxMs, initialMs * 2 ** (attempt - 1));
+    const retry = this.deps.retry ?? { initialMs: 5_000, maxMs: 5 * 60_000 };
+    const delay = backoffDelayMs(retry, attempt);
     const detail = this.deps.redactor.redact(
       error instanceof client.ResponseBodyError
         ? error.error

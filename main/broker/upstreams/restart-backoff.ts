@@ -1,30 +1,27 @@
+import { backoffDelayMs, type ExponentialBackoff } from '../base/backoff.js';
+
 /**
  * Delays between restarts of a server that keeps crashing or failing to start: starts small,
  * doubles up to a ceiling, and starts over once a run lasted long enough to count as healthy.
  */
-export interface BackoffTiming {
-  /** First delay, in ms (500 by default). */
-  initialMs: number;
-  /** Ceiling, in ms (30 s by default). */
-  maxMs: number;
+export interface BackoffTiming extends ExponentialBackoff {
   /** A run at least this long (ms) resets the delay to `initialMs` (60 s by default). */
   resetAfterMs: number;
 }
 
+/** First delay 500 ms, ceiling 30 s, reset after a 60 s run. */
 export const DEFAULT_BACKOFF: BackoffTiming = { initialMs: 500, maxMs: 30_000, resetAfterMs: 60_000 };
 
 /** Exponential restart backoff with a reset after a healthy run. */
 export class RestartBackoff {
-  private nextMs: number;
+  private attempt = 1;
 
-  constructor(private readonly timing: BackoffTiming = DEFAULT_BACKOFF) {
-    this.nextMs = timing.initialMs;
-  }
+  constructor(private readonly timing: BackoffTiming = DEFAULT_BACKOFF) {}
 
   /** The delay before the next attempt; each call doubles the one after (up to the ceiling). */
   next(): number {
-    const delay = this.nextMs;
-    this.nextMs = Math.min(this.timing.maxMs, Math.max(1, this.nextMs * 2));
+    const delay = backoffDelayMs(this.timing, this.attempt);
+    if (delay < this.timing.maxMs) this.attempt += 1;
     return delay;
   }
 
@@ -35,6 +32,6 @@ export class RestartBackoff {
 
   /** Back to the first delay (after an explicit restart, for instance). */
   reset(): void {
-    this.nextMs = this.timing.initialMs;
+    this.attempt = 1;
   }
 }

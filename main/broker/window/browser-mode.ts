@@ -6,6 +6,7 @@ import { httpStatusForCode } from '../base/error-codes.js';
 import { BrokerError, messageOf } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
 import { readJsonBody, sendJson } from '../net/http-json.js';
+import { escapeHtml, sendHtmlPage } from '../net/html-page.js';
 import type { LoopbackHttp } from '../net/loopback-http.js';
 import { BrokerApiError, isBrokerApiMethod, parseApiInput } from './broker-api.js';
 import type { BrokerApiCore } from './broker-api-core.js';
@@ -62,14 +63,17 @@ function page(
   text: string,
   extra: { head?: string; headers?: Record<string, string> } = {},
 ): void {
-  const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${String(c.charCodeAt(0))};`);
-  const body = `<!doctype html><html lang="en"><meta charset="utf-8">${extra.head ?? ''}<title>${esc(title)}</title><h1>${esc(title)}</h1><p>${esc(text)}</p></html>`;
-  res.writeHead(status, {
-    ...SECURITY_HEADERS,
-    ...extra.headers,
-    'content-type': 'text/html; charset=utf-8',
-  });
-  res.end(body);
+  const { 'content-security-policy': csp, ...headers } = SECURITY_HEADERS;
+  sendHtmlPage(
+    res,
+    status,
+    {
+      title,
+      body: `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p>`,
+      ...(extra.head === undefined ? {} : { head: extra.head }),
+    },
+    { csp: () => csp, headers: { ...headers, ...extra.headers } },
+  );
 }
 
 const NOT_SIGNED_IN =
