@@ -3,6 +3,7 @@
 // one session per client, on 127.0.0.1 port 0. Prints `listening <url>` once ready.
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
+
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';

@@ -4,18 +4,20 @@
 //   (b) the same client through `connect` → broker → the same server, and the ratio b/a (goal ≥ 0.5),
 //   (c) 16 concurrent clients, each through its own `connect` shim (goal: 0 errors),
 //   (d) an SDK client talking to a streamable-HTTP MCP server directly, and (e) the same client
-//       through `connect` → broker → that remote server (issue 5), and the ratio e/d (goal ≥ 0.7).
+//       through `connect` → broker → that remote server (issue 5), and the ratio e/d (goal ≥ 0.7),
+//   (f) `serve` start to ready (URL printed) with this config, broker RSS idle and after the load
+//       (goals < 500 ms and < 100 MB idle), and one connected shim's RSS (goal < 45 MB).
 // Figures are printed, never asserted: speed goals are checked here, not in tests.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { setMaxListeners } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-
-import { setMaxListeners } from 'node:events';
 
 // The SDK's HTTP client shares one AbortSignal across a connection's fetches; Node keeps a listener
 // per fetch until GC, which trips the default limit on a 3000-call run. Not a leak in the broker.
@@ -45,10 +47,25 @@ function startHttpUpstream() {
 
 async function connect(command, args, env = {}) {
   const client = new Client({ name: 'bench', version: '1' });
-  await client.connect(
-    new StdioClientTransport({ command, args, env: { ...process.env, ...env }, stderr: 'pipe' }),
-  );
+  const transport = new StdioClientTransport({
+    command,
+    args,
+    env: { ...process.env, ...env },
+    stderr: 'pipe',
+  });
+  await client.connect(transport);
+  client.pid = transport.pid;
   return client;
+}
+
+/** Resident memory of a process in MB (Linux /proc), or NaN elsewhere. */
+function rssMb(pid) {
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? NaN : Number(kb) / 1024;
+  } catch {
+    return NaN;
+  }
 }
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -71,6 +88,7 @@ const fmt = (r) =>
   `${r.opsPerSec.toFixed(0).padStart(6)} ops/s  p50 ${r.p50.toFixed(3)} ms  p99 ${r.p99.toFixed(3)} ms`;
 
 function startBroker(configPath, dataDir) {
+  const started = process.hrtime.bigint();
   const child = spawn(
     process.execPath,
     [CLI, 'serve', '--config', configPath, '--data-dir', dataDir, '--port', '0'],
@@ -82,7 +100,10 @@ function startBroker(configPath, dataDir) {
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;
-      if (/MCP Auth Broker http/.test(out)) resolve(child);
+      if (/MCP Auth Broker http/.test(out) && child.readyMs === undefined) {
+        child.readyMs = Number(process.hrtime.bigint() - started) / 1e6;
+        resolve(child);
+      }
     });
     child.once('exit', (code) => reject(new Error(`broker exited ${code}`)));
   });
@@ -103,12 +124,15 @@ async function main() {
     }),
   );
   const broker = await startBroker(configPath, dataDir);
+  await new Promise((r) => setTimeout(r, 1000)); // let start-up garbage be collected
+  const idleRss = rssMb(broker.pid);
   try {
     const direct = await connect(process.execPath, [SERVER]);
     const a = await sequential(direct, 'echo', CALLS);
     await direct.close();
     const shimArgs = [CLI, 'connect', '--config', configPath, '--data-dir', dataDir, '--no-start'];
     const viaBroker = await connect(process.execPath, shimArgs);
+    const shimRss = rssMb(viaBroker.pid);
     const b = await sequential(viaBroker, 'bench__echo', CALLS);
     await viaBroker.close();
 
@@ -148,6 +172,9 @@ async function main() {
     console.log(`  (d) direct streamable HTTP ${fmt(d)}`);
     console.log(`  (e) connect → broker → HTTP ${fmt(e)}`);
     console.log(`  ratio e/d = ${(e.opsPerSec / d.opsPerSec).toFixed(2)}  (goal ≥ 0.7)`);
+    console.log(
+      `  (f) serve start to ready ${broker.readyMs.toFixed(0)} ms (goal < 500); broker RSS idle ${idleRss.toFixed(0)} MB (goal < 100), after the load ${rssMb(broker.pid).toFixed(0)} MB; one shim ${shimRss.toFixed(0)} MB (goal < 45)`,
+    );
   } finally {
     broker.kill('SIGTERM');
     await new Promise((r) => broker.once('exit', r));

@@ -2,8 +2,8 @@
 // `npm start`: the desktop app where the Electron binary is installed, else the broker headless
 // (browser mode: `serve` prints a one-time login link to the window at http://127.0.0.1:<port>/ui/).
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);

@@ -1,13 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { expect, type Page } from '@playwright/test';
+
 import {
+  type BrokerHome,
   fixtureServer,
   runCli,
+  type RunningBroker,
   startBroker,
   writeBrokerHome,
-  type BrokerHome,
-  type RunningBroker,
 } from '../main/test-support/broker-process.js';
 import { makeTempDir } from '../main/test-support/temp-dir.js';
 

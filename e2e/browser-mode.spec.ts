@@ -1,11 +1,13 @@
-import { readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
-import { chromiumMissing } from '../main/test-support/chromium-consent.js';
+
+import { expect, type Page, test } from '@playwright/test';
+
 import { connectThroughShim, fixtureServer, runCli } from '../main/test-support/broker-process.js';
-import { startBrowserBroker, type BrowserBroker } from './browser-fixture.js';
+import { chromiumMissing } from '../main/test-support/chromium-consent.js';
+import { type BrowserBroker, startBrowserBroker } from './browser-fixture.js';
 
 const missing = chromiumMissing();
 if (missing) console.warn(`skipping browser-mode e2e: ${missing}`);

@@ -1,7 +1,9 @@
-import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+
 import { _electron as electron, expect, test } from '@playwright/test';
+
 import { fixtureServer, writeBrokerHome } from '../main/test-support/broker-process.js';
 import { makeTempDir } from '../main/test-support/temp-dir.js';
 

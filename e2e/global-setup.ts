@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+
 import { build } from 'vite';
 
 /** The specs run the built CLI and the built window: build both first (tsc is incremental). */

@@ -1,20 +1,22 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { expect, test } from '@playwright/test';
-import { chromiumMissing } from '../main/test-support/chromium-consent.js';
+
 import {
+  type BrokerHome,
   fixtureServer,
   runCli,
+  type RunningBroker,
   startBroker,
   writeBrokerHome,
-  type BrokerHome,
-  type RunningBroker,
 } from '../main/test-support/broker-process.js';
+import { chromiumMissing } from '../main/test-support/chromium-consent.js';
 import {
+  type OidcTestProvider,
   startOidcTestProvider,
   TEST_CLIENT_ID,
   TEST_SCOPES,
-  type OidcTestProvider,
 } from '../main/test-support/oidc-test-provider.js';
 import { makeTempDir } from '../main/test-support/temp-dir.js';
 import { approveOnProvider, PASSPHRASE, printedLink } from './browser-fixture.js';

@@ -9,7 +9,7 @@
 // the person's own keyring is never touched. HOME is left alone. Elsewhere (not Linux, already
 // wrapped, tools missing) the command runs as is. The command's exit code or signal is passed on.
 import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 

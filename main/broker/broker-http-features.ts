@@ -1,17 +1,17 @@
-import { openBrowserUi, type BrowserUi } from './window/browser-ui.js';
-import { clientsFeature, providersFeature } from './window/feature-adapters.js';
 import type { AuditLog } from './audit/audit-log.js';
 import type { AccessTokenVerifier } from './authz/access-token.js';
 import { attachAuthorizationServer, type AuthorizationServer } from './authz/authorization-server.js';
-import type { CoreServices } from './broker-services.js';
 import type { Clock } from './base/clock.js';
-import type { BrokerConfig } from './config/config-schema.js';
 import type { Logger } from './base/logger.js';
+import { BROKER_VERSION } from './base/version.js';
+import type { CoreServices } from './broker-services.js';
+import type { BrokerConfig } from './config/config-schema.js';
 import { mountProtectedResource, type ProtectedResource } from './mcp-http/protected-resource.js';
+import type { LoopbackHttp } from './net/loopback-http.js';
 import type { SecretRedactor } from './secrets/secret-redactor.js';
 import type { SecretStore } from './secrets/secret-store.js';
-import type { LoopbackHttp } from './net/loopback-http.js';
-import { BROKER_VERSION } from './base/version.js';
+import { type BrowserUi, openBrowserUi } from './window/browser-ui.js';
+import { clientsFeature, providersFeature } from './window/feature-adapters.js';
 
 export interface HttpFeaturesDeps {
   http: LoopbackHttp;

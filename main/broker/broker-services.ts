@@ -1,13 +1,13 @@
 import type { AuditLog } from './audit/audit-log.js';
 import type { Clock } from './base/clock.js';
+import type { Logger } from './base/logger.js';
 import type { BrokerConfig } from './config/config-schema.js';
 import { Gateway } from './gateway/gateway.js';
-import type { Logger } from './base/logger.js';
 import { wireLiveRotation } from './providers/credential-rotation.js';
 import { ProviderService } from './providers/provider-service.js';
-import { RemoteServers } from './upstream-oauth/remote-servers.js';
 import type { SecretRedactor } from './secrets/secret-redactor.js';
 import type { SecretStore } from './secrets/secret-store.js';
+import { RemoteServers } from './upstream-oauth/remote-servers.js';
 
 export interface CoreServicesDeps {
   config: BrokerConfig;

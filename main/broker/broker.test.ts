@@ -1,17 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
 import {
+  type BrokerHome,
   connectThroughShim,
   fixtureServer,
   runCli,
+  type RunningBroker,
   startBroker,
   stopBackgroundBroker,
   writeBrokerHome,
-  type BrokerHome,
-  type RunningBroker,
 } from '../test-support/broker-process.js';
 import { keychainAvailability, uniqueKeychainService } from '../test-support/keychain.js';
 import { makeTempDir } from '../test-support/temp-dir.js';

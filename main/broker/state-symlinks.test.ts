@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { memorySecretStore } from '../test-support/memory-secret-store.js';
+import { makeTempDir } from '../test-support/temp-dir.js';
 import { readAuditTail } from './audit/audit-read.js';
 import { AuthzStateStore } from './authz/authz-state-store.js';
 import { TokenStore } from './providers/token-store.js';
-import { memorySecretStore } from '../test-support/memory-secret-store.js';
-import { makeTempDir } from '../test-support/temp-dir.js';
 
 let tmp: ReturnType<typeof makeTempDir>;
 let elsewhere: string;

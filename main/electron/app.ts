@@ -3,20 +3,22 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+
 import { app, BrowserWindow, ipcMain, Menu, nativeImage, Notification, shell, Tray } from 'electron';
-import type { ProviderList, Status } from '../broker/window/broker-api.js';
-import { locations } from '../broker/runtime/paths.js';
+
 import { createLogger } from '../broker/base/logger.js';
+import { locations } from '../broker/runtime/paths.js';
 import { SecretRedactor } from '../broker/secrets/secret-redactor.js';
-import { hostOrAttach, type BrokerHost } from './broker-host.js';
+import type { ProviderList, Status } from '../broker/window/broker-api.js';
+import { type BrokerHost, hostOrAttach } from './broker-host.js';
 import { ConsentNotifier } from './consent-notifier.js';
 import { ExternalLinks } from './external-links.js';
 import { EVENT_CHANNEL } from './ipc-channels.js';
 import { registerBrokerIpc, trustedSender } from './ipc-handlers.js';
-import { LaunchAtLogin, xdgAutostart, type LoginItemsLike } from './launch-at-login.js';
+import { LaunchAtLogin, type LoginItemsLike, xdgAutostart } from './launch-at-login.js';
 import { SignInWindows, traySignIn } from './sign-in-window.js';
 import { TRAY_ICON_PNG_BASE64 } from './tray-icon.js';
-import { trayTemplate, type TrayActions } from './tray-menu.js';
+import { type TrayActions, trayTemplate } from './tray-menu.js';
 import { hardenContents, secureWebPreferences } from './window-hardening.js';
 
 const DIST = fileURLToPath(new URL('../../', import.meta.url));

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import type { BrokerApiCore } from '../broker/window/broker-api-core.js';
-import { Broker } from '../broker/broker.js';
-import { callControl, expectOk } from '../broker/control/control-client.js';
+
 import { isBrokerError } from '../broker/base/errors.js';
 import type { Logger } from '../broker/base/logger.js';
+import { Broker } from '../broker/broker.js';
+import { callControl, expectOk } from '../broker/control/control-client.js';
 import type { SecretRedactor } from '../broker/secrets/secret-redactor.js';
+import type { BrokerApiCore } from '../broker/window/broker-api-core.js';
 
 /**
  * One owner of the tokens either way: the desktop app hosts the broker core in its main process,

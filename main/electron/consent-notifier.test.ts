@@ -1,13 +1,15 @@
 import { join } from 'node:path';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrokerEvent } from '../broker/window/broker-api.js';
-import { Broker } from '../broker/broker.js';
+
 import { silentLogger } from '../broker/base/logger.js';
+import { Broker } from '../broker/broker.js';
 import { EncryptedFileSecretStore } from '../broker/secrets/encrypted-file-store.js';
 import { SecretRedactor } from '../broker/secrets/secret-redactor.js';
+import type { BrokerEvent } from '../broker/window/broker-api.js';
 import {
-  BrowserJar,
   authorizeUrl,
+  BrowserJar,
   pkcePair,
   registerClient,
   requestCodeOf,

@@ -1,20 +1,22 @@
 import { join } from 'node:path';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BROKER_API_METHODS } from '../broker/window/broker-api.js';
-import { Broker } from '../broker/broker.js';
+
 import { BrokerError } from '../broker/base/errors.js';
 import { silentLogger } from '../broker/base/logger.js';
+import { Broker } from '../broker/broker.js';
 import { EncryptedFileSecretStore } from '../broker/secrets/encrypted-file-store.js';
 import { SecretRedactor } from '../broker/secrets/secret-redactor.js';
+import { BROKER_API_METHODS } from '../broker/window/broker-api.js';
 import { fixtureServer, writeBrokerHome } from '../test-support/broker-process.js';
 import { sdkClientFlow } from '../test-support/jar-oauth-client.js';
 import { makeTempDir } from '../test-support/temp-dir.js';
 import { API_CHANNELS } from './ipc-channels.js';
 import {
-  registerBrokerIpc,
-  trustedSender,
   type IpcInvokeEventLike,
   type IpcMainLike,
+  registerBrokerIpc,
+  trustedSender,
 } from './ipc-handlers.js';
 
 /** Electron's ipcMain, faked at the boundary: it keeps the handlers so the test can invoke them. */

@@ -1,11 +1,11 @@
+import { BrokerError, messageOf } from '../broker/base/errors.js';
 import {
   BROKER_API_METHODS,
   BrokerApiError,
-  parseApiInput,
   type BrokerApiHandlers,
   type BrokerApiMethod,
+  parseApiInput,
 } from '../broker/window/broker-api.js';
-import { BrokerError, messageOf } from '../broker/base/errors.js';
 import { channelFor } from './ipc-channels.js';
 
 /** The part of an IPC event a handler looks at (Electron's `IpcMainInvokeEvent`). */

@@ -1,15 +1,17 @@
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
 import { makeTempDir } from '../test-support/temp-dir.js';
 import {
   DESKTOP_SETTINGS_FILE,
-  LaunchAtLogin,
   execArgument,
-  xdgAutostart,
+  LaunchAtLogin,
   type LoginItemsLike,
+  xdgAutostart,
 } from './launch-at-login.js';
-import { trayTemplate, type TrayActions } from './tray-menu.js';
+import { type TrayActions, trayTemplate } from './tray-menu.js';
 
 /** Electron's app.setLoginItemSettings, faked at the boundary: records what the OS was told. */
 function loginItems(): LoginItemsLike & { calls: { openAtLogin: boolean }[] } {

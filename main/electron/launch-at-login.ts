@@ -1,6 +1,8 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { z } from 'zod';
+
 import { writeFileAtomic } from '../broker/base/atomic-file.js';
 
 /** The desktop app's own, non-secret settings: `<data dir>/desktop-settings.json`. */

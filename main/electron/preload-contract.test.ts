@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runInNewContext } from 'node:vm';
+
 import { describe, expect, it } from 'vitest';
+
 import { BROKER_API_METHODS } from '../broker/window/broker-api.js';
 import { API_CHANNELS, EVENT_CHANNEL } from './ipc-channels.js';
 

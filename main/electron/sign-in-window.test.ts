@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+
 import type { ApiOutput } from '../broker/window/broker-api.js';
 import { ExternalLinks } from './external-links.js';
-import { SignInWindows, traySignIn, type SignInWindowLike } from './sign-in-window.js';
+import { type SignInWindowLike, SignInWindows, traySignIn } from './sign-in-window.js';
 
 type Listener = (...args: never[]) => unknown;
 

@@ -1,6 +1,6 @@
 import type { ApiOutput } from '../broker/window/broker-api.js';
 import type { ExternalLinks } from './external-links.js';
-import { trustedSender, type IpcInvokeEventLike } from './ipc-handlers.js';
+import { type IpcInvokeEventLike, trustedSender } from './ipc-handlers.js';
 import { hardenContents, secureWebPreferences, type WebContentsLike } from './window-hardening.js';
 
 /** The renderer route of the small sign-in window. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+
 import type { Status } from '../broker/window/broker-api.js';
 import { ExternalLinks } from './external-links.js';
-import { statusLine, trayTemplate, type TrayActions } from './tray-menu.js';
+import { statusLine, type TrayActions, trayTemplate } from './tray-menu.js';
 import { hardenContents, secureWebPreferences, type WebContentsLike } from './window-hardening.js';
 
 type Listener = (event: { preventDefault(): void }, url: string) => void;

@@ -1,15 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
+
 import type { AuditEventInput } from '../broker/audit/audit-event.js';
 import { attachAuthorizationServer, type AuthorizationServer } from '../broker/authz/authorization-server.js';
 import type { PendingConsents } from '../broker/authz/pending-consents.js';
 import type { Clock } from '../broker/base/clock.js';
 import { silentLogger } from '../broker/base/logger.js';
+import { type LoopbackHttp, startLoopbackHttp } from '../broker/net/loopback-http.js';
 import type { SecretStore } from '../broker/secrets/secret-store.js';
-import { startLoopbackHttp, type LoopbackHttp } from '../broker/net/loopback-http.js';
-import { makeTempDir } from './temp-dir.js';
-
 /** A SecretStore in memory (tests of code that keeps keys in the store, not of the store). */
 import { MemorySecretStore } from './memory-secret-store.js';
+import { makeTempDir } from './temp-dir.js';
 
 export { MemorySecretStore };
 

@@ -2,11 +2,12 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { Broker } from '../broker/broker.js';
+
 import { silentLogger } from '../broker/base/logger.js';
+import { Broker } from '../broker/broker.js';
 import type { SignInEvent } from '../broker/providers/sign-in-events.js';
-import { remoteAccountId } from '../broker/upstream-oauth/remote-authorizations.js';
 import { SecretRedactor } from '../broker/secrets/secret-redactor.js';
+import { remoteAccountId } from '../broker/upstream-oauth/remote-authorizations.js';
 import { BrowserJar, windowPerson } from './authz-test-kit.js';
 import { fixtureServer } from './broker-process.js';
 import { memorySecretStore } from './memory-secret-store.js';

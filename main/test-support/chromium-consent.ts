@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from '@playwright/test';
+
+import { type Browser, chromium } from '@playwright/test';
+
 import type { ConsentPerson } from './authz-test-kit.js';
 import { makeTempDir } from './temp-dir.js';
 

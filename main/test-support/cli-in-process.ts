@@ -1,4 +1,5 @@
 import { PassThrough } from 'node:stream';
+
 import { runCli } from '../broker/cli/index.js';
 
 /**

@@ -1,16 +1,17 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { z } from 'zod';
+
 import { systemClock } from '../broker/base/clock.js';
-import type { RemoteServerConfig } from '../broker/config/remote-server-config.js';
 import { BrokerError, messageOf } from '../broker/base/errors.js';
 import { silentLogger } from '../broker/base/logger.js';
+import type { RemoteServerConfig } from '../broker/config/remote-server-config.js';
 import { ProviderService } from '../broker/providers/provider-service.js';
-import type { Fetch } from '../broker/upstream-oauth/authorization-discovery.js';
-import { authorizedFetch, type RemoteTokenSource } from '../broker/upstream-oauth/authorized-fetch.js';
-import { RemoteAuthorizations, remoteAccountId } from '../broker/upstream-oauth/remote-authorizations.js';
 import { MemorySecretStore } from '../broker/secrets/memory-secret-store.js';
 import { SecretRedactor } from '../broker/secrets/secret-redactor.js';
-import { z } from 'zod';
+import type { Fetch } from '../broker/upstream-oauth/authorization-discovery.js';
+import { authorizedFetch, type RemoteTokenSource } from '../broker/upstream-oauth/authorized-fetch.js';
+import { remoteAccountId, RemoteAuthorizations } from '../broker/upstream-oauth/remote-authorizations.js';
 import { makeTempDir } from './temp-dir.js';
 
 /**

@@ -9,9 +9,10 @@
 //                       checks that the broker redacts the stderr tail)
 // Resources: fixture://<name>/info and the template fixture://<name>/items/{id}; prompt `hello`.
 import { createHash } from 'node:crypto';
+
+import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
 import { z } from 'zod';
 
 const name = process.env.FIXTURE_NAME ?? 'fixture';

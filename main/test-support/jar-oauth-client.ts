@@ -1,6 +1,7 @@
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+
 import { BrowserJar, requestCodeOf, type WalkEnd } from './authz-test-kit.js';
 import { StoredOAuthClient } from './stored-oauth-client.js';
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+
 import { messageOf } from '../broker/base/errors.js';
 import { KeychainSecretStore } from '../broker/secrets/keychain-store.js';
 

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
 import type Provider from 'oidc-provider';
 
 /** An oidc-provider served on 127.0.0.1 at an ephemeral port; its issuer is that origin. */

@@ -2,8 +2,9 @@
 // A stdio MCP server that records everything it receives — its whole environment at start and every
 // byte on stdin — to RECORD_FILE, so tests can prove what a client's credentials never reach.
 // Tool `whoami`: length and SHA-256 prefix of its own UPSTREAM_CREDENTIAL.
-import { appendFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
+
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 

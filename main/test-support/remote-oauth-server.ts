@@ -1,4 +1,5 @@
-import Provider, { errors, type Configuration } from 'oidc-provider';
+import Provider, { type Configuration, errors } from 'oidc-provider';
+
 import { hostOidcProvider } from './oidc-host.js';
 
 /**

@@ -1,25 +1,27 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+
 import type { AccessTokenVerifier } from '../broker/authz/access-token.js';
+import { silentLogger } from '../broker/base/logger.js';
 import { Broker } from '../broker/broker.js';
 import { SocketTransport } from '../broker/jsonrpc/socket-transport.js';
-import { silentLogger } from '../broker/base/logger.js';
 import type { SignInEvent } from '../broker/providers/sign-in-events.js';
-import { remoteAccountId } from '../broker/upstream-oauth/remote-authorizations.js';
 import { SecretRedactor } from '../broker/secrets/secret-redactor.js';
+import { remoteAccountId } from '../broker/upstream-oauth/remote-authorizations.js';
 import { memorySecretStore } from './memory-secret-store.js';
 import { actAsPerson, type PersonOptions } from './oauth-person.js';
 import {
-  startProtectedRemoteServer,
   type ProtectedRemoteServer,
   type ProtectedServerOptions,
+  startProtectedRemoteServer,
 } from './protected-remote-server.js';
 import {
-  startRemoteAuthServer,
   type RemoteAuthServer,
   type RemoteAuthServerOptions,
+  startRemoteAuthServer,
 } from './remote-oauth-server.js';
 import { makeTempDir } from './temp-dir.js';
 

@@ -1,13 +1,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import { scopeForServer } from '../broker/authz/access-token.js';
-import { Broker } from '../broker/broker.js';
 import { silentLogger } from '../broker/base/logger.js';
-import { SecretRedactor } from '../broker/secrets/secret-redactor.js';
+import { Broker } from '../broker/broker.js';
 import { MemorySecretStore } from '../broker/secrets/memory-secret-store.js';
+import { SecretRedactor } from '../broker/secrets/secret-redactor.js';
 import { makeTempDir } from './temp-dir.js';
-import { TestTokenIssuer, type TestTokenInput } from './test-token-issuer.js';
+import { type TestTokenInput, TestTokenIssuer } from './test-token-issuer.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixture-server.mjs', import.meta.url));
 const RECORDER = fileURLToPath(new URL('./recording-server.mjs', import.meta.url));

@@ -1,8 +1,9 @@
-import { SignJWT, errors as joseErrors, generateKeyPair, jwtVerify, type CryptoKey } from 'jose';
+import { type CryptoKey, errors as joseErrors, generateKeyPair, jwtVerify, SignJWT } from 'jose';
+
 import {
-  InvalidTokenError,
   type AccessTokenClaims,
   type AccessTokenVerifier,
+  InvalidTokenError,
 } from '../broker/authz/access-token.js';
 
 /** What a test token says; everything but `audience` has a default. */

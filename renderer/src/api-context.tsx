@@ -1,4 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useState } from 'react';
+
 import type { BrokerApi, BrokerEvent } from '../../main/broker/window/broker-api.js';
 
 const ApiContext = createContext<BrokerApi | undefined>(undefined);

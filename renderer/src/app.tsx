@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useState, type ComponentType } from 'react';
+import { type ComponentType, useCallback, useEffect, useState } from 'react';
+
 import type { BrokerEvent, Status } from '../../main/broker/window/broker-api.js';
 import { useBrokerEvents, useLoad } from './api-context.js';
 import { AuditScreen } from './screens/audit-screen.js';

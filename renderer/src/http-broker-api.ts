@@ -1,13 +1,13 @@
 import {
   ApiErrorSchema,
-  BROKER_API_METHODS,
-  BrokerApiError,
-  BrokerEventSchema,
   type ApiInput,
   type ApiOutput,
+  BROKER_API_METHODS,
   type BrokerApi,
+  BrokerApiError,
   type BrokerApiMethod,
   type BrokerEvent,
+  BrokerEventSchema,
 } from '../../main/broker/window/broker-api.js';
 
 /** How long the live stream waits before reconnecting after the broker went away. */

@@ -1,11 +1,13 @@
+import './styles.css';
+
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+
 import type { BrokerApi } from '../../main/broker/window/broker-api.js';
 import { ApiProvider } from './api-context.js';
 import { App } from './app.js';
 import { createHttpBrokerApi } from './http-broker-api.js';
 import { secretFromOpener, shareSessionSecret, takeSessionSecret } from './session-secret.js';
-import './styles.css';
 
 declare global {
   interface Window {

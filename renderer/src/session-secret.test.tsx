@@ -1,5 +1,6 @@
 // @vitest-environment jsdom
 import { describe, expect, it, vi } from 'vitest';
+
 import { splitServerSentEvents } from './http-broker-api.js';
 import { shareSessionSecret, takeSessionSecret } from './session-secret.js';
 

@@ -1,7 +1,9 @@
-import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli, writeBrokerHome, type BrokerHome } from '../../test-support/broker-process.js';
+
+import { type BrokerHome, runCli, writeBrokerHome } from '../../test-support/broker-process.js';
 import { keychainAvailability, uniqueKeychainService } from '../../test-support/keychain.js';
 import { makeTempDir } from '../../test-support/temp-dir.js';
 import { KeychainSecretStore } from '../secrets/keychain-store.js';

@@ -1,6 +1,8 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
+
 import { z } from 'zod';
+
 import { messageOf } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
 import type { SecretStore } from '../secrets/secret-store.js';

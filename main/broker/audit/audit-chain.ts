@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+
 import type { AuditRecord } from './audit-event.js';
 import { AuditRecordSchema } from './audit-record-schema.js';
 

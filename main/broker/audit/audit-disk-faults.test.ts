@@ -1,15 +1,17 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
 import {
+  type BrokerHome,
   connectThroughShim,
   fixtureServer,
   runCli,
+  type RunningBroker,
   startBroker,
   writeBrokerHome,
-  type BrokerHome,
-  type RunningBroker,
 } from '../../test-support/broker-process.js';
 import { makeTempDir } from '../../test-support/temp-dir.js';
 

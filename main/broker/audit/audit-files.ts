@@ -1,7 +1,9 @@
-import { readFileNoFollow } from '../base/private-path.js';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { z } from 'zod';
+
+import { readFileNoFollow } from '../base/private-path.js';
 
 /**
  * On-disk layout of the audit log folder:

@@ -1,6 +1,8 @@
 import { appendFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
 import { makeTempDir } from '../../test-support/temp-dir.js';
 import type { Clock } from '../base/clock.js';
 import { SecretRedactor } from '../secrets/secret-redactor.js';

@@ -1,4 +1,3 @@
-import { APPEND_NOFOLLOW, assertNotSymlink, ensureStateDir, readFileNoFollow } from '../base/private-path.js';
 import {
   closeSync,
   existsSync,
@@ -12,13 +11,24 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+
 import { writeFileAtomic, writeFileAtomicAsync } from '../base/atomic-file.js';
 import type { Clock } from '../base/clock.js';
 import { BrokerError } from '../base/errors.js';
+import { APPEND_NOFOLLOW, assertNotSymlink, ensureStateDir, readFileNoFollow } from '../base/private-path.js';
 import type { SecretRedactor } from '../secrets/secret-redactor.js';
-import { computeRecordHash, parseAuditLine, serializeRecord, sha256Hex, ZERO_HASH } from './audit-chain.js';
+import type { SecretStore } from '../secrets/secret-store.js';
+import {
+  AnchorWriter,
+  type AuditAnchor,
+  type AuditKeying,
+  auditSecretNames,
+  recordMac,
+} from './audit-anchor.js';
 import type { AuditRecordBody } from './audit-chain.js';
+import { computeRecordHash, parseAuditLine, serializeRecord, sha256Hex, ZERO_HASH } from './audit-chain.js';
 import type { AuditEventInput, AuditSink } from './audit-event.js';
+import type { AuditHead } from './audit-files.js';
 import {
   AUDIT_ACTIVE_FILE,
   AUDIT_HEAD_FILE,
@@ -27,17 +37,8 @@ import {
   rotatedFileName,
   splitLines,
 } from './audit-files.js';
-import type { AuditHead } from './audit-files.js';
 import { AuditGap, type AuditHealth } from './audit-gap.js';
 import { escapeInvisible } from './audit-text.js';
-import {
-  AnchorWriter,
-  auditSecretNames,
-  recordMac,
-  type AuditAnchor,
-  type AuditKeying,
-} from './audit-anchor.js';
-import type { SecretStore } from '../secrets/secret-store.js';
 
 /** Options of {@link AuditLog.open}. */
 export interface AuditLogOptions {

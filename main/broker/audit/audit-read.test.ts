@@ -1,6 +1,8 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
 import { makeTempDir } from '../../test-support/temp-dir.js';
 import type { AuditRecord } from './audit-event.js';
 import { AUDIT_ACTIVE_FILE, listAuditFiles } from './audit-files.js';

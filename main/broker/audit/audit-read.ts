@@ -1,6 +1,7 @@
 import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
-import { READ_NOFOLLOW, readFileNoFollow } from '../base/private-path.js';
 import { join } from 'node:path';
+
+import { READ_NOFOLLOW, readFileNoFollow } from '../base/private-path.js';
 import { parseAuditLine } from './audit-chain.js';
 import type { AuditRecord } from './audit-event.js';
 import { AUDIT_ACTIVE_FILE, listAuditFiles, listRotatedFiles, splitLines } from './audit-files.js';

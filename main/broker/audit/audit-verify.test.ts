@@ -1,15 +1,17 @@
 import { spawn } from 'node:child_process';
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeTempDir } from '../../test-support/temp-dir.js';
 import { fileURLToPath } from 'node:url';
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { makeTempDir } from '../../test-support/temp-dir.js';
 import { computeRecordHash, serializeRecord } from './audit-chain.js';
 import type { AuditRecord } from './audit-event.js';
 import { AUDIT_ACTIVE_FILE, AUDIT_HEAD_FILE, listAuditFiles, rotatedFileName } from './audit-files.js';
 import { AuditLog } from './audit-log.js';
-import { verifyAuditChain } from './audit-verify.js';
 import type { AuditVerifyResult } from './audit-verify.js';
+import { verifyAuditChain } from './audit-verify.js';
 
 const AUDIT_WRITER = fileURLToPath(new URL('../../test-support/audit-writer.mjs', import.meta.url));
 

@@ -1,4 +1,7 @@
+import { type AuditKeying, recordMac } from './audit-anchor.js';
 import { computeRecordHash, parseAuditLine, serializeRecord, sha256Hex, ZERO_HASH } from './audit-chain.js';
+import type { AuditRecord } from './audit-event.js';
+import type { AuditHead, SnapshotFile } from './audit-files.js';
 import {
   AUDIT_ACTIVE_FILE,
   AUDIT_HEAD_FILE,
@@ -7,9 +10,6 @@ import {
   rotatedFileName,
   splitLines,
 } from './audit-files.js';
-import type { AuditHead, SnapshotFile } from './audit-files.js';
-import { recordMac, type AuditKeying } from './audit-anchor.js';
-import type { AuditRecord } from './audit-event.js';
 
 /**
  * Result of {@link verifyAuditChain}. `files` are the log's file names in chain order. On failure,

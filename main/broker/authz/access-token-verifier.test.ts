@@ -1,5 +1,6 @@
-import { SignJWT, importJWK, type JWK } from 'jose';
+import { importJWK, type JWK, SignJWT } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
 import {
   MemorySecretStore,
   obtainTokens,

@@ -1,6 +1,7 @@
-import { errors as joseErrors, importJWK, jwtVerify, type CryptoKey, type JWK, type KeyObject } from 'jose';
+import { type CryptoKey, errors as joseErrors, importJWK, type JWK, jwtVerify, type KeyObject } from 'jose';
+
 import type { Clock } from '../base/clock.js';
-import { InvalidTokenError, type AccessTokenClaims, type AccessTokenVerifier } from './access-token.js';
+import { type AccessTokenClaims, type AccessTokenVerifier, InvalidTokenError } from './access-token.js';
 
 export interface JwtAccessTokenVerifierOptions {
   /** Issuer, byte-exact (`http://127.0.0.1:<port>`). */

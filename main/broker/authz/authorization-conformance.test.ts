@@ -1,8 +1,10 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
+
 import { BrowserJar, registerClient, startTestAuthzServer } from '../../test-support/authz-test-kit.js';
 import { makeTempDir } from '../../test-support/temp-dir.js';
 

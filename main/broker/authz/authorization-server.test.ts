@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { SignJWT, decodeJwt, exportJWK, generateKeyPair } from 'jose';
+
+import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
 import {
-  BrowserJar,
   authorizeAndApprove,
   authorizeUrl,
+  BrowserJar,
   pkcePair,
   registerClient,
   startTestAuthzServer,
-  tokenRequest,
   type TestAuthzServer,
+  tokenRequest,
 } from '../../test-support/authz-test-kit.js';
 
 let srv: TestAuthzServer;

@@ -1,31 +1,33 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+
 import type Provider from 'oidc-provider';
+
 import type { AuditSink } from '../audit/audit-event.js';
-import type { Clock } from '../base/clock.js';
 import { backoffDelayMs } from '../base/backoff.js';
+import type { Clock } from '../base/clock.js';
 import { BrokerError, messageOf } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
-import type { SecretStore } from '../secrets/secret-store.js';
 import type { LoopbackHttp } from '../net/loopback-http.js';
 import { mcpResourceUrl } from '../net/mcp-resource.js';
 import { dataDirPath } from '../runtime/paths.js';
-import { scopeForServer, type AccessTokenVerifier } from './access-token.js';
+import type { SecretStore } from '../secrets/secret-store.js';
+import { type AccessTokenVerifier, scopeForServer } from './access-token.js';
 import { JwtAccessTokenVerifier } from './access-token-verifier.js';
 import { auditProviderEvents } from './authz-audit.js';
-import { loadAuthzKeys, type AuthzKeys } from './authz-keys.js';
+import { type AuthzKeys, loadAuthzKeys } from './authz-keys.js';
 import { AuthzStateStore } from './authz-state-store.js';
 import { ClientDocumentCache } from './client-document-cache.js';
-import { DEFAULT_CLIENT_DOCUMENT_LIMITS } from './client-id-metadata-document.js';
 import { ClientGrants } from './client-grants.js';
+import { DEFAULT_CLIENT_DOCUMENT_LIMITS } from './client-id-metadata-document.js';
 import { ConsentInteraction } from './consent-interaction.js';
-import { INTERACTION_PREFIX } from './pending-consents.js';
 import { ConsentRegistry } from './consent-registry.js';
-import { PendingConsents } from './pending-consents.js';
 import { createAdapterFactory } from './oidc-adapter.js';
-import { tokenRevocationHandler } from './token-revocation.js';
 import { loadOidcEngine } from './oidc-engine.js';
+import { INTERACTION_PREFIX } from './pending-consents.js';
+import { PendingConsents } from './pending-consents.js';
 import { OAUTH_ROUTES, providerConfiguration } from './provider-configuration.js';
 import { RegistrationGuard } from './registration-limits.js';
+import { tokenRevocationHandler } from './token-revocation.js';
 
 /** RFC 8414 §3 metadata path (the issuer has no path component). */
 export const AS_METADATA_PATH = '/.well-known/oauth-authorization-server';

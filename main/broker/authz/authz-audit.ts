@@ -1,5 +1,6 @@
 import type Provider from 'oidc-provider';
 import type { Client, KoaContextWithOIDC } from 'oidc-provider';
+
 import type { AuditSink } from '../audit/audit-event.js';
 
 function clientOf(ctx: KoaContextWithOIDC | undefined): string | undefined {

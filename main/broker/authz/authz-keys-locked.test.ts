@@ -1,17 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../base/logger.js';
-import { KeychainSecretStore } from '../secrets/keychain-store.js';
-import { startLoopbackHttp, type LoopbackHttp } from '../net/loopback-http.js';
-import { keychainAvailability, uniqueKeychainService } from '../../test-support/keychain.js';
-import { keyringLockAvailability, lockKeyring, unlockKeyring } from '../../test-support/keyring-lock.js';
+
 import {
   obtainTokens,
   registerConsentPerson,
   tokenRequest,
   windowPerson,
 } from '../../test-support/authz-test-kit.js';
+import { keychainAvailability, uniqueKeychainService } from '../../test-support/keychain.js';
+import { keyringLockAvailability, lockKeyring, unlockKeyring } from '../../test-support/keyring-lock.js';
 import { makeTempDir } from '../../test-support/temp-dir.js';
+import { silentLogger } from '../base/logger.js';
 import { authenticateBearer } from '../mcp-http/bearer-auth.js';
+import { type LoopbackHttp, startLoopbackHttp } from '../net/loopback-http.js';
+import { KeychainSecretStore } from '../secrets/keychain-store.js';
 import { attachAuthorizationServer } from './authorization-server.js';
 import { AUTHZ_KEYS_SECRET } from './authz-keys.js';
 

@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
+
 import { obtainTokens, startTestAuthzServer } from '../../test-support/authz-test-kit.js';
 import { keychainAvailability, uniqueKeychainService } from '../../test-support/keychain.js';
 import { makeTempDir } from '../../test-support/temp-dir.js';

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { z } from 'zod';
+
 import type { SecretStore } from '../secrets/secret-store.js';
 
 /** SecretStore name of the authorization server's key material (one item, JSON). */

@@ -1,10 +1,12 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, renameSync } from 'node:fs';
-import { isBrokerError } from '../base/errors.js';
-import { readFileNoFollow } from '../base/private-path.js';
+
 import { z } from 'zod';
+
 import { writeFileAtomic } from '../base/atomic-file.js';
 import type { Clock } from '../base/clock.js';
+import { isBrokerError } from '../base/errors.js';
+import { readFileNoFollow } from '../base/private-path.js';
 
 /**
  * The authorization server's state: registered clients, grants, sessions, refresh tokens and

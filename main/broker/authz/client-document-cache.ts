@@ -1,9 +1,10 @@
 import type { AdapterPayload } from 'oidc-provider';
+
 import type { Clock } from '../base/clock.js';
 import {
   ClientDocumentError,
-  fetchClientMetadataDocument,
   type ClientDocumentFetchOptions,
+  fetchClientMetadataDocument,
 } from './client-id-metadata-document.js';
 
 const CACHE_MS = 5 * 60_000;

@@ -1,18 +1,20 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
 import {
-  BrowserJar,
   authorizeAndApprove,
   authorizeUrl,
+  BrowserJar,
   pkcePair,
   startTestAuthzServer,
-  tokenRequest,
   type TestAuthzServer,
+  tokenRequest,
 } from '../../test-support/authz-test-kit.js';
 import {
-  DEFAULT_CLIENT_DOCUMENT_LIMITS,
   addressRefusal,
+  DEFAULT_CLIENT_DOCUMENT_LIMITS,
   fetchClientMetadataDocument,
 } from './client-id-metadata-document.js';
 

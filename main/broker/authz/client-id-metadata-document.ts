@@ -1,10 +1,12 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { type IncomingMessage, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP } from 'node:net';
+
 import type { AdapterPayload } from 'oidc-provider';
-import { redirectUrisRefusal } from './redirect-uri-policy.js';
+
 import { isLoopbackHost } from '../net/loopback-host.js';
+import { redirectUrisRefusal } from './redirect-uri-policy.js';
 
 /**
  * OAuth Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document; MCP

@@ -1,14 +1,16 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Broker } from '../broker.js';
-import { silentLogger } from '../base/logger.js';
-import { SecretRedactor } from '../secrets/secret-redactor.js';
+
 import { MemorySecretStore } from '../../test-support/authz-test-kit.js';
 import { fixtureServer } from '../../test-support/broker-process.js';
-import { sdkClientFlow } from '../../test-support/jar-oauth-client.js';
 import { cliInProcess } from '../../test-support/cli-in-process.js';
+import { sdkClientFlow } from '../../test-support/jar-oauth-client.js';
 import { makeTempDir } from '../../test-support/temp-dir.js';
+import { silentLogger } from '../base/logger.js';
+import { Broker } from '../broker.js';
+import { SecretRedactor } from '../secrets/secret-redactor.js';
 
 const tmp = makeTempDir('mab-consent-channels-');
 const configPath = join(tmp.path, 'config.json');

@@ -1,11 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
 import {
-  BrowserJar,
-  MemorySecretStore,
   authorizeAndApprove,
   authorizeUrl,
+  BrowserJar,
+  MemorySecretStore,
   obtainTokens,
   pkcePair,
   registerClient,

@@ -1,10 +1,12 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+
 import type Provider from 'oidc-provider';
+
+import { readBody } from '../net/read-body.js';
 import { consentPageBody, errorPageBody, sendPage } from './consent-page.js';
 import { ConsentRegistry } from './consent-registry.js';
-import { INTERACTION_PREFIX, type ConsentDecision, type PendingConsents } from './pending-consents.js';
-import { readBody } from '../net/read-body.js';
+import { type ConsentDecision, INTERACTION_PREFIX, type PendingConsents } from './pending-consents.js';
 
 /** The only account at the broker: the person logged in to this machine. */
 export const LOCAL_ACCOUNT = 'local-user';

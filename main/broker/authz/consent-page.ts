@@ -1,10 +1,11 @@
 import type { ServerResponse } from 'node:http';
+
 import {
   escapeHtml,
-  renderHtmlPage,
-  sendHtmlPage,
   type HtmlPage,
   type HtmlPageOptions,
+  renderHtmlPage,
+  sendHtmlPage,
 } from '../net/html-page.js';
 
 /**

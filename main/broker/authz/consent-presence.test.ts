@@ -1,12 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
 import {
-  BrowserJar,
   authorizeUrl,
+  BrowserJar,
   pkcePair,
   registerClient,
+  requestCodeOf,
   startTestAuthzServer,
   type TestAuthzServer,
-  requestCodeOf,
   type WalkEnd,
 } from '../../test-support/authz-test-kit.js';
 

@@ -1,4 +1,5 @@
 import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
+
 import type { AuthzStateStore } from './authz-state-store.js';
 
 /** Resolves a URL `client_id` to client metadata (Client ID Metadata Document), or undefined. */

@@ -1,4 +1,5 @@
 import type * as OidcProviderModule from 'oidc-provider';
+
 import type { Logger } from '../base/logger.js';
 
 /** The oidc-provider module (its default export is the Provider class, `errors` its error classes). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+
 import type { AuditEventInput } from '../audit/audit-event.js';
-import { normalizeRequestCode, PendingConsents, type ConsentState } from './pending-consents.js';
+import { type ConsentState, normalizeRequestCode, PendingConsents } from './pending-consents.js';
 
 const request = (id: string, expiresAtMs: number) => ({
   id,

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+
 import type { AuditSink } from '../audit/audit-event.js';
 import type { Clock } from '../base/clock.js';
 import { BrokerError } from '../base/errors.js';

@@ -1,8 +1,9 @@
-import type { AdapterFactory, ErrorOut, Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import type { AdapterFactory, Configuration, ErrorOut, KoaContextWithOIDC } from 'oidc-provider';
+
 import type { AuthzKeys } from './authz-keys.js';
 import { errorPageBody, renderPage } from './consent-page.js';
-import { INTERACTION_PREFIX } from './pending-consents.js';
 import type { OidcEngine } from './oidc-engine.js';
+import { INTERACTION_PREFIX } from './pending-consents.js';
 import { redirectUrisRefusal } from './redirect-uri-policy.js';
 
 /** Lifetime of access tokens: short, so a revoked grant stops working soon even for cached JWTs. */

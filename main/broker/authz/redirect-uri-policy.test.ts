@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { redirectUriRefusal } from './redirect-uri-policy.js';
 
 describe('redirect URI policy (allowlist)', () => {

@@ -1,7 +1,8 @@
 import type Provider from 'oidc-provider';
+
 import type { AuditSink } from '../audit/audit-event.js';
-import type { RefusalAudit } from '../net/refusal-audit.js';
 import type { Clock } from '../base/clock.js';
+import type { RefusalAudit } from '../net/refusal-audit.js';
 import type { AuthzStateStore } from './authz-state-store.js';
 
 /** Limits on RFC 7591 dynamic registration, which needs no authentication (SEC-8). */

@@ -2,19 +2,21 @@ import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Browser, Page } from '@playwright/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Broker } from '../broker.js';
-import { silentLogger } from '../base/logger.js';
-import { SecretRedactor } from '../secrets/secret-redactor.js';
-import { MemorySecretStore, windowPerson, type ConsentPerson } from '../../test-support/authz-test-kit.js';
-import { chromiumMissing, launchChromium } from '../../test-support/chromium-consent.js';
+
+import { type ConsentPerson, MemorySecretStore, windowPerson } from '../../test-support/authz-test-kit.js';
 import { fixtureServer } from '../../test-support/broker-process.js';
+import { chromiumMissing, launchChromium } from '../../test-support/chromium-consent.js';
 import { StoredOAuthClient } from '../../test-support/stored-oauth-client.js';
 import { makeTempDir } from '../../test-support/temp-dir.js';
+import { silentLogger } from '../base/logger.js';
+import { Broker } from '../broker.js';
+import { SecretRedactor } from '../secrets/secret-redactor.js';
 
 const missing = chromiumMissing();
 const hasChromium = missing === undefined;

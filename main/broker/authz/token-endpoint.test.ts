@@ -1,11 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
 import {
   authorizeAndApprove,
   obtainTokens,
   registerClient,
   startTestAuthzServer,
-  tokenRequest,
   type TestAuthzServer,
+  tokenRequest,
 } from '../../test-support/authz-test-kit.js';
 
 let srv: TestAuthzServer;

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import type { AccessTokenVerifier } from './access-token.js';
+
 import { readBody } from '../net/read-body.js';
+import type { AccessTokenVerifier } from './access-token.js';
 
 const MAX_FORM_BYTES = 16 * 1024;
 

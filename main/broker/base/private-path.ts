@@ -7,9 +7,10 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
-  statSync,
   type Stats,
+  statSync,
 } from 'node:fs';
+
 import { BrokerError } from './errors.js';
 
 /**

@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
+
+import { type AuditKeying, readAuditKeying } from '../audit/audit-anchor.js';
 import { followAudit, formatAuditRecord, readAuditTail } from '../audit/audit-read.js';
 import { verifyAuditChain } from '../audit/audit-verify.js';
-import { readAuditKeying, type AuditKeying } from '../audit/audit-anchor.js';
+import { BrokerError, messageOf } from '../base/errors.js';
 import { loadConfigFile } from '../config/config-file.js';
 import { ConfigSchema } from '../config/config-schema.js';
-import { BrokerError, messageOf } from '../base/errors.js';
-import { openSecretStore } from '../secrets/open-secret-store.js';
-import { parseCommand, writeLine, type CliIo } from './cli-context.js';
 import { dataDirPath, locations } from '../runtime/paths.js';
+import { openSecretStore } from '../secrets/open-secret-store.js';
+import { type CliIo, parseCommand, writeLine } from './cli-context.js';
 
 export const auditHelp = `Usage: mcp-auth-broker audit verify [--json]
        mcp-auth-broker audit tail [-n N] [--json] [--follow]

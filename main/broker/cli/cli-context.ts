@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+
 import { BrokerError } from '../base/errors.js';
 
 /** Streams and environment a command runs with (injected so tests can drive the CLI in-process). */

@@ -1,13 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Broker } from '../broker.js';
-import { silentLogger } from '../base/logger.js';
-import { SecretRedactor } from '../secrets/secret-redactor.js';
+
 import { MemorySecretStore, obtainTokens, windowPerson } from '../../test-support/authz-test-kit.js';
 import { fixtureServer } from '../../test-support/broker-process.js';
 import { cliInProcess } from '../../test-support/cli-in-process.js';
 import { makeTempDir } from '../../test-support/temp-dir.js';
+import { silentLogger } from '../base/logger.js';
+import { Broker } from '../broker.js';
+import { SecretRedactor } from '../secrets/secret-redactor.js';
 
 const tmp = makeTempDir('mab-clients-');
 const configPath = join(tmp.path, 'config.json');

@@ -2,9 +2,9 @@ import type { ClientGrantSummary } from '../authz/client-grants.js';
 import type { PendingConsent } from '../authz/pending-consents.js';
 import { errorFromAnswer } from '../base/error-codes.js';
 import { BrokerError, isBrokerError } from '../base/errors.js';
-import { parseCommand, writeLine, type CliIo } from './cli-context.js';
-import { locations } from '../runtime/paths.js';
 import { callControl, type ControlResponse } from '../control/control-client.js';
+import { locations } from '../runtime/paths.js';
+import { type CliIo, parseCommand, writeLine } from './cli-context.js';
 
 export const clientsHelp = `Usage: mcp-auth-broker clients [--json]          OAuth clients (Cursor, Claude Code, VS Code, …) and what they may use
        mcp-auth-broker clients revoke CLIENT_ID   revoke every grant of a client; its tokens stop working at once

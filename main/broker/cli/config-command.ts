@@ -1,7 +1,7 @@
-import { loadConfigFile } from '../config/config-file.js';
 import { BrokerError } from '../base/errors.js';
-import { parseCommand, writeLine, type CliIo } from './cli-context.js';
+import { loadConfigFile } from '../config/config-file.js';
 import { locations } from '../runtime/paths.js';
+import { type CliIo, parseCommand, writeLine } from './cli-context.js';
 
 export const configHelp = `Usage: mcp-auth-broker config check [--config FILE]
        mcp-auth-broker config path

@@ -1,7 +1,7 @@
 import { BrokerError } from '../base/errors.js';
 import { doctorLogin } from '../upstream-oauth/doctor-login.js';
 import { renderReport, runOAuthDoctor } from '../upstream-oauth/oauth-doctor.js';
-import { parseCommand, writeLine, type CliIo } from './cli-context.js';
+import { type CliIo, parseCommand, writeLine } from './cli-context.js';
 import { openBrowser } from './open-browser.js';
 
 export const doctorHelp = `Usage: mcp-auth-broker doctor <url> [--json] [--login [--no-open]] [--client-id ID]

@@ -1,12 +1,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
 import {
+  type BrokerHome,
   fixtureServer,
   runCli,
   startBroker,
   writeBrokerHome,
-  type BrokerHome,
 } from '../../test-support/broker-process.js';
 import { makeTempDir } from '../../test-support/temp-dir.js';
 import { EncryptedFileSecretStore } from '../secrets/encrypted-file-store.js';

@@ -1,14 +1,16 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+
 import { z } from 'zod';
+
+import { BrokerError } from '../base/errors.js';
 import { loadConfigFile, writeConfigFile } from '../config/config-file.js';
+import { callControl, expectOk } from '../control/control-client.js';
 import { readMcpServersFile } from '../import/mcp-config-import.js';
 import { runImport } from '../import/run-import.js';
-import { parseCommand, writeLine, type CliIo } from './cli-context.js';
 import { locations } from '../runtime/paths.js';
-import { callControl, expectOk } from '../control/control-client.js';
+import { type CliIo, parseCommand, writeLine } from './cli-context.js';
 import { viaBrokerOrLocal } from './secret-command.js';
-import { BrokerError } from '../base/errors.js';
 
 export const importHelp = `Usage: mcp-auth-broker import FILE [--json] [--config FILE] [--data-dir DIR]
 

@@ -1,21 +1,22 @@
 import { dirname } from 'node:path';
+
 import { exitCodeFor } from '../base/error-codes.js';
 import { BrokerError, isBrokerError, messageOf } from '../base/errors.js';
 import { BROKER_VERSION } from '../base/version.js';
 import { auditCommand, auditHelp } from './audit-command.js';
-import { EXIT, writeLine, type CliIo } from './cli-context.js';
+import { type CliIo, EXIT, writeLine } from './cli-context.js';
+import { clientsCommand, clientsHelp } from './clients-command.js';
 import { configCommand, configHelp } from './config-command.js';
 import { connectCommand, connectHelp } from './connect-command.js';
+import { doctorCommand, doctorHelp } from './doctor-command.js';
+import { importCommand, importHelp } from './import-command.js';
+import { loginCommand, loginHelp } from './login-command.js';
+import { logoutCommand, logoutHelp } from './logout-command.js';
 import { secretCommand, secretHelp } from './secret-command.js';
 import { serveCommand, serveHelp } from './serve-command.js';
 import { statusCommand, statusHelp } from './status-command.js';
-import { loginCommand, loginHelp } from './login-command.js';
-import { logoutCommand, logoutHelp } from './logout-command.js';
 import { tokensCommand, tokensHelp } from './tokens-command.js';
-import { importCommand, importHelp } from './import-command.js';
 import { uiCommand, uiHelp } from './ui-command.js';
-import { clientsCommand, clientsHelp } from './clients-command.js';
-import { doctorCommand, doctorHelp } from './doctor-command.js';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 

@@ -1,15 +1,16 @@
 import { existsSync } from 'node:fs';
+
 import { openAuditKeyingOrWarn } from '../audit/audit-anchor.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { systemClock } from '../base/clock.js';
-import { loadConfigFile } from '../config/config-file.js';
-import { ConfigSchema, type BrokerConfig } from '../config/config-schema.js';
 import { isBrokerError } from '../base/errors.js';
+import { loadConfigFile } from '../config/config-file.js';
+import { type BrokerConfig, ConfigSchema } from '../config/config-schema.js';
+import { acquireInstanceLock } from '../runtime/instance-lock.js';
+import { dataDirPath, type Locations } from '../runtime/paths.js';
 import { openSecretStore } from '../secrets/open-secret-store.js';
 import { SecretRedactor } from '../secrets/secret-redactor.js';
 import type { SecretStore } from '../secrets/secret-store.js';
-import { acquireInstanceLock } from '../runtime/instance-lock.js';
-import { dataDirPath, type Locations } from '../runtime/paths.js';
 
 /** What a CLI command acting without a running broker gets: the config, store and audit log. */
 export interface LocalState {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { describeSignInEvent } from './login-command.js';
 
 describe('login output for people', () => {

@@ -1,12 +1,12 @@
 import { BrokerError } from '../base/errors.js';
+import { streamControl } from '../control/control-stream.js';
 import { parseAccountId } from '../providers/provider-config.js';
 import type { SignInEvent } from '../providers/sign-in-events.js';
-import { parseCommand, writeLine, type CliIo } from './cli-context.js';
 import { locations } from '../runtime/paths.js';
-import { streamControl } from '../control/control-stream.js';
+import { remoteAccountId } from '../upstream-oauth/remote-authorizations.js';
+import { type CliIo, parseCommand, writeLine } from './cli-context.js';
 import { openBrowser } from './open-browser.js';
 import { viaBrokerOrLocalProviders } from './provider-local.js';
-import { remoteAccountId } from '../upstream-oauth/remote-authorizations.js';
 
 export const loginHelp = `Usage: mcp-auth-broker login <provider>[:<account>] [--device | --browser] [--no-open] [--json]
 

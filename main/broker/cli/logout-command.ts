@@ -1,9 +1,9 @@
 import { BrokerError } from '../base/errors.js';
+import { callControl, expectOk } from '../control/control-client.js';
 import { parseAccountId } from '../providers/provider-config.js';
 import type { RevocationOutcome } from '../providers/revocation.js';
-import { parseCommand, writeLine, type CliIo } from './cli-context.js';
 import { locations } from '../runtime/paths.js';
-import { callControl, expectOk } from '../control/control-client.js';
+import { type CliIo, parseCommand, writeLine } from './cli-context.js';
 import { viaBrokerOrLocalProviders } from './provider-local.js';
 
 export const logoutHelp = `Usage: mcp-auth-broker logout <provider>[:<account>] [--json]

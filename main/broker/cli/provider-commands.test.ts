@@ -1,22 +1,24 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actAsPerson } from '../../test-support/oauth-person.js';
+
 import {
+  type BrokerHome,
   CLI,
   fixtureServer,
   runCli,
+  type RunningBroker,
   startBroker,
   writeBrokerHome,
-  type BrokerHome,
-  type RunningBroker,
 } from '../../test-support/broker-process.js';
+import { actAsPerson } from '../../test-support/oauth-person.js';
 import {
+  type OidcTestProvider,
   startOidcTestProvider,
   TEST_CLIENT_ID,
   TEST_RESOURCE,
   TEST_SCOPES,
-  type OidcTestProvider,
 } from '../../test-support/oidc-test-provider.js';
 import { makeTempDir } from '../../test-support/temp-dir.js';
 

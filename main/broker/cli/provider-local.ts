@@ -1,8 +1,8 @@
 import { systemClock } from '../base/clock.js';
 import { silentLogger } from '../base/logger.js';
 import { ProviderService } from '../providers/provider-service.js';
-import { RemoteAuthorizations } from '../upstream-oauth/remote-authorizations.js';
 import type { Locations } from '../runtime/paths.js';
+import { RemoteAuthorizations } from '../upstream-oauth/remote-authorizations.js';
 import { viaBrokerOr, withLocalState } from './local-state.js';
 
 /**

@@ -1,9 +1,9 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import { BrokerError } from '../base/errors.js';
-import { assertSecretName, type SecretStore } from '../secrets/secret-store.js';
 import { callControl, expectOk } from '../control/control-client.js';
-import { parseCommand, writeLine, type CliIo } from './cli-context.js';
-import { locations, type Locations } from '../runtime/paths.js';
+import { type Locations, locations } from '../runtime/paths.js';
+import { assertSecretName, type SecretStore } from '../secrets/secret-store.js';
+import { type CliIo, parseCommand, writeLine } from './cli-context.js';
 import { viaBrokerOr, withLocalState } from './local-state.js';
 import { readSecretValue } from './secret-input.js';
 

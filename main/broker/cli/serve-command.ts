@@ -1,8 +1,8 @@
-import { Broker } from '../broker.js';
 import { createLogger } from '../base/logger.js';
-import { SecretRedactor } from '../secrets/secret-redactor.js';
-import { parseCommand, parsePort, writeLine, type CliIo } from './cli-context.js';
+import { Broker } from '../broker.js';
 import { locations } from '../runtime/paths.js';
+import { SecretRedactor } from '../secrets/secret-redactor.js';
+import { type CliIo, parseCommand, parsePort, writeLine } from './cli-context.js';
 
 export const serveHelp = `Usage: mcp-auth-broker serve [--config FILE] [--data-dir DIR] [--port N] [--log-level LEVEL] [--background]
 

@@ -1,8 +1,8 @@
 import { isBrokerError } from '../base/errors.js';
 import { loadConfigFile } from '../config/config-file.js';
 import { callControl, expectOk } from '../control/control-client.js';
-import { parseCommand, writeLine, type CliIo } from './cli-context.js';
 import { locations } from '../runtime/paths.js';
+import { type CliIo, parseCommand, writeLine } from './cli-context.js';
 
 export const statusHelp = `Usage: mcp-auth-broker status [--json] [--config FILE] [--data-dir DIR]
 

@@ -1,7 +1,7 @@
-import type { AccountListing } from '../providers/provider-service.js';
-import { parseCommand, writeLine, type CliIo } from './cli-context.js';
-import { locations } from '../runtime/paths.js';
 import { callControl, expectOk } from '../control/control-client.js';
+import type { AccountListing } from '../providers/provider-service.js';
+import { locations } from '../runtime/paths.js';
+import { type CliIo, parseCommand, writeLine } from './cli-context.js';
 import { viaBrokerOrLocalProviders } from './provider-local.js';
 
 export const tokensHelp = `Usage: mcp-auth-broker tokens [--json]

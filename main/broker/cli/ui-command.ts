@@ -1,8 +1,9 @@
 import { z } from 'zod';
+
 import { BrokerError, isBrokerError } from '../base/errors.js';
-import { parseCommand, writeLine, type CliIo } from './cli-context.js';
-import { locations } from '../runtime/paths.js';
 import { callControl, expectOk } from '../control/control-client.js';
+import { locations } from '../runtime/paths.js';
+import { type CliIo, parseCommand, writeLine } from './cli-context.js';
 import { openBrowser } from './open-browser.js';
 
 export const uiHelp = `Usage: mcp-auth-broker ui [--open] [--config FILE] [--data-dir DIR]

@@ -1,13 +1,15 @@
-import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
 import { makeTempDir } from '../../test-support/temp-dir.js';
 import {
   brokerEntry,
+  type ConnectEnv,
   installBrokerEntry,
   isInstalled,
   targetPath,
-  type ConnectEnv,
 } from './connect-targets.js';
 
 let tmp: ReturnType<typeof makeTempDir>;

@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
 import { makeTempDir } from '../../test-support/temp-dir.js';
 import { ConfigError, loadConfigFile, parseConfig } from './config-file.js';
 import { demoConfig } from './demo-config.js';

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+
 import type { z } from 'zod';
+
 import { writeFileAtomic } from '../base/atomic-file.js';
 import { BrokerError } from '../base/errors.js';
-import { ConfigSchema, type BrokerConfig } from './config-schema.js';
+import { type BrokerConfig, ConfigSchema } from './config-schema.js';
 
 /** One problem in a config file: where (a JSON path like `$.servers.github.env.TOKEN`) and what to do. */
 export interface ConfigProblem {

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { SECRET_NAME_PATTERN } from '../secrets/secret-store.js';
+
 import { ProviderEnvRefSchema, ProvidersSchema } from '../providers/provider-config.js';
+import { SECRET_NAME_PATTERN } from '../secrets/secret-store.js';
 import {
   CallTimeoutMsSchema,
   isRemoteEntry,
-  RemoteServerSchema,
   type RemoteServerConfig,
+  RemoteServerSchema,
 } from './remote-server-config.js';
 
 /**

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+
 import { messageOf } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
 import { openSecretStore } from '../secrets/open-secret-store.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { writeConfigFile } from './config-file.js';
-import { demoConfig, DEMO_SECRET_NAME } from './demo-config.js';
+import { DEMO_SECRET_NAME, demoConfig } from './demo-config.js';
 
 /**
  * First run: with no config file, writes the demo config and, where a keychain is available, a random

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigSchema } from './config-schema.js';
+
 import { parseConfig } from './config-file.js';
+import { ConfigSchema } from './config-schema.js';
 
 describe('remote server entries in the config (issue 5)', () => {
   it('reads a url entry as a remote server with defaults, next to stdio servers', () => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { SECRET_NAME_PATTERN } from '../secrets/secret-store.js';
+
 import { isHttpsOrLoopback } from '../net/loopback-host.js';
+import { SECRET_NAME_PATTERN } from '../secrets/secret-store.js';
 
 /**
  * A remote MCP server entry (issue 5): reached over the network instead of spawned. Its URL is the

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+
 import { BrokerError } from '../base/errors.js';
 import { parseConfig, writeConfigFile } from './config-file.js';
 import type { BrokerConfig, RemoteServerConfig, StdioServerConfig } from './config-schema.js';

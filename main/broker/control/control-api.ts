@@ -5,12 +5,14 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
+
 import { z } from 'zod';
+
 import { codeOf, httpStatusForCode } from '../base/error-codes.js';
 import { BrokerError, messageOf } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
 import { readJsonBody, sendJson } from '../net/http-json.js';
-import { providerRoutes, type ProviderControl } from '../providers/provider-routes.js';
+import { type ProviderControl, providerRoutes } from '../providers/provider-routes.js';
 
 /** What the control API can ask of the running broker. Implemented by the Broker. */
 export interface BrokerControl extends ProviderControl {

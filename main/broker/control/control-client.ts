@@ -1,8 +1,9 @@
-import { request, type IncomingMessage } from 'node:http';
+import { type IncomingMessage, request } from 'node:http';
+
 import { errorFromAnswer } from '../base/error-codes.js';
 import { BrokerError } from '../base/errors.js';
-import { runtimePaths } from '../runtime/paths.js';
 import { localSocketPresent } from '../net/local-socket.js';
+import { runtimePaths } from '../runtime/paths.js';
 
 export interface ControlResponse {
   status: number;

@@ -1,10 +1,12 @@
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
 import { afterEach, describe, expect, it } from 'vitest';
+
 import { BrokerError } from '../base/errors.js';
 import { silentLogger } from '../base/logger.js';
 import { SecretRedactor } from '../secrets/secret-redactor.js';
-import { createControlServer, type BrokerControl } from './control-api.js';
+import { type BrokerControl, createControlServer } from './control-api.js';
 
 const PEM = [
   '-----BEGIN PRIVATE KEY-----',

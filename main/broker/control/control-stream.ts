@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+
 import { errorFromAnswer } from '../base/error-codes.js';
 import { sendControlRequest } from './control-client.js';
 

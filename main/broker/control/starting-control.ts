@@ -1,4 +1,5 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
+
 import { BROKER_VERSION } from '../base/version.js';
 import { sendJson } from '../net/http-json.js';
 

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
+
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDemoServer, describeCredential, type DemoServerOptions } from './create-demo-server.js';
+
+import { createDemoServer, type DemoServerOptions, describeCredential } from './create-demo-server.js';
 
 const TOKEN = 'demo-abcdefghijklmnopqrstuvwx';
 const textOf = (result: CallToolResult) =>

@@ -3,6 +3,7 @@
  * `node dist/main/broker/demo/demo-server.js`. See `create-demo-server.ts`.
  */
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+
 import { createDemoServer } from './create-demo-server.js';
 
 const server = createDemoServer({ env: process.env });

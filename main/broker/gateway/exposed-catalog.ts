@@ -1,8 +1,9 @@
-import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
+import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprotocol/sdk/types.js';
+
+import type { UpstreamSupervisor } from '../upstreams/upstream-supervisor.js';
 import { isToolAllowed } from './tool-filter.js';
 import { assignExposedNames, type NameAssignment } from './tool-naming.js';
-import type { UpstreamSupervisor } from '../upstreams/upstream-supervisor.js';
 
 /** Server names a client may use; `undefined` means all of them. */
 export type ServerScope = ReadonlySet<string> | undefined;

@@ -1,5 +1,6 @@
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
+
 import { SecretRedactor } from '../secrets/secret-redactor.js';
 import { redactToolResult, toMcpError } from './gateway-errors.js';
 

@@ -1,4 +1,5 @@
-import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { type CallToolResult, ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+
 import { isBrokerError, messageOf } from '../base/errors.js';
 import type { SecretRedactor } from '../secrets/secret-redactor.js';
 import { redactData } from '../upstreams/upstream-connection.js';

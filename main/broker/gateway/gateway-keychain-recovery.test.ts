@@ -1,13 +1,15 @@
 import { fileURLToPath } from 'node:url';
+
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AuditEventInput } from '../audit/audit-event.js';
-import { systemClock } from '../base/clock.js';
-import { StdioServerSchema } from '../config/config-schema.js';
-import { silentLogger } from '../base/logger.js';
-import { KeychainSecretStore } from '../secrets/keychain-store.js';
-import { SecretRedactor } from '../secrets/secret-redactor.js';
+
 import { keychainAvailability, uniqueKeychainService } from '../../test-support/keychain.js';
 import { keyringLockAvailability, lockKeyring, unlockKeyring } from '../../test-support/keyring-lock.js';
+import type { AuditEventInput } from '../audit/audit-event.js';
+import { systemClock } from '../base/clock.js';
+import { silentLogger } from '../base/logger.js';
+import { StdioServerSchema } from '../config/config-schema.js';
+import { KeychainSecretStore } from '../secrets/keychain-store.js';
+import { SecretRedactor } from '../secrets/secret-redactor.js';
 import { Gateway } from './gateway.js';
 
 const FIXTURE = fileURLToPath(new URL('../../test-support/fixture-server.mjs', import.meta.url));

@@ -1,12 +1,14 @@
 import { fileURLToPath } from 'node:url';
-import { McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+
+import { type CallToolResult, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
+
+import { memorySecretStore } from '../../test-support/memory-secret-store.js';
 import type { AuditEventInput } from '../audit/audit-event.js';
 import { systemClock } from '../base/clock.js';
-import { StdioServerSchema } from '../config/config-schema.js';
 import { silentLogger } from '../base/logger.js';
+import { StdioServerSchema } from '../config/config-schema.js';
 import { SecretRedactor } from '../secrets/secret-redactor.js';
-import { memorySecretStore } from '../../test-support/memory-secret-store.js';
 import { Gateway, SERVER_UNAVAILABLE_CODE } from './gateway.js';
 
 const FIXTURE = fileURLToPath(new URL('../../test-support/fixture-server.mjs', import.meta.url));

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+
+import { type CallToolResult, ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import type { AuditEventInput } from '../audit/audit-event.js';
 import { systemClock } from '../base/clock.js';
-import { StdioServerSchema } from '../config/config-schema.js';
 import { silentLogger } from '../base/logger.js';
+import { StdioServerSchema } from '../config/config-schema.js';
 import { SecretRedactor } from '../secrets/secret-redactor.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { ACCESS_DENIED_CODE, Gateway, RESOURCE_NOT_FOUND_CODE } from './gateway.js';

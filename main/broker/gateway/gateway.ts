@@ -1,23 +1,37 @@
 import { EventEmitter } from 'node:events';
+
 import {
-  ErrorCode,
-  McpError,
   type CallToolResult,
+  ErrorCode,
   type GetPromptResult,
+  McpError,
   type Prompt,
   type ReadResourceResult,
   type Resource,
   type ResourceTemplate,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
+
 import type { AuditSink } from '../audit/audit-event.js';
 import type { Clock } from '../base/clock.js';
-import type { StdioServerConfig } from '../config/config-schema.js';
 import { BrokerError } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
+import { BROKER_VERSION } from '../base/version.js';
+import type { StdioServerConfig } from '../config/config-schema.js';
 import type { SecretRedactor } from '../secrets/secret-redactor.js';
 import type { SecretStore } from '../secrets/secret-store.js';
-import { BROKER_VERSION } from '../base/version.js';
+import type { ProviderCredentials } from '../upstreams/child-env.js';
+import { type ServerStatus, serverStatus } from '../upstreams/server-status.js';
+import { stdioConnector } from '../upstreams/stdio-connector.js';
+import { stdioPolicy } from '../upstreams/upstream-policy.js';
+import { UpstreamSupervisor } from '../upstreams/upstream-supervisor.js';
+import {
+  DEFAULT_UPSTREAM_TIMING,
+  type UpstreamDeps,
+  type UpstreamLogMessage,
+  type UpstreamTiming,
+} from '../upstreams/upstream-types.js';
+import { type CallContext, type CallProgress, withCancel } from './call-context.js';
 import { ExposedCatalog, type ResolvedItem, type ServerScope } from './exposed-catalog.js';
 import {
   accessDeniedError,
@@ -29,23 +43,10 @@ import {
 } from './gateway-errors.js';
 import { describeFilter, isToolAllowed } from './tool-filter.js';
 import { NAME_SEPARATOR } from './tool-naming.js';
-import type { ProviderCredentials } from '../upstreams/child-env.js';
-import { stdioConnector } from '../upstreams/stdio-connector.js';
-import { stdioPolicy } from '../upstreams/upstream-policy.js';
-import { UpstreamSupervisor } from '../upstreams/upstream-supervisor.js';
-import {
-  DEFAULT_UPSTREAM_TIMING,
-  type UpstreamDeps,
-  type UpstreamLogMessage,
-  type UpstreamTiming,
-} from '../upstreams/upstream-types.js';
 
-import { serverStatus, type ServerStatus } from '../upstreams/server-status.js';
-import { withCancel, type CallContext, type CallProgress } from './call-context.js';
-
-export { ACCESS_DENIED_CODE, RESOURCE_NOT_FOUND_CODE, SERVER_UNAVAILABLE_CODE } from './gateway-errors.js';
 export type { ServerStatus } from '../upstreams/server-status.js';
 export type { CallContext } from './call-context.js';
+export { ACCESS_DENIED_CODE, RESOURCE_NOT_FOUND_CODE, SERVER_UNAVAILABLE_CODE } from './gateway-errors.js';
 
 /** Timings of the gateway; every field can be overridden (tests use small values). */
 export interface GatewayTiming extends UpstreamTiming {

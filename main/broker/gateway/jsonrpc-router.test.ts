@@ -1,7 +1,9 @@
 import { fileURLToPath } from 'node:url';
+
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import type { AuditEventInput } from '../audit/audit-event.js';
 import { systemClock } from '../base/clock.js';
 import { silentLogger } from '../base/logger.js';

@@ -4,16 +4,17 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   ListPromptsRequestSchema,
-  ListResourceTemplatesRequestSchema,
   ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
-  SetLevelRequestSchema,
   type LoggingLevel,
+  SetLevelRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
+
 import type { AuditSink } from '../audit/audit-event.js';
 import { displayName } from '../audit/audit-text.js';
-import type { Gateway } from './gateway.js';
 import type { Logger } from '../base/logger.js';
+import type { Gateway } from './gateway.js';
 import { JsonRpcRouter, RoutedTransport } from './jsonrpc-router.js';
 
 const LEVELS: LoggingLevel[] = [

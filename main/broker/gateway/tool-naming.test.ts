@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
+
 import { describe, expect, it } from 'vitest';
+
 import {
-  EXPOSED_NAME_PATTERN,
   assignExposedNames,
   directExposedName,
+  EXPOSED_NAME_PATTERN,
+  type QualifiedName,
   sanitizeName,
   shortenedExposedName,
-  type QualifiedName,
 } from './tool-naming.js';
 
 function randomName(length: number): string {

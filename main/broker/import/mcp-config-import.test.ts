@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { parseMcpServers, secretsOf, serverNameFrom } from './mcp-config-import.js';
 import { looksLikeSecret, shannonEntropy } from './secret-detection.js';
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+
 import { BrokerError } from '../base/errors.js';
 import { SERVER_NAME_PATTERN } from '../config/config-schema.js';
 import { SECRET_NAME_PATTERN } from '../secrets/secret-store.js';

@@ -1,8 +1,8 @@
 import type { AuditSink } from '../audit/audit-event.js';
-import { addServerEntries } from '../config/server-entries.js';
 import type { BrokerConfig } from '../config/config-schema.js';
+import { addServerEntries } from '../config/server-entries.js';
 import type { SecretStore } from '../secrets/secret-store.js';
-import { SECRET_NAME_MAX_LENGTH, secretsOf, type FoundServer } from './mcp-config-import.js';
+import { type FoundServer, SECRET_NAME_MAX_LENGTH, secretsOf } from './mcp-config-import.js';
 
 /** One env value the import moves into the secret store. */
 export interface PlannedSecret {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { INVALID_REQUEST, PARSE_ERROR, parseJsonRpcLine } from './jsonrpc-errors.js';
 
 const codeOf = (line: string) => {

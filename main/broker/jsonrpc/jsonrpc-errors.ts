@@ -1,4 +1,5 @@
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+
 import { MAX_MESSAGE_BYTES } from './line-framer.js';
 
 /** JSON-RPC 2.0 error codes used at the framing layer. */

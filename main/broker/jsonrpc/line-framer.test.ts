@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { LineFramer } from './line-framer.js';
+
 import { parseJsonRpcLine } from './jsonrpc-errors.js';
+import { LineFramer } from './line-framer.js';
 
 describe('LineFramer', () => {
   it('splits lines across chunk boundaries and strips CR', () => {

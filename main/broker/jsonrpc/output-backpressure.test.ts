@@ -2,13 +2,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { afterEach, describe, expect, it } from 'vitest';
+
 import {
   connectThroughShim,
   fixtureServer,
+  type RunningBroker,
   startBroker,
   writeBrokerHome,
-  type RunningBroker,
 } from '../../test-support/broker-process.js';
 import { runtimePaths } from '../runtime/paths.js';
 import { SocketTransport } from './socket-transport.js';

@@ -1,8 +1,10 @@
 import type { Socket } from 'node:net';
+
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { LineFramer } from './line-framer.js';
+
 import { oversizedError, parseJsonRpcLine } from './jsonrpc-errors.js';
+import { LineFramer } from './line-framer.js';
 
 /** Bytes a connection may have queued for a client that is not reading before notifications are dropped. */
 export const DEFAULT_MAX_QUEUED_BYTES = 8 * 1024 * 1024;

@@ -1,10 +1,10 @@
-import { isBrokerError } from '../base/errors.js';
 import {
-  InvalidTokenError,
   type AccessTokenClaims,
   type AccessTokenVerifier,
+  InvalidTokenError,
   type InvalidTokenReason,
 } from '../authz/access-token.js';
+import { isBrokerError } from '../base/errors.js';
 import type { ResourceDenial } from './bearer-challenge.js';
 
 /** Query parameter RFC 6750 §2.3 defines; the broker never accepts it (URLs end up in logs). */

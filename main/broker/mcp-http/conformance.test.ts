@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
+
 import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
 import { describe, expect, it } from 'vitest';
+
 import { windowPerson } from '../../test-support/authz-test-kit.js';
 import { startBearerRelay } from '../../test-support/bearer-relay.js';
 import { approveConsent, chromiumMissing, launchChromium } from '../../test-support/chromium-consent.js';

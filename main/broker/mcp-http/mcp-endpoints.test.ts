@@ -1,15 +1,17 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ToolListChangedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { type CallToolResult, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+
 import { challengeParams, rawRequest } from '../../test-support/http-raw.js';
 import {
+  type ResourceBroker,
   startResourceBroker,
   UPSTREAM_CREDENTIAL,
-  type ResourceBroker,
 } from '../../test-support/resource-broker.js';
 import { WebSocketTransport } from './websocket-transport.js';
 

@@ -1,12 +1,14 @@
 import type { IncomingMessage } from 'node:http';
+
 import {
-  LATEST_PROTOCOL_VERSION,
   isInitializeRequest,
   type JSONRPCMessage,
+  LATEST_PROTOCOL_VERSION,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { ResourceDenial } from './bearer-challenge.js';
+
 import { isJsonRpcMessage } from '../jsonrpc/jsonrpc-errors.js';
 import { readBody } from '../net/read-body.js';
+import type { ResourceDenial } from './bearer-challenge.js';
 
 /**
  * MCP revisions the broker's HTTP endpoint speaks (streamable HTTP exists since 2025-03-26).

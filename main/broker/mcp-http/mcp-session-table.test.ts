@@ -1,8 +1,10 @@
 import type { IncomingMessage } from 'node:http';
+
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { describe, expect, it } from 'vitest';
+
 import type { AccessTokenClaims } from '../authz/access-token.js';
-import { applyGrantedScope, newSessionId, SessionTable, type BoundSession } from './mcp-session-table.js';
+import { applyGrantedScope, type BoundSession, newSessionId, SessionTable } from './mcp-session-table.js';
 
 /** A transport that only records whether it was closed (the table's sole use of it). */
 function session(id: string, lastSeen: number, closed: string[], clientId = 'client-a'): BoundSession {

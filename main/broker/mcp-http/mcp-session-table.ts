@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+
 import type { AccessTokenClaims } from '../authz/access-token.js';
 import type { ResourceDenial } from './bearer-challenge.js';
 

@@ -3,6 +3,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
+
 import { windowPerson } from '../../test-support/authz-test-kit.js';
 import { approveConsent, chromiumMissing, launchChromium } from '../../test-support/chromium-consent.js';
 import { MemoryOAuthClient } from '../../test-support/memory-oauth-client.js';

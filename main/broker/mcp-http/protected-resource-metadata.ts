@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+
 import { sendJson } from '../net/http-json.js';
 import { MCP_PATH, mcpResourceUrl } from '../net/mcp-resource.js';
 

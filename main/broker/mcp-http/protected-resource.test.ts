@@ -1,8 +1,10 @@
 import { connect, createServer } from 'node:net';
 import { networkInterfaces } from 'node:os';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { challengeParams, rawRequest, rpcMessages, type RawResponse } from '../../test-support/http-raw.js';
-import { startResourceBroker, type ResourceBroker } from '../../test-support/resource-broker.js';
+
+import { challengeParams, rawRequest, type RawResponse, rpcMessages } from '../../test-support/http-raw.js';
+import { type ResourceBroker, startResourceBroker } from '../../test-support/resource-broker.js';
 
 const ACCEPT = 'application/json, text/event-stream';
 let rb: ResourceBroker;

@@ -1,7 +1,7 @@
 import type { AuditSink } from '../audit/audit-event.js';
-import { scopeForServer, type AccessTokenVerifier } from '../authz/access-token.js';
-import type { Gateway } from '../gateway/gateway.js';
+import { type AccessTokenVerifier, scopeForServer } from '../authz/access-token.js';
 import type { Logger } from '../base/logger.js';
+import type { Gateway } from '../gateway/gateway.js';
 import type { LoopbackHttp } from '../net/loopback-http.js';
 import { MCP_PATH, mcpResourceUrl } from '../net/mcp-resource.js';
 import { SessionTable } from './mcp-session-table.js';

@@ -1,11 +1,13 @@
 import type { IncomingMessage } from 'node:http';
+
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { serversFromScopes, type AccessTokenClaims } from '../authz/access-token.js';
+
 import type { AuditSink } from '../audit/audit-event.js';
-import type { Gateway } from '../gateway/gateway.js';
+import { type AccessTokenClaims, serversFromScopes } from '../authz/access-token.js';
 import type { Logger } from '../base/logger.js';
-import type { RefusalAudit } from '../net/refusal-audit.js';
+import type { Gateway } from '../gateway/gateway.js';
 import { createFrontSession } from '../gateway/mcp-front.js';
+import type { RefusalAudit } from '../net/refusal-audit.js';
 import type { BearerAuthDeps } from './bearer-auth.js';
 import type { ResourceDenial } from './bearer-challenge.js';
 import type { BoundSession, SessionTable } from './mcp-session-table.js';

@@ -1,4 +1,5 @@
 import { isJSONRPCRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+
 import { scopeForServer } from '../authz/access-token.js';
 import type { ResourceDenial } from './bearer-challenge.js';
 

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import {
   fixtureServer,
+  type RunningBroker,
   startBroker,
   writeBrokerHome,
-  type RunningBroker,
 } from '../../test-support/broker-process.js';
 import { challengeParams, rawRequest } from '../../test-support/http-raw.js';
 import { makeTempDir } from '../../test-support/temp-dir.js';

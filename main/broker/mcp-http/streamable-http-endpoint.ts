@@ -1,12 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { serversFromScopes, type AccessTokenClaims } from '../authz/access-token.js';
+
+import { type AccessTokenClaims, serversFromScopes } from '../authz/access-token.js';
 import { MCP_PATH } from '../net/mcp-resource.js';
 import { authenticateBearer } from './bearer-auth.js';
-import { sendDenial, type ResourceDenial } from './bearer-challenge.js';
-import { protocolVersionDenial, readMcpBody, type McpBody } from './mcp-http-request.js';
-import { applyGrantedScope, newSessionId, type BoundSession } from './mcp-session-table.js';
+import { type ResourceDenial, sendDenial } from './bearer-challenge.js';
+import { type McpBody, protocolVersionDenial, readMcpBody } from './mcp-http-request.js';
+import { applyGrantedScope, type BoundSession, newSessionId } from './mcp-session-table.js';
 import { auditDenial, openBoundSession, type ResourceContext } from './resource-context.js';
 import { scopeDenial, serversCalled } from './scope-check.js';
 

@@ -1,10 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+
+import { type WebSocket, WebSocketServer } from 'ws';
+
 import type { AccessTokenClaims } from '../authz/access-token.js';
-import { MAX_HTTP_BODY_BYTES } from './mcp-http-request.js';
 import { authenticateBearer } from './bearer-auth.js';
 import { rawDenial } from './bearer-challenge.js';
+import { MAX_HTTP_BODY_BYTES } from './mcp-http-request.js';
 import { newSessionId } from './mcp-session-table.js';
 import { auditDenial, openBoundSession, type ResourceContext } from './resource-context.js';
 import { MCP_WS_SUBPROTOCOL, WebSocketTransport } from './websocket-transport.js';

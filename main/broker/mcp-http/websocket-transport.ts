@@ -1,6 +1,7 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { RawData, WebSocket } from 'ws';
+
 import { isJsonRpcMessage } from '../jsonrpc/jsonrpc-errors.js';
 
 /** Subprotocol MCP WebSocket clients ask for (the SDK's WebSocket client transport uses it). */

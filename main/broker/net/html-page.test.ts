@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
 import { afterEach, describe, expect, it } from 'vitest';
+
 import { escapeHtml, renderHtmlPage, sendHtmlPage } from './html-page.js';
 
 describe('escapeHtml', () => {

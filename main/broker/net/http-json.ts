@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+
 import { BrokerError } from '../base/errors.js';
 import { readBody } from './read-body.js';
 

@@ -1,7 +1,8 @@
 import { chmodSync, existsSync, rmSync } from 'node:fs';
 import { connect, type Server } from 'node:net';
-import type { RuntimePaths } from '../runtime/paths.js';
+
 import { assertSocketDir, checkOwnSocket, ensureSocketDir } from '../base/private-path.js';
+import type { RuntimePaths } from '../runtime/paths.js';
 
 /** True when something is accepting connections on the socket path. */
 export function socketIsLive(path: string, timeoutMs = 500): Promise<boolean> {

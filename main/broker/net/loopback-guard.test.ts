@@ -1,5 +1,7 @@
 import type { IncomingMessage } from 'node:http';
+
 import { describe, expect, it } from 'vitest';
+
 import { admitRequest, loopbackRefusal } from './loopback-guard.js';
 
 const req = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;

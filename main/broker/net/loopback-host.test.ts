@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { isHttpsOrLoopback, isLoopbackHost, requireHttpsOrLoopback } from './loopback-host.js';
 
 describe('one rule for loopback and https', () => {

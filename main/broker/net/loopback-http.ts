@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
+
 import type { AuditSink } from '../audit/audit-event.js';
+import { type Clock, systemClock } from '../base/clock.js';
 import { BrokerError, messageOf } from '../base/errors.js';
 import { sendJson } from './http-json.js';
-import { systemClock, type Clock } from '../base/clock.js';
 import { admitRequest } from './loopback-guard.js';
 import { RefusalAudit } from './refusal-audit.js';
 

@@ -1,6 +1,8 @@
 import { connect } from 'node:net';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, writeBrokerHome, type RunningBroker } from '../../test-support/broker-process.js';
+
+import { type RunningBroker, startBroker, writeBrokerHome } from '../../test-support/broker-process.js';
 import { rawRequest } from '../../test-support/http-raw.js';
 import { makeTempDir } from '../../test-support/temp-dir.js';
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { MCP_PATH, mcpResourceUrl } from './mcp-resource.js';
 
 describe('mcpResourceUrl', () => {

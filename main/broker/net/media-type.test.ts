@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { isJsonMediaType, mediaTypeOf } from './media-type.js';
 
 describe('content types are parsed, never substring-matched', () => {

@@ -13,14 +13,16 @@ import {
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
 import {
+  type BrokerHome,
   CLI,
+  type CliResult,
   runCli,
   startBroker,
   writeBrokerHome,
-  type BrokerHome,
-  type CliResult,
 } from '../../test-support/broker-process.js';
 import { makeTempDir } from '../../test-support/temp-dir.js';
 

@@ -1,7 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, writeBrokerHome, type RunningBroker } from '../../test-support/broker-process.js';
+
+import { type RunningBroker, startBroker, writeBrokerHome } from '../../test-support/broker-process.js';
 import { makeTempDir } from '../../test-support/temp-dir.js';
 
 /**

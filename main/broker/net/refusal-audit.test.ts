@@ -1,10 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
-import type { AuditEventInput } from '../audit/audit-event.js';
+
 import { startBroker, writeBrokerHome } from '../../test-support/broker-process.js';
 import { makeTempDir } from '../../test-support/temp-dir.js';
+import type { AuditEventInput } from '../audit/audit-event.js';
 import { RefusalAudit } from './refusal-audit.js';
 
 function harness(windowMs = 60_000) {

@@ -1,13 +1,14 @@
 import type { Page } from '@playwright/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { chromiumMissing, launchChromium } from '../../test-support/chromium-consent.js';
 import { memorySecretStore } from '../../test-support/memory-secret-store.js';
 import {
+  type OidcTestProvider,
   startOidcTestProvider,
   TEST_CLIENT_ID,
   TEST_RESOURCE,
   TEST_SCOPES,
-  type OidcTestProvider,
 } from '../../test-support/oidc-test-provider.js';
 import { runBrowserAuthorization } from './browser-authorization.js';
 import { resolveProvider } from './provider-discovery.js';

@@ -1,19 +1,21 @@
-import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
+
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isBrokerError } from '../base/errors.js';
-import { actAsPerson, type PersonOptions, type PersonResult } from '../../test-support/oauth-person.js';
+
 import { memorySecretStore } from '../../test-support/memory-secret-store.js';
+import { actAsPerson, type PersonOptions, type PersonResult } from '../../test-support/oauth-person.js';
 import {
+  type OidcTestProvider,
   startOidcTestProvider,
   TEST_CLIENT_ID,
   TEST_RESOURCE,
   TEST_SCOPES,
-  type OidcTestProvider,
 } from '../../test-support/oidc-test-provider.js';
+import { isBrokerError } from '../base/errors.js';
 import { runBrowserAuthorization } from './browser-authorization.js';
-import { resolveProvider, type ResolvedProvider } from './provider-discovery.js';
+import { type ResolvedProvider, resolveProvider } from './provider-discovery.js';
 import type { SignInEvent } from './sign-in-events.js';
 
 describe('browser sign-in: authorization code + PKCE S256 over a loopback redirect (RFC 8252)', () => {

@@ -1,4 +1,5 @@
 import * as client from 'openid-client';
+
 import { BrokerError, messageOf } from '../base/errors.js';
 import { listenForRedirect } from './loopback-redirect.js';
 import type { ResolvedProvider } from './provider-discovery.js';

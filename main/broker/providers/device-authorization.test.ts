@@ -1,18 +1,19 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock, type Clock } from '../base/clock.js';
-import { isBrokerError } from '../base/errors.js';
-import { actAsPerson, type PersonResult } from '../../test-support/oauth-person.js';
+
 import { memorySecretStore } from '../../test-support/memory-secret-store.js';
+import { actAsPerson, type PersonResult } from '../../test-support/oauth-person.js';
 import {
+  type OidcTestProvider,
   startOidcTestProvider,
   TEST_CLIENT_ID,
   TEST_RESOURCE,
   TEST_SCOPES,
-  type OidcTestProvider,
 } from '../../test-support/oidc-test-provider.js';
+import { type Clock, systemClock } from '../base/clock.js';
+import { isBrokerError } from '../base/errors.js';
 import { runDeviceAuthorization } from './device-authorization.js';
-import { resolveProvider, type ResolvedProvider } from './provider-discovery.js';
+import { type ResolvedProvider, resolveProvider } from './provider-discovery.js';
 import type { SignInEvent, Sleep } from './sign-in-events.js';
 
 describe('device authorization grant against a real oidc-provider (RFC 8628)', () => {

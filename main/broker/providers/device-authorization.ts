@@ -1,4 +1,5 @@
 import * as client from 'openid-client';
+
 import type { Clock } from '../base/clock.js';
 import { BrokerError } from '../base/errors.js';
 import type { ResolvedProvider } from './provider-discovery.js';

@@ -1,22 +1,24 @@
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+
+import { type CallToolResult, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AuditEventInput } from '../audit/audit-event.js';
-import { StdioServerSchema } from '../config/config-schema.js';
-import { Gateway, SERVER_UNAVAILABLE_CODE } from '../gateway/gateway.js';
-import { silentLogger } from '../base/logger.js';
-import { SecretRedactor } from '../secrets/secret-redactor.js';
+
 import { memorySecretStore } from '../../test-support/memory-secret-store.js';
 import {
+  type OidcTestProvider,
   startOidcTestProvider,
   TEST_CLIENT_ID,
   TEST_RESOURCE,
   TEST_SCOPES,
-  type OidcTestProvider,
 } from '../../test-support/oidc-test-provider.js';
 import { fastSleep, signInByDevice } from '../../test-support/provider-sign-in.js';
 import { makeTempDir } from '../../test-support/temp-dir.js';
+import type { AuditEventInput } from '../audit/audit-event.js';
+import { silentLogger } from '../base/logger.js';
+import { StdioServerSchema } from '../config/config-schema.js';
+import { Gateway, SERVER_UNAVAILABLE_CODE } from '../gateway/gateway.js';
+import { SecretRedactor } from '../secrets/secret-redactor.js';
 import { wireLiveRotation } from './credential-rotation.js';
 import { parseAccountId } from './provider-config.js';
 import { ProviderService } from './provider-service.js';

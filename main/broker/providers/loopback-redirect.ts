@@ -1,5 +1,6 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
 import { BrokerError } from '../base/errors.js';
 import { escapeHtml, sendHtmlPage } from '../net/html-page.js';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigSchema } from '../config/config-schema.js';
+
 import { isBrokerError } from '../base/errors.js';
+import { ConfigSchema } from '../config/config-schema.js';
 import { accountOfRef, applyTemplate, parseAccountId, tokenSecretName } from './provider-config.js';
 import { accountsOfServer } from './provider-env.js';
 

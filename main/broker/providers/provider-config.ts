@@ -1,4 +1,5 @@
 import { z } from 'zod';
+
 import { BrokerError } from '../base/errors.js';
 import { SECRET_NAME_PATTERN } from '../secrets/secret-store.js';
 

@@ -1,10 +1,11 @@
 import * as client from 'openid-client';
+
 import { BrokerError, messageOf } from '../base/errors.js';
+import { requireHttpsOrLoopback } from '../net/loopback-host.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import type { ProviderConfig } from './provider-config.js';
-import { PRESETS, STANDARD_QUIRKS, type ProviderQuirks } from './provider-presets.js';
-import { defaultFetch, quirkFetch, type ProviderFetch } from './quirk-fetch.js';
-import { requireHttpsOrLoopback } from '../net/loopback-host.js';
+import { PRESETS, type ProviderQuirks, STANDARD_QUIRKS } from './provider-presets.js';
+import { defaultFetch, type ProviderFetch, quirkFetch } from './quirk-fetch.js';
 
 /** A provider ready for the flows: openid-client configuration plus what the broker asks for. */
 export interface ResolvedProvider {

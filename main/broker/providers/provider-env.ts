@@ -1,5 +1,5 @@
 import type { StdioServerConfig } from '../config/config-schema.js';
-import { accountOfRef, ProviderEnvRefSchema, type ProviderEnvRef } from './provider-config.js';
+import { accountOfRef, type ProviderEnvRef, ProviderEnvRefSchema } from './provider-config.js';
 
 /** True when an env value of a server config references a provider account. */
 export function isProviderRef(value: unknown): value is ProviderEnvRef {

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../base/clock.js';
-import { isBrokerError } from '../base/errors.js';
-import { startCaptureServer, type CaptureServer } from '../../test-support/capture-server.js';
+
+import { type CaptureServer, startCaptureServer } from '../../test-support/capture-server.js';
 import { memorySecretStore } from '../../test-support/memory-secret-store.js';
 import { fastSleep } from '../../test-support/provider-sign-in.js';
+import { systemClock } from '../base/clock.js';
+import { isBrokerError } from '../base/errors.js';
 import { runBrowserAuthorization } from './browser-authorization.js';
 import { runDeviceAuthorization } from './device-authorization.js';
 import type { ProviderConfig } from './provider-config.js';

@@ -1,8 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+
 import { z } from 'zod';
+
 import { BrokerError, messageOf } from '../base/errors.js';
-import type { SignInEvent, SignInListener } from './sign-in-events.js';
 import { readJsonBody, sendJson } from '../net/http-json.js';
+import type { SignInEvent, SignInListener } from './sign-in-events.js';
 
 /** What the control API can ask of the broker about provider accounts (issue 3). */
 export interface ProviderControl {

@@ -6,13 +6,13 @@ import type { SecretRedactor } from '../secrets/secret-redactor.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { runBrowserAuthorization } from './browser-authorization.js';
 import { runDeviceAuthorization } from './device-authorization.js';
-import { parseAccountId, tokenSecretName, type ProviderConfig } from './provider-config.js';
-import { resolveProvider, type ResolvedProvider } from './provider-discovery.js';
+import { parseAccountId, type ProviderConfig, tokenSecretName } from './provider-config.js';
+import { type ResolvedProvider, resolveProvider } from './provider-discovery.js';
 import type { ProviderFetch } from './quirk-fetch.js';
-import { revokeTokens, type RevocationOutcome } from './revocation.js';
-import { realSleep, toStoredTokens, type SignInListener, type Sleep } from './sign-in-events.js';
+import { type RevocationOutcome, revokeTokens } from './revocation.js';
+import { realSleep, type SignInListener, type Sleep, toStoredTokens } from './sign-in-events.js';
 import { TokenRefresher } from './token-refresher.js';
-import { TokenStore, type AccountMetadata } from './token-store.js';
+import { type AccountMetadata, TokenStore } from './token-store.js';
 
 export interface ProviderServiceDeps {
   providers: Record<string, ProviderConfig>;

@@ -1,5 +1,5 @@
-import type { ProviderQuirks } from './provider-presets.js';
 import { isJsonMediaType } from '../net/media-type.js';
+import type { ProviderQuirks } from './provider-presets.js';
 
 /** The fetch openid-client calls (its `customFetch` hook); injected so tests can capture requests. */
 export type ProviderFetch = (url: string, init: RequestInit) => Promise<Response>;

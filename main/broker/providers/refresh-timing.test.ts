@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { nextRefreshAllowedAt, refreshJitterMs, refreshLeadMs } from './refresh-timing.js';
 
 const at = (lifetimeS: number) => ({ obtainedAt: 1_000_000, expiresAt: 1_000_000 + lifetimeS * 1000 });

@@ -1,4 +1,5 @@
 import * as client from 'openid-client';
+
 import { messageOf } from '../base/errors.js';
 import type { ResolvedProvider } from './provider-discovery.js';
 import type { StoredTokens } from './token-store.js';

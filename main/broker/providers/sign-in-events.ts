@@ -1,4 +1,5 @@
 import type * as client from 'openid-client';
+
 import type { StoredTokens } from './token-store.js';
 
 /**

@@ -1,20 +1,21 @@
 import { afterEach, describe, expect, it } from 'vitest';
+
+import { keychainAvailability, uniqueKeychainService } from '../../test-support/keychain.js';
+import { keyringLockAvailability, lockKeyring, unlockKeyring } from '../../test-support/keyring-lock.js';
+import {
+  type OidcTestProvider,
+  startOidcTestProvider,
+  TEST_CLIENT_ID,
+  TEST_RESOURCE,
+  TEST_SCOPES,
+} from '../../test-support/oidc-test-provider.js';
+import { fastSleep, signInByDevice } from '../../test-support/provider-sign-in.js';
+import { makeTempDir } from '../../test-support/temp-dir.js';
 import type { AuditEventInput } from '../audit/audit-event.js';
 import { systemClock } from '../base/clock.js';
 import { silentLogger } from '../base/logger.js';
 import { KeychainSecretStore } from '../secrets/keychain-store.js';
 import { SecretRedactor } from '../secrets/secret-redactor.js';
-import { keychainAvailability, uniqueKeychainService } from '../../test-support/keychain.js';
-import { keyringLockAvailability, lockKeyring, unlockKeyring } from '../../test-support/keyring-lock.js';
-import {
-  startOidcTestProvider,
-  TEST_CLIENT_ID,
-  TEST_RESOURCE,
-  TEST_SCOPES,
-  type OidcTestProvider,
-} from '../../test-support/oidc-test-provider.js';
-import { fastSleep, signInByDevice } from '../../test-support/provider-sign-in.js';
-import { makeTempDir } from '../../test-support/temp-dir.js';
 import { parseAccountId } from './provider-config.js';
 import { ProviderService } from './provider-service.js';
 import { TokenStore } from './token-store.js';

@@ -1,7 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../base/clock.js';
-import { silentLogger } from '../base/logger.js';
-import { SecretRedactor } from '../secrets/secret-redactor.js';
+
 import { memorySecretStore } from '../../test-support/memory-secret-store.js';
 import {
   startOidcTestProvider,
@@ -11,6 +9,9 @@ import {
 } from '../../test-support/oidc-test-provider.js';
 import { fastSleep, signInByDevice } from '../../test-support/provider-sign-in.js';
 import { makeTempDir } from '../../test-support/temp-dir.js';
+import { systemClock } from '../base/clock.js';
+import { silentLogger } from '../base/logger.js';
+import { SecretRedactor } from '../secrets/secret-redactor.js';
 import { parseAccountId } from './provider-config.js';
 import { ProviderService } from './provider-service.js';
 

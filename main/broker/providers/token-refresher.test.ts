@@ -1,22 +1,24 @@
 import { once } from 'node:events';
+
 import { afterEach, describe, expect, it } from 'vitest';
+
+import { memorySecretStore } from '../../test-support/memory-secret-store.js';
+import {
+  type OidcTestProvider,
+  startOidcTestProvider,
+  TEST_CLIENT_ID,
+  TEST_RESOURCE,
+  TEST_SCOPES,
+  type TestProviderOptions,
+} from '../../test-support/oidc-test-provider.js';
+import { fastSleep, signInByDevice } from '../../test-support/provider-sign-in.js';
+import { makeTempDir } from '../../test-support/temp-dir.js';
 import type { AuditEventInput } from '../audit/audit-event.js';
 import type { Clock } from '../base/clock.js';
 import { systemClock } from '../base/clock.js';
 import { isBrokerError } from '../base/errors.js';
 import { silentLogger } from '../base/logger.js';
 import { SecretRedactor } from '../secrets/secret-redactor.js';
-import { memorySecretStore } from '../../test-support/memory-secret-store.js';
-import {
-  startOidcTestProvider,
-  TEST_CLIENT_ID,
-  TEST_RESOURCE,
-  TEST_SCOPES,
-  type OidcTestProvider,
-  type TestProviderOptions,
-} from '../../test-support/oidc-test-provider.js';
-import { fastSleep, signInByDevice } from '../../test-support/provider-sign-in.js';
-import { makeTempDir } from '../../test-support/temp-dir.js';
 import { parseAccountId } from './provider-config.js';
 import { ProviderService } from './provider-service.js';
 

@@ -1,12 +1,14 @@
 import { EventEmitter } from 'node:events';
+
 import * as client from 'openid-client';
+
 import type { AuditSink } from '../audit/audit-event.js';
-import type { Clock } from '../base/clock.js';
 import { backoffDelayMs } from '../base/backoff.js';
+import type { Clock } from '../base/clock.js';
 import { BrokerError, isBrokerError, messageOf } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
 import type { SecretRedactor } from '../secrets/secret-redactor.js';
-import { parseAccountId, tokenSecretName, type AccountId } from './provider-config.js';
+import { type AccountId, parseAccountId, tokenSecretName } from './provider-config.js';
 import type { ResolvedProvider } from './provider-discovery.js';
 import {
   DEFAULT_REFRESH_AHEAD_MS,

@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
-import { readFileNoFollow } from '../base/private-path.js';
+
 import { z } from 'zod';
+
 import { writeFileAtomic } from '../base/atomic-file.js';
 import { BrokerError } from '../base/errors.js';
+import { readFileNoFollow } from '../base/private-path.js';
 import { dataDirPath } from '../runtime/paths.js';
 import type { SecretStore } from '../secrets/secret-store.js';
-import { parseAccountId, tokenSecretName, type AccountId } from './provider-config.js';
+import { type AccountId, parseAccountId, tokenSecretName } from './provider-config.js';
 
 /**
  * Where signed-in accounts live: the tokens (access, refresh, expiry, scopes, granted subject) as one

@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isBrokerError } from '../base/errors.js';
+
 import { makeTempDir } from '../../test-support/temp-dir.js';
+import { isBrokerError } from '../base/errors.js';
 import { acquireInstanceLock } from './instance-lock.js';
 
 let tmp: ReturnType<typeof makeTempDir>;

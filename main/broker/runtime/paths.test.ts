@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
 import { dataDirPath, defaultConfigPath, defaultDataDir, runtimePaths } from './paths.js';
 
 describe('default locations per OS', () => {

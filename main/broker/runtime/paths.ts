@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
+
 import { readFileNoFollow } from '../base/private-path.js';
 
 /** Folder name used under the per-OS config and data roots. */

@@ -1,18 +1,19 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+
 import { writeFileAtomic } from '../base/atomic-file.js';
 import { isBrokerError } from '../base/errors.js';
+import { assertSocketDir, ensureSocketDir } from '../base/private-path.js';
 import {
   dataDirPath,
   recordedRuntimeDir,
+  type RuntimePaths,
   runtimePaths,
   socketPathsFit,
   socketsIn,
   xdgRuntimeDir,
-  type RuntimePaths,
 } from './paths.js';
-import { assertSocketDir, ensureSocketDir } from '../base/private-path.js';
 
 function reusable(dir: string | undefined): dir is string {
   if (dir === undefined || !socketPathsFit(dir) || !existsSync(dir)) return false;

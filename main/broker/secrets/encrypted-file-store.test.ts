@@ -1,6 +1,8 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
 import { makeTempDir } from '../../test-support/temp-dir.js';
 import { EncryptedFileSecretStore } from './encrypted-file-store.js';
 

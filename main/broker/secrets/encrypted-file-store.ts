@@ -1,9 +1,11 @@
 import { createCipheriv, createDecipheriv, randomBytes, scrypt, type ScryptOptions } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+
 import { z } from 'zod';
+
 import { writeFileAtomic } from '../base/atomic-file.js';
 import { BrokerError, messageOf } from '../base/errors.js';
-import { SECRET_NAME_PATTERN, assertSecretName, type SecretStore } from './secret-store.js';
+import { assertSecretName, SECRET_NAME_PATTERN, type SecretStore } from './secret-store.js';
 
 /**
  * File format, version 1 (JSON, mode 0600):

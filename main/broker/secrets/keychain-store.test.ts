@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+
 import { afterAll, describe, expect, it } from 'vitest';
+
 import { keychainAvailability, uniqueKeychainService } from '../../test-support/keychain.js';
-import { KeychainSecretStore, keychainFixAdvice } from './keychain-store.js';
+import { keychainFixAdvice, KeychainSecretStore } from './keychain-store.js';
 
 const kc = await keychainAvailability();
 if (!kc.available) console.warn(`skipping keychain tests: ${kc.reason}`);

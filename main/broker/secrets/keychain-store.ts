@@ -1,4 +1,5 @@
-import { AsyncEntry, findCredentialsAsync, type EntryOptions } from '@napi-rs/keyring';
+import { AsyncEntry, type EntryOptions, findCredentialsAsync } from '@napi-rs/keyring';
+
 import { BrokerError, messageOf } from '../base/errors.js';
 import { assertSecretName, type SecretStore } from './secret-store.js';
 

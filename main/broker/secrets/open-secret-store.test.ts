@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SecretStoreConfigSchema } from '../config/config-schema.js';
+
 import { makeTempDir } from '../../test-support/temp-dir.js';
+import { SecretStoreConfigSchema } from '../config/config-schema.js';
 import { EncryptedFileSecretStore } from './encrypted-file-store.js';
 import { KeychainSecretStore } from './keychain-store.js';
 import { openSecretStore, probeSecretStore } from './open-secret-store.js';

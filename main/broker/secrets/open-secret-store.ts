@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
-import type { SecretStoreConfig } from '../config/config-schema.js';
+
 import { BrokerError } from '../base/errors.js';
+import type { SecretStoreConfig } from '../config/config-schema.js';
 import { dataDirPath } from '../runtime/paths.js';
 import { EncryptedFileSecretStore } from './encrypted-file-store.js';
 import { KeychainSecretStore } from './keychain-store.js';

@@ -1,5 +1,7 @@
 import { Writable } from 'node:stream';
+
 import { describe, expect, it } from 'vitest';
+
 import { createLogger } from '../base/logger.js';
 import { SecretRedactor } from './secret-redactor.js';
 

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+
 import { defaultConfigPath, defaultDataDir } from '../runtime/paths.js';
 import { runConnect } from './connect.js';
 

@@ -1,7 +1,8 @@
 import { connect, type Socket } from 'node:net';
+
 import { BrokerError, isBrokerError } from '../base/errors.js';
-import { runtimePaths } from '../runtime/paths.js';
 import { localSocketPresent } from '../net/local-socket.js';
+import { runtimePaths } from '../runtime/paths.js';
 import type { StartBrokerOptions } from './start-broker.js';
 
 export interface ConnectOptions extends StartBrokerOptions {

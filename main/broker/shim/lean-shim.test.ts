@@ -1,14 +1,16 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
 import {
+  type BrokerHome,
   CLI,
   connectThroughShim,
   fixtureServer,
   stopBackgroundBroker,
   writeBrokerHome,
-  type BrokerHome,
 } from '../../test-support/broker-process.js';
 import { makeTempDir } from '../../test-support/temp-dir.js';
 

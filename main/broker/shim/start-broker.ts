@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+
 import { dataDirPath } from '../runtime/paths.js';
 
 /** What starting a background broker needs (the shim's options are a superset). */

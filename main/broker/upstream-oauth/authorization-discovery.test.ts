@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { asMetadata, startMetadataServer, type MetadataServer } from '../../test-support/metadata-server.js';
+
+import { asMetadata, type MetadataServer, startMetadataServer } from '../../test-support/metadata-server.js';
 import { discoverRemoteAuthorization } from './authorization-discovery.js';
 
 const plainFetch = (url: string | URL, init?: RequestInit) => fetch(url, init);

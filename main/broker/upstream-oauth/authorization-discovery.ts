@@ -7,6 +7,7 @@ import type {
   OAuthProtectedResourceMetadata,
 } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { checkResourceAllowed } from '@modelcontextprotocol/sdk/shared/auth-utils.js';
+
 import { BrokerError, messageOf } from '../base/errors.js';
 import { requireHttpsOrLoopback } from '../net/loopback-host.js';
 

@@ -1,5 +1,7 @@
-import { randomBytes, createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+
 import type { AuthorizationServerMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
+
 import type { Fetch } from './authorization-discovery.js';
 import { DoctorStop } from './doctor-report.js';
 

@@ -1,9 +1,10 @@
 import { extractWWWAuthenticateParams } from '@modelcontextprotocol/sdk/client/auth.js';
 import * as oidc from 'openid-client';
+
 import type { AuditSink } from '../audit/audit-event.js';
 import { BrokerError, isBrokerError, messageOf } from '../base/errors.js';
 import type { StoredTokens } from '../providers/token-store.js';
-import { guardedFetch, type Fetch } from './authorization-discovery.js';
+import { type Fetch, guardedFetch } from './authorization-discovery.js';
 import { loginCommand, remoteAccountId, type RemoteAuthorizations } from './remote-authorizations.js';
 
 /**

@@ -1,11 +1,12 @@
 import { registerClient } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { OAuthClientMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { z } from 'zod';
+
 import type { AuditSink } from '../audit/audit-event.js';
-import type { RemoteServerConfig } from '../config/remote-server-config.js';
 import { BrokerError, messageOf } from '../base/errors.js';
+import type { RemoteServerConfig } from '../config/remote-server-config.js';
 import type { SecretStore } from '../secrets/secret-store.js';
-import { guardedFetch, type Fetch, type RemoteAuthorization } from './authorization-discovery.js';
+import { type Fetch, guardedFetch, type RemoteAuthorization } from './authorization-discovery.js';
 
 /**
  * The broker's client identity at a remote server's authorization server (CL-4): a pre-registered

@@ -1,12 +1,13 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+
 import { messageOf } from '../base/errors.js';
 import { runBrowserAuthorization } from '../providers/browser-authorization.js';
 import type { SignInListener } from '../providers/sign-in-events.js';
 import { MemorySecretStore } from '../secrets/memory-secret-store.js';
 import type { Fetch } from './authorization-discovery.js';
-import { FIXES, type DoctorReport } from './doctor-report.js';
-import { RemoteAuthorizations, remoteAccountId } from './remote-authorizations.js';
+import { type DoctorReport, FIXES } from './doctor-report.js';
+import { remoteAccountId, RemoteAuthorizations } from './remote-authorizations.js';
 
 /**
  * `doctor --login`: after discovery passed, signs in for real (the broker's browser flow: PKCE S256,

@@ -1,13 +1,15 @@
 import { PassThrough } from 'node:stream';
+
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '../cli/index.js';
-import { asMetadata, startMetadataServer, type MetadataServer } from '../../test-support/metadata-server.js';
+
+import { asMetadata, type MetadataServer, startMetadataServer } from '../../test-support/metadata-server.js';
 import { actAsPerson } from '../../test-support/oauth-person.js';
 import {
-  startProtectedRemoteServer,
   type ProtectedRemoteServer,
+  startProtectedRemoteServer,
 } from '../../test-support/protected-remote-server.js';
-import { startRemoteAuthServer, type RemoteAuthServer } from '../../test-support/remote-oauth-server.js';
+import { type RemoteAuthServer, startRemoteAuthServer } from '../../test-support/remote-oauth-server.js';
+import { runCli } from '../cli/index.js';
 import { doctorLogin } from './doctor-login.js';
 import { renderReport, runOAuthDoctor } from './oauth-doctor.js';
 

@@ -6,24 +6,25 @@ import {
 import type { AuthorizationServerMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { checkResourceAllowed } from '@modelcontextprotocol/sdk/shared/auth-utils.js';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+
 import { isBrokerError, messageOf } from '../base/errors.js';
 import {
   assertSecureRemoteUrl,
-  checkAuthorizationServer,
-  fetchResourceMetadata,
-  guardedFetch,
   type Challenge,
+  checkAuthorizationServer,
   type DiscoveryRequest,
   type Fetch,
+  fetchResourceMetadata,
+  guardedFetch,
 } from './authorization-discovery.js';
-import { brokerClientMetadata } from './client-registration.js';
 import { probeAuthorization } from './authorization-probe.js';
+import { brokerClientMetadata } from './client-registration.js';
 import {
-  DoctorStop as Stop,
-  FIXES,
   type DiagnosisCode,
   type DoctorReport,
   type DoctorStep,
+  DoctorStop as Stop,
+  FIXES,
 } from './doctor-report.js';
 
 /**
@@ -140,8 +141,8 @@ async function clientIdentity(
   }
 }
 
-export { renderReport } from './doctor-report.js';
 export type { DoctorReport } from './doctor-report.js';
+export { renderReport } from './doctor-report.js';
 
 /** Walks discovery for `url`; never throws, the report carries the failure. */
 export async function runOAuthDoctor(url: string, options: DoctorOptions = {}): Promise<DoctorReport> {

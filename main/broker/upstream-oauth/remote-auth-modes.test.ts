@@ -1,9 +1,11 @@
 import { PassThrough } from 'node:stream';
+
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
+
+import { type RemoteKit, startRemoteKit } from '../../test-support/remote-test-kit.js';
 import { statusCommand } from '../cli/status-command.js';
-import { tokenSecretName, parseAccountId } from '../providers/provider-config.js';
-import { startRemoteKit, type RemoteKit } from '../../test-support/remote-test-kit.js';
+import { parseAccountId, tokenSecretName } from '../providers/provider-config.js';
 
 const textOf = (result: unknown) =>
   (result as { content: { type: string; text: string }[] }).content[0]?.text ?? '';

@@ -1,15 +1,17 @@
 import { createHash } from 'node:crypto';
+
 import type { AuthorizationServerMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import * as oidc from 'openid-client';
+
 import type { AuditSink } from '../audit/audit-event.js';
-import type { RemoteServerConfig } from '../config/remote-server-config.js';
 import { BrokerError } from '../base/errors.js';
+import type { RemoteServerConfig } from '../config/remote-server-config.js';
 import type { ResolvedProvider } from '../providers/provider-discovery.js';
 import { STANDARD_QUIRKS } from '../providers/provider-presets.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import {
-  discoverRemoteAuthorization,
   type Challenge,
+  discoverRemoteAuthorization,
   type Fetch,
   type RemoteAuthorization,
 } from './authorization-discovery.js';

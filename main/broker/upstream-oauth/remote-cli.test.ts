@@ -1,22 +1,24 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+
 import type { Page } from '@playwright/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import {
+  type BrokerHome,
   CLI,
   connectThroughShim,
+  type RunningBroker,
   startBroker,
   writeBrokerHome,
-  type BrokerHome,
-  type RunningBroker,
 } from '../../test-support/broker-process.js';
 import { chromiumMissing, launchChromium } from '../../test-support/chromium-consent.js';
 import { actAsPerson } from '../../test-support/oauth-person.js';
 import {
-  startProtectedRemoteServer,
   type ProtectedRemoteServer,
+  startProtectedRemoteServer,
 } from '../../test-support/protected-remote-server.js';
-import { startRemoteAuthServer, type RemoteAuthServer } from '../../test-support/remote-oauth-server.js';
+import { type RemoteAuthServer, startRemoteAuthServer } from '../../test-support/remote-oauth-server.js';
 import { makeTempDir } from '../../test-support/temp-dir.js';
 
 const missing = chromiumMissing();

@@ -1,12 +1,14 @@
 import { connect } from 'node:net';
+
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
+
+import { registerClient } from '../../test-support/authz-test-kit.js';
+import { type BrokerPair, startBrokerPair } from '../../test-support/broker-pair.js';
+import { type RemoteKit, startRemoteKit } from '../../test-support/remote-test-kit.js';
 import type { Broker } from '../broker.js';
 import { RemoteServerSchema } from '../config/remote-server-config.js';
 import { SocketTransport } from '../jsonrpc/socket-transport.js';
-import { registerClient } from '../../test-support/authz-test-kit.js';
-import { startBrokerPair, type BrokerPair } from '../../test-support/broker-pair.js';
-import { startRemoteKit, type RemoteKit } from '../../test-support/remote-test-kit.js';
 
 const textOf = (result: unknown) =>
   (result as { content: { type: string; text: string }[] }).content[0]?.text ?? '';

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+
 import { afterEach, describe, expect, it } from 'vitest';
+
+import { type RemoteKit, startRemoteKit } from '../../test-support/remote-test-kit.js';
 import type { BrokerApiCore } from '../window/broker-api-core.js';
-import { startRemoteKit, type RemoteKit } from '../../test-support/remote-test-kit.js';
 
 const textOf = (result: unknown) =>
   (result as { content: { type: string; text: string }[] }).content[0]?.text ?? '';

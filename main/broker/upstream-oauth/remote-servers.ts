@@ -1,17 +1,17 @@
-import type { RemoteServersFeature } from '../window/broker-features.js';
 import type { AuditSink } from '../audit/audit-event.js';
 import { BrokerError } from '../base/errors.js';
+import type { Logger } from '../base/logger.js';
 import type { RemoteServerConfig } from '../config/remote-server-config.js';
 import type { Gateway } from '../gateway/gateway.js';
-import type { UpstreamDeps } from '../upstreams/upstream-types.js';
-import type { Logger } from '../base/logger.js';
 import type { ProviderService } from '../providers/provider-service.js';
 import type { SecretStore } from '../secrets/secret-store.js';
+import { RemoteUpstream } from '../upstreams/remote-connector.js';
+import type { UpstreamSupervisor } from '../upstreams/upstream-supervisor.js';
+import type { UpstreamDeps } from '../upstreams/upstream-types.js';
+import type { RemoteServersFeature } from '../window/broker-features.js';
 import type { Fetch } from './authorization-discovery.js';
 import type { RemoteTokenSource } from './authorized-fetch.js';
 import { RemoteAuthorizations } from './remote-authorizations.js';
-import { RemoteUpstream } from '../upstreams/remote-connector.js';
-import type { UpstreamSupervisor } from '../upstreams/upstream-supervisor.js';
 
 /**
  * Remote MCP servers in the broker (issue 5): builds their upstreams for the gateway, supplies the

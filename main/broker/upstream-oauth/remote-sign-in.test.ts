@@ -1,6 +1,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startRemoteKit, type RemoteKit } from '../../test-support/remote-test-kit.js';
+
+import { type RemoteKit, startRemoteKit } from '../../test-support/remote-test-kit.js';
 
 const textOf = (result: unknown) =>
   (result as { content: { type: string; text: string }[] }).content[0]?.text ?? '';

@@ -1,9 +1,10 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { scopeForServer } from '../authz/access-token.js';
-import { startRemoteKit, type RemoteKit } from '../../test-support/remote-test-kit.js';
+
+import { type RemoteKit, startRemoteKit } from '../../test-support/remote-test-kit.js';
 import { TestTokenIssuer } from '../../test-support/test-token-issuer.js';
+import { scopeForServer } from '../authz/access-token.js';
 
 const textOf = (result: unknown) =>
   (result as { content: { type: string; text: string }[] }).content[0]?.text ?? '';

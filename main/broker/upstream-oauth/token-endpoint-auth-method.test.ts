@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { tokenEndpointAuthMethod } from './remote-authorizations.js';
 
 // Regression for the conformance scenario auth/token-endpoint-auth-basic: an AS that registered the

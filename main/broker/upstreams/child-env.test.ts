@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { StdioServerSchema } from '../config/config-schema.js';
+
 import { isBrokerError } from '../base/errors.js';
+import { StdioServerSchema } from '../config/config-schema.js';
 import { SecretRedactor } from '../secrets/secret-redactor.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { resolveServerEnv } from './child-env.js';

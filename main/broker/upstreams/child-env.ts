@@ -1,9 +1,10 @@
 import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { StdioServerConfig } from '../config/config-schema.js';
+
 import { BrokerError, isBrokerError, messageOf } from '../base/errors.js';
+import type { StdioServerConfig } from '../config/config-schema.js';
+import { accountOfRef, applyTemplate, tokenSecretName } from '../providers/provider-config.js';
 import type { SecretRedactor } from '../secrets/secret-redactor.js';
 import type { SecretStore } from '../secrets/secret-store.js';
-import { accountOfRef, applyTemplate, tokenSecretName } from '../providers/provider-config.js';
 
 /** Access tokens of signed-in provider accounts (the broker's TokenRefresher). */
 export interface ProviderCredentials {

@@ -1,4 +1,5 @@
 import { ChildProcess } from 'node:child_process';
+
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 
 /** How a child process ended. */

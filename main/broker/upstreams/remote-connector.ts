@@ -1,13 +1,9 @@
 import { extractWWWAuthenticateParams } from '@modelcontextprotocol/sdk/client/auth.js';
-import type { RemoteServerConfig } from '../config/remote-server-config.js';
+
 import { BrokerError, isBrokerError } from '../base/errors.js';
+import type { RemoteServerConfig } from '../config/remote-server-config.js';
 import { parseAccountId } from '../providers/provider-config.js';
-import { describeStartFailure } from './upstream-connection.js';
-import type { OpenedTransport, UpstreamConnector } from './upstream-connector.js';
-import { remotePolicy } from './upstream-policy.js';
-import { UpstreamSupervisor } from './upstream-supervisor.js';
-import type { UpstreamDeps } from './upstream-types.js';
-import { guardedFetch, type Fetch } from '../upstream-oauth/authorization-discovery.js';
+import { type Fetch, guardedFetch } from '../upstream-oauth/authorization-discovery.js';
 import { authorizedFetch, type RemoteTokenSource } from '../upstream-oauth/authorized-fetch.js';
 import {
   loginCommand,
@@ -15,6 +11,11 @@ import {
   type RemoteAuthorizations,
 } from '../upstream-oauth/remote-authorizations.js';
 import { createRemoteTransport } from './remote-transport.js';
+import { describeStartFailure } from './upstream-connection.js';
+import type { OpenedTransport, UpstreamConnector } from './upstream-connector.js';
+import { remotePolicy } from './upstream-policy.js';
+import { UpstreamSupervisor } from './upstream-supervisor.js';
+import type { UpstreamDeps } from './upstream-types.js';
 
 /**
  * A remote MCP server as one more kind of upstream: the same supervisor as a stdio server (start,

@@ -1,11 +1,13 @@
 import { setMaxListeners } from 'node:events';
+
+import { extractWWWAuthenticateParams } from '@modelcontextprotocol/sdk/client/auth.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { extractWWWAuthenticateParams } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { WebSocket } from 'ws';
-import type { RemoteServerConfig } from '../config/remote-server-config.js';
+
 import { BrokerError, messageOf } from '../base/errors.js';
+import type { RemoteServerConfig } from '../config/remote-server-config.js';
 import { MCP_WS_SUBPROTOCOL, WebSocketTransport } from '../mcp-http/websocket-transport.js';
 import type { Fetch } from '../upstream-oauth/authorization-discovery.js';
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { SecretRedactor } from '../secrets/secret-redactor.js';
 import { RestartBackoff } from './restart-backoff.js';
 import { StderrTail } from './stderr-tail.js';

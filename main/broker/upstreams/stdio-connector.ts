@@ -1,6 +1,6 @@
 import type { StdioServerConfig } from '../config/config-schema.js';
 import { resolveServerEnv } from './child-env.js';
-import { ObservedStdioTransport, describeExit } from './observed-stdio-transport.js';
+import { describeExit, ObservedStdioTransport } from './observed-stdio-transport.js';
 import { describeStartFailure } from './upstream-connection.js';
 import type { ConnectorEvents, OpenedTransport, UpstreamConnector } from './upstream-connector.js';
 import type { UpstreamDeps } from './upstream-types.js';

@@ -1,17 +1,18 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
+  type LoggingLevel,
   LoggingMessageNotificationSchema,
   PromptListChangedNotificationSchema,
   ResourceListChangedNotificationSchema,
   ToolListChangedNotificationSchema,
-  type LoggingLevel,
 } from '@modelcontextprotocol/sdk/types.js';
+
 import { isBrokerError, messageOf } from '../base/errors.js';
 import type { SecretRedactor } from '../secrets/secret-redactor.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { describeExit, type ChildExit } from './observed-stdio-transport.js';
+import { type ChildExit, describeExit } from './observed-stdio-transport.js';
+import { type CatalogPart, fetchCatalog, type UpstreamCatalog } from './upstream-catalog.js';
 import { UpstreamChannel } from './upstream-channel.js';
-import { fetchCatalog, type CatalogPart, type UpstreamCatalog } from './upstream-catalog.js';
 
 /**
  * One connection to an upstream server (a spawned process or a remote session) and the SDK client

@@ -1,30 +1,32 @@
 import { EventEmitter } from 'node:events';
+
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+
 import { BrokerError, isBrokerError, messageOf } from '../base/errors.js';
+import { CallDrain } from './call-drain.js';
 import { RestartBackoff } from './restart-backoff.js';
 import { StderrTail } from './stderr-tail.js';
+import { type UpstreamAuditor, upstreamAuditor } from './upstream-audit.js';
 import {
+  type CatalogPart,
   changedParts,
   emptyCatalog,
   refreshCatalogPart,
-  type CatalogPart,
   type UpstreamCatalog,
 } from './upstream-catalog.js';
+import { UpstreamChannel } from './upstream-channel.js';
 import {
+  type ConnectionHandlers,
   createUpstreamClient,
   redactData,
   startConnection,
-  type ConnectionHandlers,
   type UpstreamConnection,
 } from './upstream-connection.js';
-import { UpstreamChannel } from './upstream-channel.js';
 import type { UpstreamConnector } from './upstream-connector.js';
 import type { UpstreamPolicy } from './upstream-policy.js';
-import { waitUntil } from './wait-until.js';
-import { CallDrain } from './call-drain.js';
-import { upstreamAuditor, type UpstreamAuditor } from './upstream-audit.js';
 import type { UpstreamDeps, UpstreamEvents, UpstreamState } from './upstream-types.js';
+import { waitUntil } from './wait-until.js';
 
 /**
  * Errors after which retrying cannot help until the person fixes something and restarts.

@@ -1,11 +1,12 @@
 import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
+
 import type { AuditSink } from '../audit/audit-event.js';
 import type { Clock } from '../base/clock.js';
 import type { Logger } from '../base/logger.js';
 import type { SecretRedactor } from '../secrets/secret-redactor.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import type { ProviderCredentials } from './child-env.js';
-import { DEFAULT_BACKOFF, type BackoffTiming } from './restart-backoff.js';
+import { type BackoffTiming, DEFAULT_BACKOFF } from './restart-backoff.js';
 
 /** Where one upstream server is in its life. */
 export type UpstreamState = 'starting' | 'running' | 'crashed' | 'failed' | 'disabled' | 'stopped';

@@ -1,26 +1,27 @@
 import { existsSync } from 'node:fs';
+
 import type { AuditSink } from '../audit/audit-event.js';
 import { verifyAuditChain } from '../audit/audit-verify.js';
 import type { Clock } from '../base/clock.js';
-import type { RemoteServerConfig, StdioServerConfig } from '../config/config-schema.js';
-import { setServerEnabled } from '../config/server-entries.js';
 import { BrokerError } from '../base/errors.js';
-import type { Gateway } from '../gateway/gateway.js';
-import { parseMcpServers, readMcpServersFile, type FoundServer } from '../import/mcp-config-import.js';
-import { planImport, runImport } from '../import/run-import.js';
-import type { SecretStore } from '../secrets/secret-store.js';
-import { exportAudit, queryAudit } from './audit-query.js';
-import type { ApiOutput, BrokerApi, BrokerApiHandlers, ImportSource, Status } from './broker-api.js';
-import { featureHandlers, type BrokerFeatures } from './broker-features.js';
 import {
   brokerEntry,
+  type ConnectEnv,
   connectSnippet,
   currentConnectEnv,
   installBrokerEntry,
   isInstalled,
   targetPath,
-  type ConnectEnv,
 } from '../client-setup/connect-targets.js';
+import type { RemoteServerConfig, StdioServerConfig } from '../config/config-schema.js';
+import { setServerEnabled } from '../config/server-entries.js';
+import type { Gateway } from '../gateway/gateway.js';
+import { type FoundServer, parseMcpServers, readMcpServersFile } from '../import/mcp-config-import.js';
+import { planImport, runImport } from '../import/run-import.js';
+import type { SecretStore } from '../secrets/secret-store.js';
+import { exportAudit, queryAudit } from './audit-query.js';
+import type { ApiOutput, BrokerApi, BrokerApiHandlers, ImportSource, Status } from './broker-api.js';
+import { type BrokerFeatures, featureHandlers } from './broker-features.js';
 import { LiveEvents } from './live-events.js';
 
 export interface BrokerApiCoreDeps {

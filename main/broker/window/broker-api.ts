@@ -1,4 +1,5 @@
 import { z } from 'zod';
+
 import { AuditRecordSchema } from '../audit/audit-record-schema.js';
 
 /**

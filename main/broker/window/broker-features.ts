@@ -1,6 +1,6 @@
 import type { PendingConsents } from '../authz/pending-consents.js';
-import type { RemoteServerConfig } from '../config/remote-server-config.js';
 import { BrokerError } from '../base/errors.js';
+import type { RemoteServerConfig } from '../config/remote-server-config.js';
 import type { ApiOutput, BrokerApiHandlers, ClientList, ProviderList, TokenList } from './broker-api.js';
 
 /**

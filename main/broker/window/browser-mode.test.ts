@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { request, type IncomingHttpHeaders } from 'node:http';
+import { type IncomingHttpHeaders, request } from 'node:http';
 import { join } from 'node:path';
+
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
 import { fixtureServer, writeBrokerHome } from '../../test-support/broker-process.js';
 import { makeTempDir } from '../../test-support/temp-dir.js';
-import { Broker } from '../broker.js';
 import { silentLogger } from '../base/logger.js';
+import { Broker } from '../broker.js';
 import { EncryptedFileSecretStore } from '../secrets/encrypted-file-store.js';
 import { SecretRedactor } from '../secrets/secret-redactor.js';
 

@@ -2,18 +2,19 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import { httpStatusForCode } from '../base/error-codes.js';
 import { BrokerError, messageOf } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
-import { readJsonBody, sendJson } from '../net/http-json.js';
 import { escapeHtml, sendHtmlPage } from '../net/html-page.js';
+import { readJsonBody, sendJson } from '../net/http-json.js';
 import type { LoopbackHttp } from '../net/loopback-http.js';
+import { mediaTypeOf } from '../net/media-type.js';
 import { BrokerApiError, isBrokerApiMethod, parseApiInput } from './broker-api.js';
 import type { BrokerApiCore } from './broker-api-core.js';
 import { consentHandlers } from './broker-features.js';
 import { refuseUiApiRequest } from './ui-api-guard.js';
-import { UiSessions, type UiLogin } from './ui-session.js';
-import { mediaTypeOf } from '../net/media-type.js';
+import { type UiLogin, UiSessions } from './ui-session.js';
 
 /** The `<meta>` in the login page's head that hands the page its per-session secret. */
 export const SESSION_SECRET_META = 'mab-session';

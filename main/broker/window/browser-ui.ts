@@ -1,18 +1,19 @@
-import type { SecretRedactor } from '../secrets/secret-redactor.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import type { AuditSink } from '../audit/audit-event.js';
 import type { Clock } from '../base/clock.js';
+import type { Logger } from '../base/logger.js';
 import type { BrokerConfig } from '../config/config-schema.js';
 import type { Gateway } from '../gateway/gateway.js';
-import type { Logger } from '../base/logger.js';
-import type { SecretStore } from '../secrets/secret-store.js';
 import type { LoopbackHttp } from '../net/loopback-http.js';
 import { dataDirPath } from '../runtime/paths.js';
-import { StatusSchema, type Status } from './broker-api.js';
-import { createBrokerApiCore, type BrokerApiCore } from './broker-api-core.js';
+import type { SecretRedactor } from '../secrets/secret-redactor.js';
+import type { SecretStore } from '../secrets/secret-store.js';
+import { type Status, StatusSchema } from './broker-api.js';
+import { type BrokerApiCore, createBrokerApiCore } from './broker-api-core.js';
 import { mountBrowserMode } from './browser-mode.js';
-import { withConsentEvents, type ConsentSource } from './consent-events.js';
+import { type ConsentSource, withConsentEvents } from './consent-events.js';
 import { UiSessions } from './ui-session.js';
 
 /** The broker's window API (used by the Electron shell in-process) and browser mode's login links. */

@@ -1,12 +1,10 @@
 import { join } from 'node:path';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Broker } from '../broker.js';
-import { silentLogger } from '../base/logger.js';
-import { EncryptedFileSecretStore } from '../secrets/encrypted-file-store.js';
-import { SecretRedactor } from '../secrets/secret-redactor.js';
+
 import {
-  BrowserJar,
   authorizeUrl,
+  BrowserJar,
   pkcePair,
   registerClient,
   tokenRequest,
@@ -14,6 +12,10 @@ import {
 } from '../../test-support/authz-test-kit.js';
 import { fixtureServer, writeBrokerHome } from '../../test-support/broker-process.js';
 import { makeTempDir } from '../../test-support/temp-dir.js';
+import { silentLogger } from '../base/logger.js';
+import { Broker } from '../broker.js';
+import { EncryptedFileSecretStore } from '../secrets/encrypted-file-store.js';
+import { SecretRedactor } from '../secrets/secret-redactor.js';
 import type { BrokerEvent } from './broker-api.js';
 
 const REDIRECT = 'http://127.0.0.1:7777/callback';

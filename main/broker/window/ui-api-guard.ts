@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+
 import type { UiSessions } from './ui-session.js';
 
 /** Why a browser-mode API request is refused: the status, a stable code and what the user can do. */

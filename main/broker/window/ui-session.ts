@@ -1,5 +1,6 @@
-import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+
 import type { Clock } from '../base/clock.js';
 
 /** Name of the browser-mode session cookie. */

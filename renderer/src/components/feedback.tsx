@@ -1,4 +1,5 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { type ReactNode, useEffect, useState } from 'react';
+
 import { BrokerApiError } from '../../../main/broker/window/broker-api.js';
 
 /** An error as the person reads it: what happened (the broker's message says how to fix it). */

@@ -1,7 +1,9 @@
 // @vitest-environment jsdom
 import '@testing-library/jest-dom/vitest';
+
 import { act, cleanup, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
+
 import type { BrokerEvent } from '../../../main/broker/window/broker-api.js';
 import { ClientsScreen } from '../screens/clients-screen.js';
 import { fakeBrokerApi, type FakeState } from '../test-support/fake-broker-api.js';

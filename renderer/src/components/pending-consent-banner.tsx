@@ -1,4 +1,5 @@
 import { useCallback, useState } from 'react';
+
 import type { BrokerEvent, ConsentRequest } from '../../../main/broker/window/broker-api.js';
 import { useAction, useBrokerApi, useBrokerEvents } from '../api-context.js';
 import { Countdown, ErrorBanner } from './feedback.js';

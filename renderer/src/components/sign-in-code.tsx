@@ -1,5 +1,5 @@
 import type { ApiOutput } from '../../../main/broker/window/broker-api.js';
-import { Countdown, CopyButton } from './feedback.js';
+import { CopyButton, Countdown } from './feedback.js';
 
 /**
  * A sign-in in progress: the device code (RFC 8628 §3.3) with Copy, Open browser and a countdown,

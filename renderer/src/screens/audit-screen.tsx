@@ -1,11 +1,12 @@
 import { useCallback, useState } from 'react';
+
+import { matchesAudit } from '../../../main/broker/window/audit-filter.js';
 import type {
   AuditQuery,
   AuditRecordView,
   AuditVerify,
   BrokerEvent,
 } from '../../../main/broker/window/broker-api.js';
-import { matchesAudit } from '../../../main/broker/window/audit-filter.js';
 import { useAction, useBrokerApi, useBrokerEvents, useLoad } from '../api-context.js';
 import { Badge, EmptyState, ErrorBanner } from '../components/feedback.js';
 import { ToolCallChart } from './tool-call-chart.js';

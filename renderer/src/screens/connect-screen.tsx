@@ -1,4 +1,5 @@
 import { useState } from 'react';
+
 import type { ConnectTarget } from '../../../main/broker/window/broker-api.js';
 import { useAction, useBrokerApi, useLoad } from '../api-context.js';
 import { Badge, CopyButton, ErrorBanner } from '../components/feedback.js';

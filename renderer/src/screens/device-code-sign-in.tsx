@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+
 import type { ApiOutput, BrokerEvent } from '../../../main/broker/window/broker-api.js';
 import { useBrokerApi, useBrokerEvents } from '../api-context.js';
 import { ErrorBanner } from '../components/feedback.js';

@@ -1,8 +1,10 @@
 // @vitest-environment jsdom
 import '@testing-library/jest-dom/vitest';
+
 import { act, cleanup, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it } from 'vitest';
+
 import { fakeBrokerApi, record } from '../test-support/fake-broker-api.js';
 import { renderWithApi } from '../test-support/render-with-api.js';
 import { ClientsScreen } from './clients-screen.js';

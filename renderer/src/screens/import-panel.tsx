@@ -1,4 +1,5 @@
 import { useId, useState } from 'react';
+
 import type { ImportPlan, ImportResult, ImportSource } from '../../../main/broker/window/broker-api.js';
 import { useAction, useBrokerApi } from '../api-context.js';
 import { ErrorBanner } from '../components/feedback.js';

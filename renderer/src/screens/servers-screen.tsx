@@ -1,4 +1,5 @@
 import { useCallback, useState } from 'react';
+
 import type { BrokerEvent, ServerInfo, Status } from '../../../main/broker/window/broker-api.js';
 import { useAction, useBrokerApi, useBrokerEvents, useLoad } from '../api-context.js';
 import { Badge, EmptyState, ErrorBanner } from '../components/feedback.js';

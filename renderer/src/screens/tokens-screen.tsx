@@ -1,4 +1,5 @@
 import { useCallback } from 'react';
+
 import type { BrokerEvent } from '../../../main/broker/window/broker-api.js';
 import { useAction, useBrokerApi, useBrokerEvents, useLoad } from '../api-context.js';
 import { Countdown, EmptyState, ErrorBanner } from '../components/feedback.js';

@@ -1,5 +1,6 @@
 import { render } from '@testing-library/react';
 import type { ReactElement } from 'react';
+
 import type { BrokerApi } from '../../../main/broker/window/broker-api.js';
 import { ApiProvider } from '../api-context.js';
 

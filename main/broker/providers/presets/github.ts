@@ -1,4 +1,4 @@
-import { baseUrl, STANDARD_QUIRKS, type ProviderPreset } from './preset-types.js';
+import { baseUrl, type ProviderPreset, STANDARD_QUIRKS } from './preset-types.js';
 
 /**
  * GitHub (github.com, or GitHub Enterprise Server via `authority`). Quirks:

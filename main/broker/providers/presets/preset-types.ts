@@ -1,4 +1,5 @@
 import type { ServerMetadata } from 'openid-client';
+
 import type { PresetName, ProviderConfig } from '../provider-config.js';
 
 /**
