@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { keychainAvailability, uniqueKeychainService } from '../../test-support/keychain.js';
+import { keyringLockAvailability, lockKeyring, unlockKeyring } from '../../test-support/keyring-lock.js';
 import { keychainFixAdvice, KeychainSecretStore } from './keychain-store.js';
 
 const kc = await keychainAvailability();
@@ -50,6 +51,30 @@ describe.skipIf(!kc.available)('KeychainSecretStore against the real OS keychain
     await store.set('shared-name', 'mine');
     expect(await other.get('shared-name')).toBeUndefined();
     expect(await other.list()).toEqual([]);
+  });
+});
+
+const lock = keyringLockAvailability();
+if (kc.available && !lock.available) console.warn(`skipping keychain lock test: ${lock.reason}`);
+
+describe.skipIf(!kc.available || !lock.available)('KeychainSecretStore across a lock', () => {
+  it('one store keeps reading and writing the same names after the keychain was locked and unlocked', async () => {
+    // Entries are reused per name (making one costs a D-Bus session); a failed one must not stick.
+    const store = new KeychainSecretStore(uniqueKeychainService());
+    try {
+      await store.set('reused', 'before');
+      lockKeyring();
+      await expect(store.set('reused', 'during')).rejects.toMatchObject({
+        code: 'SECRET_STORE_UNAVAILABLE',
+      });
+      await unlockKeyring();
+      expect(await store.get('reused')).toBe('before');
+      await store.set('reused', 'after');
+      expect(await store.get('reused')).toBe('after');
+    } finally {
+      await unlockKeyring();
+      for (const name of await store.list()) await store.delete(name);
+    }
   });
 });
 

@@ -11,6 +11,9 @@ import { assertSecretName, type SecretStore } from './secret-store.js';
  */
 const ENTRY_OPTIONS: EntryOptions = { linux: { store: 'secret-service' } };
 
+/** Entries kept for reuse; more names than this (never seen in practice) just cost a new entry. */
+const MAX_CACHED_ENTRIES = 256;
+
 /** Platform messages that mean "there is no usable keychain here" rather than "this entry is odd". */
 const UNREACHABLE_PATTERN =
   /platform storage|platform failure|zbus|d-?bus|secret service|org\.freedesktop\.secrets|locked|prompt|access ?denied|autolaunch/i;
@@ -39,6 +42,13 @@ export function keychainFixAdvice(platform: NodeJS.Platform = process.platform):
  */
 export class KeychainSecretStore implements SecretStore {
   readonly description: string;
+  /**
+   * Entries by secret name. Making one is synchronous and slow (on Linux it opens a D-Bus session,
+   * ~10 ms on the event loop), and the audit anchor is written after every record, so each name
+   * gets one entry per process; an entry whose operation failed is dropped, so a restarted or
+   * unlocked keychain is reached afresh.
+   */
+  private readonly entries = new Map<string, AsyncEntry>();
 
   /** @param service Keychain service name shared by all of this broker's items (`mcp-auth-broker`). */
   constructor(readonly service: string) {
@@ -51,6 +61,7 @@ export class KeychainSecretStore implements SecretStore {
       const value = await this.entry(name).getPassword();
       return value ?? undefined;
     } catch (error) {
+      this.entries.delete(name);
       throw this.storeError('read', name, error);
     }
   }
@@ -60,6 +71,7 @@ export class KeychainSecretStore implements SecretStore {
     try {
       await this.entry(name).setPassword(value);
     } catch (error) {
+      this.entries.delete(name);
       throw this.storeError('save', name, error, value);
     }
   }
@@ -72,6 +84,7 @@ export class KeychainSecretStore implements SecretStore {
       if ((await entry.getPassword()) === null) return false;
       return await entry.deleteCredential();
     } catch (error) {
+      this.entries.delete(name);
       throw this.storeError('delete', name, error);
     }
   }
@@ -88,7 +101,13 @@ export class KeychainSecretStore implements SecretStore {
 
   /** Creating an entry can itself fail (Linux: no session bus), so it happens inside each `try`. */
   private entry(name: string): AsyncEntry {
-    return new AsyncEntry(this.service, name, ENTRY_OPTIONS);
+    let entry = this.entries.get(name);
+    if (entry === undefined) {
+      entry = new AsyncEntry(this.service, name, ENTRY_OPTIONS);
+      if (this.entries.size >= MAX_CACHED_ENTRIES) this.entries.clear();
+      this.entries.set(name, entry);
+    }
+    return entry;
   }
 
   private storeError(op: string, name: string | undefined, error: unknown, value?: string): BrokerError {
