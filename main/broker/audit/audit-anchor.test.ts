@@ -7,7 +7,8 @@ import { type BrokerHome, runCli, writeBrokerHome } from '../../test-support/bro
 import { keychainAvailability, uniqueKeychainService } from '../../test-support/keychain.js';
 import { makeTempDir } from '../../test-support/temp-dir.js';
 import { KeychainSecretStore } from '../secrets/keychain-store.js';
-import { openAuditKeying } from './audit-anchor.js';
+import { MemorySecretStore } from '../secrets/memory-secret-store.js';
+import { ANCHOR_INTERVAL_MS, AnchorWriter, openAuditKeying } from './audit-anchor.js';
 import { AUDIT_ACTIVE_FILE, AUDIT_HEAD_FILE, listAuditFiles } from './audit-files.js';
 import { AuditLog } from './audit-log.js';
 
@@ -163,5 +164,34 @@ describe.skipIf(!keychain.available)('keyed, anchored audit chain (real keyring)
     expect(lines.slice(0, 3).some((l) => l.includes('"mac"'))).toBe(false);
     expect(lines.slice(3).every((l) => l.includes('"mac"'))).toBe(true);
     expect((await verify()).code).toBe(0);
+  });
+});
+
+describe('AnchorWriter pacing', () => {
+  it('coalesces a burst of records into a few keychain writes, and flush() stores the newest at once', async () => {
+    const writes: string[] = [];
+    const counting = new MemorySecretStore();
+    const set = counting.set.bind(counting);
+    counting.set = (name, value) => {
+      writes.push(value);
+      return set(name, value);
+    };
+    const writer = new AnchorWriter(counting, 'audit-chain-anchor:test', () => undefined);
+    const hash = 'a'.repeat(64);
+    // Records arrive a few ms apart, each while the store is idle: without pacing each is a write.
+    const began = Date.now();
+    for (let seq = 1; seq <= 50; seq++) {
+      writer.update({ seq, hash, keyedFrom: 1 });
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const elapsed = Date.now() - began;
+    const flushStarted = Date.now();
+    await writer.flush();
+    expect(Date.now() - flushStarted).toBeLessThan(ANCHOR_INTERVAL_MS);
+    // One write per interval (plus the first and the flushed one), not one per record.
+    expect(writes.length).toBeLessThanOrEqual(Math.ceil(elapsed / ANCHOR_INTERVAL_MS) + 2);
+    expect(writes.length).toBeLessThan(50);
+    expect(JSON.parse(writes.at(-1) ?? '{}')).toEqual({ seq: 50, hash, keyedFrom: 1 });
+    expect(JSON.parse((await counting.get('audit-chain-anchor:test')) ?? '{}')).toMatchObject({ seq: 50 });
   });
 });

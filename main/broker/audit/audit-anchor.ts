@@ -14,9 +14,16 @@ import type { SecretStore } from '../secrets/secret-store.js';
  *   carries `mac` = HMAC-SHA256(key, hash), so lines cannot be forged or a chain fabricated;
  * - `audit-chain-anchor:<id>`: `{seq, hash, keyedFrom}` — the last record written (its seq and the
  *   SHA-256 of its line) and the first keyed seq, so cut tails and deleted files are detected.
- * The anchor is updated after every write, coalesced (one keychain write in flight at a time), and
- * flushed on shutdown: a kill can leave it behind by the records of one keychain round trip.
+ * The anchor follows the writes, coalesced (one keychain write in flight, then a pause of
+ * ANCHOR_INTERVAL_MS before the next), and is flushed on shutdown: a kill can leave it behind by the
+ * records of one interval, which `audit verify` reads as "more lines than anchored", never as a cut.
  */
+
+/**
+ * Least time between two anchor writes. Each is a D-Bus round trip the keychain daemon spends CPU
+ * on; one per record made the daemon compete with the broker for the cores under load.
+ */
+export const ANCHOR_INTERVAL_MS = 100;
 
 /**
  * Secret names of the key and anchor of the log in `dir`: `audit-chain-key:<id>` and
@@ -97,6 +104,9 @@ export class AnchorWriter {
   private pending: AuditAnchor | undefined;
   private running: Promise<void> | undefined;
   private failures = 0;
+  /** Set by flush(): write what waits now, without the pause. */
+  private urgent = false;
+  private wake: (() => void) | undefined;
 
   constructor(
     private readonly store: SecretStore,
@@ -111,7 +121,27 @@ export class AnchorWriter {
 
   /** Resolves once the newest anchor is stored (or its write failed). */
   async flush(): Promise<void> {
-    await this.running;
+    this.urgent = true;
+    this.wake?.();
+    try {
+      await this.running;
+    } finally {
+      this.urgent = false;
+    }
+  }
+
+  /** Waits out the interval (unref'd: it never keeps the process alive), or until flush(). */
+  private pause(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ANCHOR_INTERVAL_MS);
+      timer.unref();
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    }).finally(() => {
+      this.wake = undefined;
+    });
   }
 
   private async drain(): Promise<void> {
@@ -127,6 +157,7 @@ export class AnchorWriter {
         this.onError(error);
         if (this.failures >= 3) break; // keychain gone; the next record tries again
       }
+      if (!this.urgent) await this.pause();
     }
     this.running = undefined;
   }
