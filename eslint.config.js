@@ -77,6 +77,39 @@ export default tseslint.config(
     },
   })),
   {
+    // The contract (zod schemas and the types derived from them) is shared by the broker, the CLI,
+    // the preload and the renderer: it imports only zod and itself, so it runs anywhere.
+    files: ['main/contract/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!zod$|\\./[^/]+$)',
+              message: 'main/contract/ imports only zod and its own files (no node:*, no main/broker).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The preload bridge knows the broker only through the contract.
+    files: ['preload/**/*.cts', 'preload/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '/main/broker/', message: 'preload/ imports the contract from main/contract/.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The Electron shell is thin: it starts the broker core and talks to it, never through the CLI.
     files: ['main/electron/**/*.ts'],
     rules: {
@@ -105,6 +138,10 @@ export default tseslint.config(
           ],
           patterns: [
             { group: ['node:*'], message: 'The window runs in a browser sandbox: no Node modules.' },
+            {
+              regex: '/main/broker/',
+              message: 'The window imports the contract from main/contract/, not the broker core.',
+            },
           ],
         },
       ],

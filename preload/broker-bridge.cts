@@ -5,7 +5,7 @@
 // contract. Inputs are validated again (zod) by the main process handlers.
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- a sandboxed preload is CommonJS and may only require('electron')
 import electron = require('electron');
-import type { BrokerApi, BrokerEvent } from '../main/broker/window/broker-api.js' with {
+import type { BrokerApi, BrokerEvent } from '../main/contract/window-api.js' with {
   'resolution-mode': 'import',
 };
 

@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 
+import type { Status } from '../contract/status.js';
 import { openAuditKeyingOrWarn } from './audit/audit-anchor.js';
 import { AuditLog } from './audit/audit-log.js';
 import type { AccessTokenVerifier } from './authz/access-token.js';
@@ -235,7 +236,7 @@ export class Broker {
     });
   }
 
-  status(): unknown {
+  status(): Status {
     return {
       broker: {
         pid: process.pid,

@@ -9,7 +9,8 @@ import { app, BrowserWindow, ipcMain, Menu, nativeImage, Notification, shell, Tr
 import { createLogger } from '../broker/base/logger.js';
 import { locations } from '../broker/runtime/paths.js';
 import { SecretRedactor } from '../broker/secrets/secret-redactor.js';
-import type { ProviderList, Status } from '../broker/window/broker-api.js';
+import type { Status } from '../contract/status.js';
+import type { ProviderList } from '../contract/window-api.js';
 import { type BrokerHost, hostOrAttach } from './broker-host.js';
 import { ConsentNotifier } from './consent-notifier.js';
 import { ExternalLinks } from './external-links.js';

@@ -1,11 +1,10 @@
-import { z } from 'zod';
-
 import { isBrokerError } from '../broker/base/errors.js';
 import type { Logger } from '../broker/base/logger.js';
 import { Broker } from '../broker/broker.js';
-import { callControl, expectOk } from '../broker/control/control-client.js';
+import { requestControl } from '../broker/control/control-client.js';
 import type { SecretRedactor } from '../broker/secrets/secret-redactor.js';
 import type { BrokerApiCore } from '../broker/window/broker-api-core.js';
+import { UiLoginLinkResponseSchema } from '../contract/control-api.js';
 
 /**
  * One owner of the tokens either way: the desktop app hosts the broker core in its main process,
@@ -32,8 +31,12 @@ export async function hostOrAttach(options: HostOptions): Promise<BrokerHost> {
     return { mode: 'hosted', broker, api, close: () => broker.close() };
   } catch (error) {
     if (!isBrokerError(error, 'LOCK_HELD')) throw error;
-    const body = expectOk(await callControl(options.dataDir, 'POST', '/ui/login-link'));
-    const loginUrl = z.object({ url: z.string().startsWith('http://127.0.0.1:') }).parse(body).url;
+    const { url: loginUrl } = await requestControl(
+      options.dataDir,
+      'POST',
+      '/ui/login-link',
+      UiLoginLinkResponseSchema,
+    );
     return { mode: 'attached', loginUrl, origin: new URL(loginUrl).origin, close: () => Promise.resolve() };
   }
 }

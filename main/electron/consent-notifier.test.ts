@@ -6,7 +6,7 @@ import { silentLogger } from '../broker/base/logger.js';
 import { Broker } from '../broker/broker.js';
 import { EncryptedFileSecretStore } from '../broker/secrets/encrypted-file-store.js';
 import { SecretRedactor } from '../broker/secrets/secret-redactor.js';
-import type { BrokerEvent } from '../broker/window/broker-api.js';
+import type { BrokerEvent } from '../contract/window-api.js';
 import {
   authorizeUrl,
   BrowserJar,

@@ -1,4 +1,4 @@
-import type { BrokerEvent } from '../broker/window/broker-api.js';
+import type { BrokerEvent } from '../contract/window-api.js';
 
 /** The part of Electron's `Notification` the notifier uses. */
 export interface NotificationLike {

@@ -1,4 +1,4 @@
-import { BROKER_API_METHODS, type BrokerApiMethod } from '../broker/window/broker-api.js';
+import { BROKER_API_METHODS, type BrokerApiMethod } from '../contract/window-api.js';
 
 /**
  * The enumerated IPC channels of the desktop window: one `invoke` channel per `BrokerApi` call

@@ -7,7 +7,7 @@ import { silentLogger } from '../broker/base/logger.js';
 import { Broker } from '../broker/broker.js';
 import { EncryptedFileSecretStore } from '../broker/secrets/encrypted-file-store.js';
 import { SecretRedactor } from '../broker/secrets/secret-redactor.js';
-import { BROKER_API_METHODS } from '../broker/window/broker-api.js';
+import { BROKER_API_METHODS } from '../contract/window-api.js';
 import { fixtureServer, writeBrokerHome } from '../test-support/broker-process.js';
 import { sdkClientFlow } from '../test-support/jar-oauth-client.js';
 import { makeTempDir } from '../test-support/temp-dir.js';

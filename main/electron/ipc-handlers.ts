@@ -5,7 +5,7 @@ import {
   type BrokerApiHandlers,
   type BrokerApiMethod,
   parseApiInput,
-} from '../broker/window/broker-api.js';
+} from '../contract/window-api.js';
 import { channelFor } from './ipc-channels.js';
 
 /** The part of an IPC event a handler looks at (Electron's `IpcMainInvokeEvent`). */

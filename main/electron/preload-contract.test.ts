@@ -4,7 +4,7 @@ import { runInNewContext } from 'node:vm';
 
 import { describe, expect, it } from 'vitest';
 
-import { BROKER_API_METHODS } from '../broker/window/broker-api.js';
+import { BROKER_API_METHODS } from '../contract/window-api.js';
 import { API_CHANNELS, EVENT_CHANNEL } from './ipc-channels.js';
 
 const PRELOAD = fileURLToPath(new URL('../../dist/preload/broker-bridge.cjs', import.meta.url));

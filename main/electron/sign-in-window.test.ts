@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import type { ApiOutput } from '../broker/window/broker-api.js';
+import type { ApiOutput } from '../contract/window-api.js';
 import { ExternalLinks } from './external-links.js';
 import { type SignInWindowLike, SignInWindows, traySignIn } from './sign-in-window.js';
 

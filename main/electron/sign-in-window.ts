@@ -1,4 +1,4 @@
-import type { ApiOutput } from '../broker/window/broker-api.js';
+import type { ApiOutput } from '../contract/window-api.js';
 import type { ExternalLinks } from './external-links.js';
 import { type IpcInvokeEventLike, trustedSender } from './ipc-handlers.js';
 import { hardenContents, secureWebPreferences, type WebContentsLike } from './window-hardening.js';

@@ -1,4 +1,5 @@
-import type { ProviderList, Status } from '../broker/window/broker-api.js';
+import type { Status } from '../contract/status.js';
+import type { ProviderList } from '../contract/window-api.js';
 
 /** A tray menu item as plain data (mapped 1:1 onto Electron's MenuItemConstructorOptions). */
 export interface TrayItem {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import type { Status } from '../broker/window/broker-api.js';
+import type { Status } from '../contract/status.js';
 import { ExternalLinks } from './external-links.js';
 import { statusLine, type TrayActions, trayTemplate } from './tray-menu.js';
 import { hardenContents, secureWebPreferences, type WebContentsLike } from './window-hardening.js';

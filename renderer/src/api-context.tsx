@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useState } from 'react';
 
-import type { BrokerApi, BrokerEvent } from '../../main/broker/window/broker-api.js';
+import type { BrokerApi, BrokerEvent } from '../../main/contract/window-api.js';
 
 const ApiContext = createContext<BrokerApi | undefined>(undefined);
 

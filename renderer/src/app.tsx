@@ -1,6 +1,7 @@
 import { type ComponentType, useCallback, useEffect, useState } from 'react';
 
-import type { BrokerEvent, Status } from '../../main/broker/window/broker-api.js';
+import type { Status } from '../../main/contract/status.js';
+import type { BrokerEvent } from '../../main/contract/window-api.js';
 import { useBrokerEvents, useLoad } from './api-context.js';
 import { AuditScreen } from './screens/audit-screen.js';
 import { ClientsScreen } from './screens/clients-screen.js';

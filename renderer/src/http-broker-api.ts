@@ -8,7 +8,7 @@ import {
   type BrokerApiMethod,
   type BrokerEvent,
   BrokerEventSchema,
-} from '../../main/broker/window/broker-api.js';
+} from '../../main/contract/window-api.js';
 
 /** How long the live stream waits before reconnecting after the broker went away. */
 const RECONNECT_MS = 2000;

@@ -3,7 +3,7 @@ import './styles.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 
-import type { BrokerApi } from '../../main/broker/window/broker-api.js';
+import type { BrokerApi } from '../../main/contract/window-api.js';
 import { ApiProvider } from './api-context.js';
 import { App } from './app.js';
 import { createHttpBrokerApi } from './http-broker-api.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
+import { AuditRecordSchema } from '../../contract/audit.js';
 import type { AuditRecord } from './audit-event.js';
-import { AuditRecordSchema } from './audit-record-schema.js';
 
 /**
  * The hash chain of the audit log, shared by the writer and the verifier so both produce the same

@@ -1,4 +1,6 @@
-import type { AUDIT_EVENT_TYPES } from './audit-record-schema.js';
+import type { z } from 'zod';
+
+import type { AUDIT_EVENT_TYPES, AuditOutcomeSchema } from '../../contract/audit.js';
 
 /*
  * The audit record: what happened, typed. One event per JSONL line. Events never carry secret
@@ -6,7 +8,7 @@ import type { AUDIT_EVENT_TYPES } from './audit-record-schema.js';
  */
 
 /**
- * Every kind of event (the list lives in audit-record-schema.ts): broker (`broker.error`: a handler or
+ * Every kind of event (the list lives in main/contract/audit.ts): broker (`broker.error`: a handler or
  * the process caught a fault and kept serving), server and client
  * lifecycle; tool calls and denials (`tool.denied`, `http.denied` for Host/Origin, `mcp.denied` for
  * the MCP endpoint's 400/401/403/404); secrets; provider sign-in and token refresh (account and token
@@ -15,7 +17,7 @@ import type { AUDIT_EVENT_TYPES } from './audit-record-schema.js';
  */
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
-export type AuditOutcome = 'ok' | 'error' | 'denied';
+export type AuditOutcome = z.infer<typeof AuditOutcomeSchema>;
 
 /** What callers pass in; the log adds `seq`, `time`, `prev` and `hash`. */
 export interface AuditEventInput {

@@ -1,16 +1,6 @@
+import type { AuditHealth } from '../../contract/audit.js';
 import { messageOf } from '../base/errors.js';
 import type { AuditEventInput } from './audit-event.js';
-
-/** Whether the audit log can be written, for `status` and the window. */
-export interface AuditHealth {
-  writable: boolean;
-  /** The last write error, e.g. "ENOSPC: no space left on device, write". */
-  error?: string;
-  /** When writes started failing (ISO time). */
-  since?: string;
-  /** Records lost since then. */
-  lost?: number;
-}
 
 /**
  * Records the audit log could not write (a full or read-only disk), so the broker keeps serving

@@ -12,6 +12,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 
+import type { AuditHealth } from '../../contract/audit.js';
 import { writeFileAtomic, writeFileAtomicAsync } from '../base/atomic-file.js';
 import type { Clock } from '../base/clock.js';
 import { BrokerError } from '../base/errors.js';
@@ -37,7 +38,7 @@ import {
   rotatedFileName,
   splitLines,
 } from './audit-files.js';
-import { AuditGap, type AuditHealth } from './audit-gap.js';
+import { AuditGap } from './audit-gap.js';
 import { escapeInvisible } from './audit-text.js';
 
 /** Options of {@link AuditLog.open}. */

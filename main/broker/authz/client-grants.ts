@@ -1,21 +1,7 @@
+import type { ClientGrantSummary } from '../../contract/consent.js';
 import type { AuditSink } from '../audit/audit-event.js';
 import type { AuthzStateStore } from './authz-state-store.js';
 import type { ConsentRegistry } from './consent-registry.js';
-
-/** One client as `mcp-auth-broker clients` shows it. No token values, ever. */
-export interface ClientGrantSummary {
-  clientId: string;
-  clientName?: string;
-  /** `registered` (RFC 7591) or `metadata-document` (URL client id). */
-  kind: 'registered' | 'metadata-document';
-  redirectUris: string[];
-  /** Servers-scopes the client holds through live grants. */
-  scopes: string[];
-  grants: number;
-  /** Live refresh tokens (rotations count once). */
-  refreshTokens: number;
-  consentedAt?: string;
-}
 
 function resourceScopes(grant: Record<string, unknown>): string[] {
   const resources = grant['resources'];
@@ -42,6 +28,7 @@ export class ClientGrants {
     return ids;
   }
 
+  /** Every client as `mcp-auth-broker clients` shows it. No token values, ever. */
   list(): ClientGrantSummary[] {
     return [...this.clientIds()].sort().map((clientId) => this.summary(clientId));
   }

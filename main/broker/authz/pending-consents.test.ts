@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
+import type { ConsentState } from '../../contract/consent.js';
 import type { AuditEventInput } from '../audit/audit-event.js';
-import { type ConsentState, normalizeRequestCode, PendingConsents } from './pending-consents.js';
+import { normalizeRequestCode, PendingConsents } from './pending-consents.js';
 
 const request = (id: string, expiresAtMs: number) => ({
   id,

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 
+import type { ConsentRequest, ConsentState } from '../../contract/consent.js';
 import type { AuditSink } from '../audit/audit-event.js';
 import type { Clock } from '../base/clock.js';
 import { BrokerError } from '../base/errors.js';
@@ -8,23 +9,7 @@ import { BrokerError } from '../base/errors.js';
 export const INTERACTION_PREFIX = '/oauth/interaction';
 
 /** An authorization request waiting on the person's decision. */
-export interface PendingConsent {
-  /** The interaction id (the consent page's path segment). */
-  id: string;
-  /** Short code the consent page shows; the person approves it by this code (`clients approve`). */
-  requestCode: string;
-  clientId: string;
-  clientName: string;
-  /** Where the browser goes after the answer: scheme and host of the redirect URI. */
-  redirectHost: string;
-  /** Server scopes the client asked for (`mcp:servers:<name>`). */
-  scopes: string[];
-  /** `http://127.0.0.1:<port>/oauth/interaction/<id>`: the consent page, on the broker's own origin. */
-  url: string;
-  expiresAt: string;
-}
-
-export type ConsentState = 'pending' | 'granted' | 'denied' | 'expired';
+export type PendingConsent = ConsentRequest;
 export type ConsentListener = (state: ConsentState, consent: PendingConsent) => void;
 
 /** Which of the person's own channels answered: the desktop window, a browser-mode UI session, the CLI. */

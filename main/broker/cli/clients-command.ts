@@ -1,8 +1,14 @@
-import type { ClientGrantSummary } from '../authz/client-grants.js';
-import type { PendingConsent } from '../authz/pending-consents.js';
-import { errorFromAnswer } from '../base/error-codes.js';
+import type { z } from 'zod';
+
+import type { ClientGrantSummary, ConsentRequest } from '../../contract/consent.js';
+import {
+  ClientsResponseSchema,
+  ConsentDecisionResponseSchema,
+  ConsentsResponseSchema,
+  RevokeClientResponseSchema,
+} from '../../contract/control-api.js';
 import { BrokerError, isBrokerError } from '../base/errors.js';
-import { callControl, type ControlResponse } from '../control/control-client.js';
+import { requestControl } from '../control/control-client.js';
 import { locations } from '../runtime/paths.js';
 import { type CliIo, parseCommand, writeLine } from './cli-context.js';
 
@@ -21,14 +27,15 @@ asks you again. Needs a running broker.`;
 const USAGE =
   'Usage: clients [--json] | clients revoke CLIENT_ID | clients pending | clients approve CODE [--servers a,b] | clients deny CODE';
 
-async function control(
+async function control<S extends z.ZodType>(
   dataDir: string,
   method: string,
   path: string,
+  response: S,
   body?: unknown,
-): Promise<ControlResponse> {
+): Promise<z.output<S>> {
   try {
-    return await callControl(dataDir, method, path, body);
+    return await requestControl(dataDir, method, path, response, body);
   } catch (error) {
     if (isBrokerError(error, 'BROKER_UNREACHABLE'))
       throw new BrokerError(
@@ -49,7 +56,7 @@ function formatClient(c: ClientGrantSummary): string {
   return lines.join('\n');
 }
 
-function formatConsent(c: PendingConsent): string {
+function formatConsent(c: ConsentRequest): string {
   const servers = c.scopes.map((s) => s.replace(/^mcp:servers:/, '')).join(', ') || '(none)';
   return [
     `${c.requestCode}  ${c.clientName}  ${c.clientId}`,
@@ -58,9 +65,7 @@ function formatConsent(c: PendingConsent): string {
 }
 
 async function pendingCommand(dataDir: string, json: boolean, io: CliIo): Promise<number> {
-  const res = await control(dataDir, 'GET', '/consents');
-  const body = res.body as { pending?: PendingConsent[] };
-  if (res.status !== 200 || !body.pending) throw errorFromAnswer(res.status, res.body);
+  const body = await control(dataDir, 'GET', '/consents', ConsentsResponseSchema);
   if (json) writeLine(io.stdout, JSON.stringify(body.pending, null, 2));
   else
     writeLine(
@@ -82,14 +87,13 @@ async function decideCommand(
     .map((s) => s.trim())
     .filter(Boolean)
     .map((s) => (s.startsWith('mcp:servers:') ? s : `mcp:servers:${s}`));
-  const res = await control(
+  const body = await control(
     dataDir,
     'POST',
     `/consents/${encodeURIComponent(code)}/${decision}`,
+    ConsentDecisionResponseSchema,
     decision === 'approve' && scopes ? { scopes } : undefined,
   );
-  const body = res.body as { consent?: PendingConsent };
-  if (res.status !== 200 || !body.consent) throw errorFromAnswer(res.status, res.body);
   if (options.json) writeLine(io.stdout, JSON.stringify(body));
   else
     writeLine(
@@ -114,19 +118,19 @@ export async function clientsCommand(args: string[], io: CliIo): Promise<number>
   if ((sub === 'approve' || sub === 'deny') && id && extra === undefined)
     return decideCommand(where.dataDir, sub, id, { json: values.json === true, servers: values.servers }, io);
   if (sub === undefined || sub === 'list') {
-    const res = await control(where.dataDir, 'GET', '/clients');
-    if (res.status !== 200) throw errorFromAnswer(res.status, res.body);
-    const clients = (res.body as { clients: ClientGrantSummary[] }).clients;
+    const { clients } = await control(where.dataDir, 'GET', '/clients', ClientsResponseSchema);
     if (values.json) writeLine(io.stdout, JSON.stringify(clients, null, 2));
     else writeLine(io.stdout, clients.length ? clients.map(formatClient).join('\n\n') : '(no OAuth clients)');
     return 0;
   }
   if (sub !== 'revoke' || !id || extra !== undefined) throw new BrokerError('USAGE', USAGE);
-  const res = await control(where.dataDir, 'DELETE', `/clients/${encodeURIComponent(id)}`);
-  const body = res.body as { grants?: number };
-  if (res.status !== 200) throw errorFromAnswer(res.status, res.body);
+  const body = await control(
+    where.dataDir,
+    'DELETE',
+    `/clients/${encodeURIComponent(id)}`,
+    RevokeClientResponseSchema,
+  );
   if (values.json) writeLine(io.stdout, JSON.stringify(body));
-  else
-    writeLine(io.stdout, `Revoked ${String(body.grants ?? 0)} grant(s) of ${id}; its tokens no longer work.`);
+  else writeLine(io.stdout, `Revoked ${String(body.grants)} grant(s) of ${id}; its tokens no longer work.`);
   return 0;
 }

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-import { z } from 'zod';
-
+import { ImportResponseSchema } from '../../contract/control-api.js';
+import type { ImportResult } from '../../contract/window-api.js';
 import { BrokerError } from '../base/errors.js';
 import { loadConfigFile, writeConfigFile } from '../config/config-file.js';
-import { callControl, expectOk } from '../control/control-client.js';
+import { requestControl } from '../control/control-client.js';
 import { readMcpServersFile } from '../import/mcp-config-import.js';
 import { runImport } from '../import/run-import.js';
 import { locations } from '../runtime/paths.js';
@@ -23,17 +23,7 @@ to "<server>-<VAR>-2" (-3, …) instead, and the line says so.
 FILE itself is never changed: remove the old entries (or install the broker entry from the window's
 Connect screen) once the broker runs them.`;
 
-const ResultSchema = z.object({
-  imported: z.array(z.string()),
-  skipped: z.array(z.object({ name: z.string(), reason: z.string() })),
-  moved: z.array(
-    z.object({ server: z.string(), variable: z.string(), secret: z.string(), note: z.string().optional() }),
-  ),
-});
-
-type Result = z.infer<typeof ResultSchema>;
-
-function report(io: CliIo, result: Result): void {
+function report(io: CliIo, result: ImportResult): void {
   for (const name of result.imported) writeLine(io.stdout, `imported ${name}`);
   for (const { name, reason } of result.skipped) writeLine(io.stdout, `skipped  ${name}: ${reason}`);
   for (const m of result.moved) {
@@ -51,22 +41,21 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
     throw new BrokerError('USAGE', `Give one file.\n\n${importHelp}`);
   const path = resolve(file);
   const where = locations(values, io.env);
-  const result = ResultSchema.parse(
-    await viaBrokerOrLocal(
-      where,
-      async () => expectOk(await callControl(where.dataDir, 'POST', '/import', { path })),
-      async (store, audit) => {
-        if (!existsSync(where.configPath)) writeConfigFile(where.configPath, { servers: {} });
-        const existing = new Set(Object.keys(loadConfigFile(where.configPath).servers));
-        const outcome = await runImport(readMcpServersFile(path), {
-          configPath: where.configPath,
-          store,
-          audit,
-          existing,
-        });
-        return { imported: outcome.imported, skipped: outcome.skipped, moved: outcome.moved };
-      },
-    ),
+  const result = await viaBrokerOrLocal(
+    where,
+    (): Promise<ImportResult> =>
+      requestControl(where.dataDir, 'POST', '/import', ImportResponseSchema, { path }),
+    async (store, audit) => {
+      if (!existsSync(where.configPath)) writeConfigFile(where.configPath, { servers: {} });
+      const existing = new Set(Object.keys(loadConfigFile(where.configPath).servers));
+      const outcome = await runImport(readMcpServersFile(path), {
+        configPath: where.configPath,
+        store,
+        audit,
+        existing,
+      });
+      return { imported: outcome.imported, skipped: outcome.skipped, moved: outcome.moved };
+    },
   );
   if (values.json) writeLine(io.stdout, JSON.stringify(result, null, 2));
   else report(io, result);

@@ -1,7 +1,7 @@
+import { type SignInEvent, SignInEventSchema } from '../../contract/providers.js';
 import { BrokerError } from '../base/errors.js';
 import { streamControl } from '../control/control-stream.js';
 import { parseAccountId } from '../providers/provider-config.js';
-import type { SignInEvent } from '../providers/sign-in-events.js';
 import { locations } from '../runtime/paths.js';
 import { remoteAccountId } from '../upstream-oauth/remote-authorizations.js';
 import { type CliIo, parseCommand, writeLine } from './cli-context.js';
@@ -92,8 +92,12 @@ export async function loginCommand(args: string[], io: CliIo): Promise<number> {
   await viaBrokerOrLocalProviders(
     where,
     () =>
-      streamControl(where.dataDir, `/providers/${encodeURIComponent(account)}/login`, { mode }, (line) =>
-        onEvent(line as SignInEvent),
+      streamControl(
+        where.dataDir,
+        `/providers/${encodeURIComponent(account)}/login`,
+        { mode },
+        SignInEventSchema,
+        onEvent,
       ),
     async (service) => {
       await service.login(account, { mode, onEvent }).catch(() => undefined);

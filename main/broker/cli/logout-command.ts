@@ -1,7 +1,8 @@
+import { LogoutResponseSchema } from '../../contract/control-api.js';
+import type { LogoutResult } from '../../contract/providers.js';
 import { BrokerError } from '../base/errors.js';
-import { callControl, expectOk } from '../control/control-client.js';
+import { requestControl } from '../control/control-client.js';
 import { parseAccountId } from '../providers/provider-config.js';
-import type { RevocationOutcome } from '../providers/revocation.js';
 import { locations } from '../runtime/paths.js';
 import { type CliIo, parseCommand, writeLine } from './cli-context.js';
 import { viaBrokerOrLocalProviders } from './provider-local.js';
@@ -10,8 +11,6 @@ export const logoutHelp = `Usage: mcp-auth-broker logout <provider>[:<account>] 
 
 Signs out: revokes the tokens at the provider where it has a revocation endpoint (RFC 7009), then
 deletes the local copies from the keychain either way.`;
-
-type LogoutResult = { revocation: RevocationOutcome; deleted: boolean };
 
 function describe(account: string, result: LogoutResult): string {
   const local = result.deleted ? 'local tokens deleted' : 'no local tokens were stored';
@@ -33,10 +32,13 @@ export async function logoutCommand(args: string[], io: CliIo): Promise<number> 
   const where = locations(values, io.env);
   const result = await viaBrokerOrLocalProviders(
     where,
-    async () =>
-      expectOk(
-        await callControl(where.dataDir, 'POST', `/providers/${encodeURIComponent(account)}/logout`),
-      ) as LogoutResult,
+    () =>
+      requestControl(
+        where.dataDir,
+        'POST',
+        `/providers/${encodeURIComponent(account)}/logout`,
+        LogoutResponseSchema,
+      ),
     (service) => service.logout(account),
   );
   writeLine(io.stdout, values.json ? JSON.stringify({ account, ...result }) : describe(account, result));

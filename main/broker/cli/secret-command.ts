@@ -1,6 +1,11 @@
+import {
+  DeleteSecretResponseSchema,
+  SecretListResponseSchema,
+  SetSecretResponseSchema,
+} from '../../contract/control-api.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { BrokerError } from '../base/errors.js';
-import { callControl, expectOk } from '../control/control-client.js';
+import { requestControl } from '../control/control-client.js';
 import { type Locations, locations } from '../runtime/paths.js';
 import { assertSecretName, type SecretStore } from '../secrets/secret-store.js';
 import { type CliIo, parseCommand, writeLine } from './cli-context.js';
@@ -37,8 +42,7 @@ export async function secretCommand(args: string[], io: CliIo): Promise<number> 
   if (sub === 'list') {
     const names = await viaBrokerOrLocal(
       where,
-      async () =>
-        (expectOk(await callControl(where.dataDir, 'GET', '/secrets')) as { names: string[] }).names,
+      async () => (await requestControl(where.dataDir, 'GET', '/secrets', SecretListResponseSchema)).names,
       (store) => store.list(),
     );
     writeLine(
@@ -56,8 +60,7 @@ export async function secretCommand(args: string[], io: CliIo): Promise<number> 
     const restarted = await viaBrokerOrLocal(
       where,
       async () =>
-        (expectOk(await callControl(where.dataDir, 'PUT', path, { value })) as { restarted: string[] })
-          .restarted,
+        (await requestControl(where.dataDir, 'PUT', path, SetSecretResponseSchema, { value })).restarted,
       async (store, audit) => {
         await store.set(name, value);
         audit.record({ type: 'secret.set', outcome: 'ok', secretName: name });
@@ -72,7 +75,7 @@ export async function secretCommand(args: string[], io: CliIo): Promise<number> 
   }
   const deleted = await viaBrokerOrLocal(
     where,
-    async () => (expectOk(await callControl(where.dataDir, 'DELETE', path)) as { deleted: boolean }).deleted,
+    async () => (await requestControl(where.dataDir, 'DELETE', path, DeleteSecretResponseSchema)).deleted,
     async (store, audit) => {
       const gone = await store.delete(name);
       audit.record({ type: 'secret.delete', outcome: gone ? 'ok' : 'error', secretName: name });

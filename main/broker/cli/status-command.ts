@@ -1,6 +1,8 @@
+import { StatusResponseSchema } from '../../contract/control-api.js';
+import type { Status } from '../../contract/status.js';
 import { isBrokerError } from '../base/errors.js';
 import { loadConfigFile } from '../config/config-file.js';
-import { callControl, expectOk } from '../control/control-client.js';
+import { requestControl } from '../control/control-client.js';
 import { locations } from '../runtime/paths.js';
 import { type CliIo, parseCommand, writeLine } from './cli-context.js';
 
@@ -9,32 +11,7 @@ export const statusHelp = `Usage: mcp-auth-broker status [--json] [--config FILE
 Shows whether the broker runs, and each server's state, tool count, restarts and last error.
 Exit code 0 when the broker runs, 3 when it does not.`;
 
-interface ServerLine {
-  name: string;
-  state: string;
-  toolCount: number;
-  restarts: number;
-  pid?: number;
-  lastError?: string;
-  stderrTail?: string[];
-}
-
-interface StatusBody {
-  /** `starting` while the broker holds its lock but is not ready yet (no url, no servers). */
-  state?: 'starting';
-  broker: {
-    pid: number;
-    url: string;
-    version: string;
-    startedAt: string;
-    secretStore: string;
-    clients: number;
-  };
-  servers: ServerLine[];
-  audit?: { writable: boolean; error?: string; since?: string; lost?: number };
-}
-
-function printHuman(io: CliIo, body: StatusBody): void {
+function printHuman(io: CliIo, body: Status): void {
   const b = body.broker;
   writeLine(
     io.stdout,
@@ -55,7 +32,7 @@ function printHuman(io: CliIo, body: StatusBody): void {
       `  ${s.name}: ${s.state}${pid}, ${String(s.toolCount)} tools, ${String(s.restarts)} restarts`,
     );
     if (s.lastError) writeLine(io.stdout, `    last error: ${s.lastError}`);
-    for (const line of s.stderrTail?.slice(-5) ?? []) writeLine(io.stdout, `    stderr: ${line}`);
+    for (const line of s.stderrTail.slice(-5)) writeLine(io.stdout, `    stderr: ${line}`);
   }
 }
 
@@ -64,8 +41,9 @@ export async function statusCommand(args: string[], io: CliIo): Promise<number> 
   if (values.help) return (writeLine(io.stdout, statusHelp), 0);
   const where = locations(values, io.env);
   try {
-    const body = expectOk(await callControl(where.dataDir, 'GET', '/status')) as StatusBody;
-    if (body.state === 'starting') {
+    const body = await requestControl(where.dataDir, 'GET', '/status', StatusResponseSchema);
+    // `starting` while the broker holds its lock but is not ready yet (no url, no servers).
+    if ('state' in body) {
       const b = body.broker;
       if (values.json) writeLine(io.stdout, JSON.stringify({ running: true, ...body }, null, 2));
       else

@@ -1,5 +1,6 @@
-import { callControl, expectOk } from '../control/control-client.js';
-import type { AccountListing } from '../providers/provider-service.js';
+import { TokensResponseSchema } from '../../contract/control-api.js';
+import type { AccountListing } from '../../contract/providers.js';
+import { requestControl } from '../control/control-client.js';
 import { locations } from '../runtime/paths.js';
 import { type CliIo, parseCommand, writeLine } from './cli-context.js';
 import { viaBrokerOrLocalProviders } from './provider-local.js';
@@ -33,9 +34,7 @@ export async function tokensCommand(args: string[], io: CliIo): Promise<number> 
   const where = locations(values, io.env);
   const accounts = await viaBrokerOrLocalProviders(
     where,
-    async () =>
-      (expectOk(await callControl(where.dataDir, 'GET', '/tokens')) as { accounts: AccountListing[] })
-        .accounts,
+    async () => (await requestControl(where.dataDir, 'GET', '/tokens', TokensResponseSchema)).accounts,
     (service) => service.list(),
   );
   writeLine(io.stdout, values.json ? JSON.stringify(accounts) : describe(accounts));

@@ -1,7 +1,6 @@
-import { z } from 'zod';
-
+import { UiLoginLinkResponseSchema } from '../../contract/control-api.js';
 import { BrokerError, isBrokerError } from '../base/errors.js';
-import { callControl, expectOk } from '../control/control-client.js';
+import { requestControl } from '../control/control-client.js';
 import { locations } from '../runtime/paths.js';
 import { type CliIo, parseCommand, writeLine } from './cli-context.js';
 import { openBrowser } from './open-browser.js';
@@ -18,8 +17,7 @@ export async function uiCommand(args: string[], io: CliIo): Promise<number> {
   const { dataDir } = locations(values, io.env);
   let url: string;
   try {
-    const body = expectOk(await callControl(dataDir, 'POST', '/ui/login-link'));
-    url = z.object({ url: z.string().startsWith('http://127.0.0.1:') }).parse(body).url;
+    url = (await requestControl(dataDir, 'POST', '/ui/login-link', UiLoginLinkResponseSchema)).url;
   } catch (error) {
     if (isBrokerError(error, 'BROKER_UNREACHABLE')) {
       throw new BrokerError(

@@ -1,3 +1,4 @@
+import type { Status } from '../../contract/status.js';
 import type { AuditSink } from '../audit/audit-event.js';
 import type { AuthorizationServer } from '../authz/authorization-server.js';
 import type { PendingConsents } from '../authz/pending-consents.js';
@@ -13,7 +14,7 @@ import type { BrokerControl } from './control-api.js';
 /** The few parts of the running broker the control methods reach (the composition root wires them). */
 export interface BrokerControlPorts {
   /** The broker's status, as `mcp-auth-broker status` and the window show it. */
-  status: () => unknown;
+  status: () => Status;
   store: SecretStore;
   audit: AuditSink;
   gateway: Pick<Gateway, 'status' | 'serversUsingSecret' | 'restartServer'>;

@@ -6,8 +6,17 @@ import {
   type ServerResponse,
 } from 'node:http';
 
-import { z } from 'zod';
-
+import {
+  ApproveConsentBodySchema,
+  type ClientsResponse,
+  type ConsentDecisionResponse,
+  type ConsentsResponse,
+  ImportBodySchema,
+  type RevokeClientResponse,
+  SetSecretBodySchema,
+} from '../../contract/control-api.js';
+import type { Status } from '../../contract/status.js';
+import type { ImportResult } from '../../contract/window-api.js';
 import { codeOf, httpStatusForCode } from '../base/error-codes.js';
 import { BrokerError, messageOf } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
@@ -16,7 +25,7 @@ import { type ProviderControl, providerRoutes } from '../providers/provider-rout
 
 /** What the control API can ask of the running broker. Implemented by the Broker. */
 export interface BrokerControl extends ProviderControl {
-  status(): unknown;
+  status(): Status;
   listSecrets(): Promise<string[]>;
   setSecret(name: string, value: string): Promise<{ restarted: string[] }>;
   deleteSecret(name: string): Promise<boolean>;
@@ -24,23 +33,23 @@ export interface BrokerControl extends ProviderControl {
   /** A one-time browser-mode login link (`mcp-auth-broker ui`). */
   uiLoginUrl(): string;
   /** Imports the MCP servers of a Claude Desktop / Cursor config file (`mcp-auth-broker import`). */
-  importServers(path: string): Promise<unknown>;
+  importServers(path: string): Promise<ImportResult>;
   /** OAuth clients of the broker's authorization server with their grants (`mcp-auth-broker clients`). */
-  listClients(): unknown;
+  listClients(): ClientsResponse;
   /** Revokes every grant of a client; its tokens stop working at once (`clients revoke <id>`). */
-  revokeClient(clientId: string): unknown;
+  revokeClient(clientId: string): RevokeClientResponse;
   /** Consent requests waiting on the person (`clients pending`). */
-  listConsents(): unknown;
+  listConsents(): ConsentsResponse;
   /**
    * The person approves or denies a consent request by its request code (`clients approve CODE`,
    * `clients deny CODE`, SEC-1): this socket is the person's own session (0600, same user).
    */
-  decideConsent(requestCode: string, decision: 'approve' | 'deny', scopes?: string[]): unknown;
+  decideConsent(
+    requestCode: string,
+    decision: 'approve' | 'deny',
+    scopes?: string[],
+  ): ConsentDecisionResponse;
 }
-
-const SecretBody = z.object({ value: z.string().min(1) }).strict();
-const ImportBody = z.object({ path: z.string().min(1) }).strict();
-const ApproveBody = z.object({ scopes: z.array(z.string().min(1).max(200)).max(200).optional() }).strict();
 
 type Route = (req: IncomingMessage, res: ServerResponse, arg: string) => Promise<void>;
 
@@ -60,7 +69,7 @@ function routes(control: BrokerControl): [string, RegExp, Route][] {
       'PUT',
       /^\/secrets\/([^/]+)$/,
       async (req, res, name) => {
-        const body = SecretBody.safeParse(await readJsonBody(req));
+        const body = SetSecretBodySchema.safeParse(await readJsonBody(req));
         if (!body.success) throw new BrokerError('USAGE', 'Body must be {"value": "<non-empty string>"}.');
         sendJson(res, 200, await control.setSecret(name, body.data.value));
       },
@@ -82,7 +91,7 @@ function routes(control: BrokerControl): [string, RegExp, Route][] {
       'POST',
       /^\/import$/,
       async (req, res) => {
-        const body = ImportBody.safeParse(await readJsonBody(req));
+        const body = ImportBodySchema.safeParse(await readJsonBody(req));
         if (!body.success) throw new BrokerError('USAGE', 'Body must be {"path": "<config file>"}.');
         sendJson(res, 200, await control.importServers(body.data.path));
       },
@@ -112,7 +121,7 @@ function routes(control: BrokerControl): [string, RegExp, Route][] {
       'POST',
       /^\/consents\/([^/]+)\/approve$/,
       async (req, res, code) => {
-        const body = ApproveBody.safeParse((await readJsonBody(req)) ?? {});
+        const body = ApproveConsentBodySchema.safeParse((await readJsonBody(req)) ?? {});
         if (!body.success)
           throw new BrokerError('USAGE', 'Body must be {"scopes"?: ["mcp:servers:<name>", …]}.');
         sendJson(res, 200, control.decideConsent(code, 'approve', body.data.scopes));

@@ -1,5 +1,7 @@
 import { type IncomingMessage, request } from 'node:http';
 
+import type { z } from 'zod';
+
 import { errorFromAnswer } from '../base/error-codes.js';
 import { BrokerError } from '../base/errors.js';
 import { localSocketPresent } from '../net/local-socket.js';
@@ -110,4 +112,34 @@ function callControlOnce(
 export function expectOk(res: ControlResponse): unknown {
   if (res.status >= 200 && res.status < 300) return res.body;
   throw errorFromAnswer(res.status, res.body);
+}
+
+/**
+ * `body` checked against its route's response schema (main/contract/control-api.ts). An answer that
+ * does not match is a BrokerError naming the route and the first problem, never a crash further on.
+ */
+export function parseControlBody<S extends z.ZodType>(schema: S, body: unknown, route: string): z.output<S> {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+  throw new BrokerError(
+    'INTERNAL',
+    `The broker's answer to ${route} does not match the control API${where}: ${issue?.message ?? 'invalid'}. Are the CLI and the running broker the same version?`,
+  );
+}
+
+/**
+ * Calls a control route and returns its answer parsed with `response`, the route's schema from the
+ * contract. A non-2xx answer throws the broker's own BrokerError (see `expectOk`).
+ */
+export async function requestControl<S extends z.ZodType>(
+  dataDir: string,
+  method: string,
+  path: string,
+  response: S,
+  body?: unknown,
+): Promise<z.output<S>> {
+  const res = await callControl(dataDir, method, path, body);
+  return parseControlBody(response, expectOk(res), `${method} ${path}`);
 }

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
+import { UiLoginLinkResponseSchema } from '../../contract/control-api.js';
+import { ApiErrorSchema } from '../../contract/window-api.js';
 import {
   type BrokerHome,
   runCli,
@@ -12,7 +14,7 @@ import { exitCodeFor, httpStatusForCode } from '../base/error-codes.js';
 import { BrokerError, type BrokerErrorCode } from '../base/errors.js';
 import { SESSION_SECRET_META } from '../window/browser-mode.js';
 import { SESSION_HEADER } from '../window/ui-session.js';
-import { callControl, expectOk } from './control-client.js';
+import { callControl, expectOk, requestControl } from './control-client.js';
 
 /** A session bus address where nothing listens: the broker's OS keychain is unreachable. */
 const NO_KEYCHAIN = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/mab-no-bus' };
@@ -59,7 +61,7 @@ describe('exit codes of errors that come from the running broker', () => {
 
 /** Signs into the broker's browser mode with a one-time link from the control socket. */
 async function browserSession(dataDir: string, origin: string) {
-  const link = expectOk(await callControl(dataDir, 'POST', '/ui/login-link')) as { url: string };
+  const link = await requestControl(dataDir, 'POST', '/ui/login-link', UiLoginLinkResponseSchema);
   const login = await fetch(link.url, { redirect: 'manual' });
   const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
   const page = await login.text();
@@ -118,7 +120,7 @@ describe('one error model: control socket, browser mode and CLI agree', () => {
       const viaCli = await runCli([...cli, ...where], { env });
       expect(viaCli.code).toBe(exitCodeFor(new BrokerError(code, '')));
       expect(viaCli.code).not.toBe(2);
-      expect(viaCli.stderr).toContain((viaControl.body as { message: string }).message);
+      expect(viaCli.stderr).toContain(ApiErrorSchema.parse(viaControl.body).message);
     },
   );
 });

@@ -1,5 +1,6 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 
+import type { StartingStatus } from '../../contract/status.js';
 import { BROKER_VERSION } from '../base/version.js';
 import { sendJson } from '../net/http-json.js';
 
@@ -20,10 +21,11 @@ export function createStartingControl(startedAt: string): StartingControl {
   let listener: RequestListener = (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/status') {
-      sendJson(res, 200, {
+      const status: StartingStatus = {
         state: 'starting',
         broker: { pid: process.pid, version: BROKER_VERSION, startedAt },
-      });
+      };
+      sendJson(res, 200, status);
       return;
     }
     sendJson(res, 503, {

@@ -12,6 +12,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 
+import type { ServerStatus } from '../../contract/status.js';
 import type { AuditSink } from '../audit/audit-event.js';
 import type { Clock } from '../base/clock.js';
 import { BrokerError } from '../base/errors.js';
@@ -21,7 +22,7 @@ import type { StdioServerConfig } from '../config/config-schema.js';
 import type { SecretRedactor } from '../secrets/secret-redactor.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import type { ProviderCredentials } from '../upstreams/child-env.js';
-import { type ServerStatus, serverStatus } from '../upstreams/server-status.js';
+import { serverStatus } from '../upstreams/server-status.js';
 import { stdioConnector } from '../upstreams/stdio-connector.js';
 import { stdioPolicy } from '../upstreams/upstream-policy.js';
 import { UpstreamSupervisor } from '../upstreams/upstream-supervisor.js';
@@ -44,7 +45,6 @@ import {
 import { describeFilter, isToolAllowed } from './tool-filter.js';
 import { NAME_SEPARATOR } from './tool-naming.js';
 
-export type { ServerStatus } from '../upstreams/server-status.js';
 export type { CallContext } from './call-context.js';
 export { ACCESS_DENIED_CODE, RESOURCE_NOT_FOUND_CODE, SERVER_UNAVAILABLE_CODE } from './gateway-errors.js';
 

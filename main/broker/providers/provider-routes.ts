@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { z } from 'zod';
-
+import { LoginBodySchema } from '../../contract/control-api.js';
+import type { AccountListing, LogoutResult } from '../../contract/providers.js';
 import { BrokerError, messageOf } from '../base/errors.js';
 import { readJsonBody, sendJson } from '../net/http-json.js';
 import type { SignInEvent, SignInListener } from './sign-in-events.js';
@@ -14,13 +14,11 @@ export interface ProviderControl {
     onEvent: SignInListener,
     signal: AbortSignal,
   ): Promise<void>;
-  providerLogout(account: string): Promise<unknown>;
-  providerTokens(): Promise<unknown>;
+  providerLogout(account: string): Promise<LogoutResult>;
+  providerTokens(): Promise<AccountListing[]>;
 }
 
 type Route = (req: IncomingMessage, res: ServerResponse, arg: string) => Promise<void>;
-
-const LoginBody = z.object({ mode: z.enum(['device', 'browser']) }).strict();
 
 /**
  * `POST /providers/:account/login` runs the sign-in inside the broker (the one owner of refresh) and
@@ -28,7 +26,7 @@ const LoginBody = z.object({ mode: z.enum(['device', 'browser']) }).strict();
  * the sign-in is aborted when the CLI goes away. `POST /providers/:account/logout`, `GET /tokens`.
  */
 async function login(control: ProviderControl, req: IncomingMessage, res: ServerResponse, account: string) {
-  const body = LoginBody.safeParse(await readJsonBody(req));
+  const body = LoginBodySchema.safeParse(await readJsonBody(req));
   if (!body.success) throw new BrokerError('USAGE', 'Body must be {"mode": "device" | "browser"}.');
   res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
   const abort = new AbortController();

@@ -1,3 +1,9 @@
+import type {
+  AccountListing,
+  AccountMetadata,
+  LogoutResult,
+  RevocationOutcome,
+} from '../../contract/providers.js';
 import type { AuditSink } from '../audit/audit-event.js';
 import type { Clock } from '../base/clock.js';
 import { BrokerError, messageOf } from '../base/errors.js';
@@ -9,10 +15,10 @@ import { runDeviceAuthorization } from './device-authorization.js';
 import { parseAccountId, type ProviderConfig, tokenSecretName } from './provider-config.js';
 import { type ResolvedProvider, resolveProvider } from './provider-discovery.js';
 import type { ProviderFetch } from './quirk-fetch.js';
-import { type RevocationOutcome, revokeTokens } from './revocation.js';
+import { revokeTokens } from './revocation.js';
 import { realSleep, type SignInListener, type Sleep, toStoredTokens } from './sign-in-events.js';
 import { TokenRefresher } from './token-refresher.js';
-import { type AccountMetadata, TokenStore } from './token-store.js';
+import { TokenStore } from './token-store.js';
 
 export interface ProviderServiceDeps {
   providers: Record<string, ProviderConfig>;
@@ -36,12 +42,6 @@ export interface LoginOptions {
   openUrl?: (url: string) => Promise<void>;
   signal?: AbortSignal;
   browserTimeoutMs?: number;
-}
-
-/** What `tokens` shows: metadata and masked tokens, never a value. */
-export interface AccountListing extends AccountMetadata {
-  accessToken?: string;
-  refreshToken?: string;
 }
 
 /** `gho_…(40 chars)`: enough to tell tokens apart, nothing to use. */
@@ -141,7 +141,7 @@ export class ProviderService {
   }
 
   /** Revokes at the provider where it can, then deletes the local copies either way; audits it. */
-  async logout(accountId: string): Promise<{ revocation: RevocationOutcome; deleted: boolean }> {
+  async logout(accountId: string): Promise<LogoutResult> {
     const account = parseAccountId(accountId);
     this.refresher.forget(account.id);
     const tokens = await this.store.load(account).catch(() => undefined);

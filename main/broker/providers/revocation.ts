@@ -1,11 +1,9 @@
 import * as client from 'openid-client';
 
+import type { RevocationOutcome } from '../../contract/providers.js';
 import { messageOf } from '../base/errors.js';
 import type { ResolvedProvider } from './provider-discovery.js';
 import type { StoredTokens } from './token-store.js';
-
-export type RevocationOutcome =
-  { status: 'revoked' } | { status: 'no_endpoint' } | { status: 'failed'; reason: string };
 
 /**
  * Revokes an account's tokens at the provider when it has an RFC 7009 endpoint: the refresh token

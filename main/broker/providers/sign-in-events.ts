@@ -1,25 +1,10 @@
 import type * as client from 'openid-client';
 
+import type { SignInEvent } from '../../contract/providers.js';
 import type { StoredTokens } from './token-store.js';
 
-/**
- * What a sign-in reports while it runs. `login --json` prints one of these per line, and the control
- * API streams them as NDJSON; none carries a token, a device code or a code verifier.
- */
-export type SignInEvent =
-  | {
-      event: 'device_code';
-      account: string;
-      verificationUri: string;
-      verificationUriComplete?: string;
-      userCode: string;
-      expiresInS: number;
-      intervalS: number;
-    }
-  | { event: 'waiting'; account: string; secondsLeft: number; intervalS: number }
-  | { event: 'browser'; account: string; url: string }
-  | { event: 'success'; account: string; scopes: string[]; expiresAt?: string; subject?: string }
-  | { event: 'failure'; account: string; code: string; message: string };
+/** What a sign-in reports while it runs (the contract's `SignInEventSchema`). */
+export type { SignInEvent };
 
 export type SignInListener = (event: SignInEvent) => void;
 

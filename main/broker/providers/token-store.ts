@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 
 import { z } from 'zod';
 
+import { type AccountMetadata, AccountMetadataSchema } from '../../contract/providers.js';
 import { writeFileAtomic } from '../base/atomic-file.js';
 import { BrokerError } from '../base/errors.js';
 import { readFileNoFollow } from '../base/private-path.js';
@@ -27,21 +28,6 @@ const StoredTokensSchema = z.object({
   subject: z.string().optional(),
 });
 export type StoredTokens = z.infer<typeof StoredTokensSchema>;
-
-const AccountMetadataSchema = z.object({
-  account: z.string(),
-  provider: z.string(),
-  subject: z.string().optional(),
-  scopes: z.array(z.string()),
-  expiresAt: z.number().optional(),
-  hasRefreshToken: z.boolean(),
-  signedInAt: z.number(),
-  refreshedAt: z.number().optional(),
-  status: z.enum(['ok', 'signin_needed']),
-  /** Why sign-in is needed (an OAuth error code), never a token. */
-  reason: z.string().optional(),
-});
-export type AccountMetadata = z.infer<typeof AccountMetadataSchema>;
 
 const MetadataFileSchema = z.object({ accounts: z.record(z.string(), AccountMetadataSchema) });
 

@@ -1,5 +1,6 @@
 import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
 
+import type { ServerState } from '../../contract/status.js';
 import type { AuditSink } from '../audit/audit-event.js';
 import type { Clock } from '../base/clock.js';
 import type { Logger } from '../base/logger.js';
@@ -9,7 +10,7 @@ import type { ProviderCredentials } from './child-env.js';
 import { type BackoffTiming, DEFAULT_BACKOFF } from './restart-backoff.js';
 
 /** Where one upstream server is in its life. */
-export type UpstreamState = 'starting' | 'running' | 'crashed' | 'failed' | 'disabled' | 'stopped';
+export type UpstreamState = ServerState;
 
 /** Backoff and waiting times of upstream servers; tests shrink them. */
 export interface UpstreamTiming extends BackoffTiming {

@@ -1,6 +1,6 @@
+import { type AuditFilter, matchesAudit } from '../../contract/audit.js';
 import type { AuditRecord } from '../audit/audit-event.js';
 import { readAuditTail } from '../audit/audit-read.js';
-import { type AuditFilter, matchesAudit } from './audit-filter.js';
 
 /** The most records a query looks at (newest first); older ones are reached with `audit tail`. */
 const SCAN_LIMIT = 20_000;

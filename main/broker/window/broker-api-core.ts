@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
 
+import type { Status } from '../../contract/status.js';
+import type { ApiOutput, BrokerApi, BrokerApiHandlers, ImportSource } from '../../contract/window-api.js';
 import type { AuditSink } from '../audit/audit-event.js';
 import { verifyAuditChain } from '../audit/audit-verify.js';
 import type { Clock } from '../base/clock.js';
@@ -20,7 +22,6 @@ import { type FoundServer, parseMcpServers, readMcpServersFile } from '../import
 import { planImport, runImport } from '../import/run-import.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { exportAudit, queryAudit } from './audit-query.js';
-import type { ApiOutput, BrokerApi, BrokerApiHandlers, ImportSource, Status } from './broker-api.js';
 import { type BrokerFeatures, featureHandlers } from './broker-features.js';
 import { LiveEvents } from './live-events.js';
 

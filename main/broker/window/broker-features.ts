@@ -1,7 +1,13 @@
+import type {
+  ApiOutput,
+  BrokerApiHandlers,
+  ClientList,
+  ProviderList,
+  TokenList,
+} from '../../contract/window-api.js';
 import type { PendingConsents } from '../authz/pending-consents.js';
 import { BrokerError } from '../base/errors.js';
 import type { RemoteServerConfig } from '../config/remote-server-config.js';
-import type { ApiOutput, BrokerApiHandlers, ClientList, ProviderList, TokenList } from './broker-api.js';
 
 /**
  * Features other parts of the broker plug into the UI contract when they exist: provider sign-in

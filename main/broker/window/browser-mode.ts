@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { BrokerApiError, isBrokerApiMethod, parseApiInput } from '../../contract/window-api.js';
 import { httpStatusForCode } from '../base/error-codes.js';
 import { BrokerError, messageOf } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
@@ -10,7 +11,6 @@ import { escapeHtml, sendHtmlPage } from '../net/html-page.js';
 import { readJsonBody, sendJson } from '../net/http-json.js';
 import type { LoopbackHttp } from '../net/loopback-http.js';
 import { mediaTypeOf } from '../net/media-type.js';
-import { BrokerApiError, isBrokerApiMethod, parseApiInput } from './broker-api.js';
 import type { BrokerApiCore } from './broker-api-core.js';
 import { consentHandlers } from './broker-features.js';
 import { refuseUiApiRequest } from './ui-api-guard.js';

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { type Status, StatusSchema } from '../../contract/status.js';
 import type { AuditSink } from '../audit/audit-event.js';
 import type { Clock } from '../base/clock.js';
 import type { Logger } from '../base/logger.js';
@@ -10,7 +11,6 @@ import type { LoopbackHttp } from '../net/loopback-http.js';
 import { dataDirPath } from '../runtime/paths.js';
 import type { SecretRedactor } from '../secrets/secret-redactor.js';
 import type { SecretStore } from '../secrets/secret-store.js';
-import { type Status, StatusSchema } from './broker-api.js';
 import { type BrokerApiCore, createBrokerApiCore } from './broker-api-core.js';
 import { mountBrowserMode } from './browser-mode.js';
 import { type ConsentSource, withConsentEvents } from './consent-events.js';

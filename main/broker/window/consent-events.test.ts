@@ -2,6 +2,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import type { BrokerEvent } from '../../contract/window-api.js';
 import {
   authorizeUrl,
   BrowserJar,
@@ -16,7 +17,6 @@ import { silentLogger } from '../base/logger.js';
 import { Broker } from '../broker.js';
 import { EncryptedFileSecretStore } from '../secrets/encrypted-file-store.js';
 import { SecretRedactor } from '../secrets/secret-redactor.js';
-import type { BrokerEvent } from './broker-api.js';
 
 const REDIRECT = 'http://127.0.0.1:7777/callback';
 

@@ -1,5 +1,6 @@
+import type { ConsentRequest } from '../../contract/consent.js';
+import type { BrokerEvent } from '../../contract/window-api.js';
 import type { PendingConsent, PendingConsents } from '../authz/pending-consents.js';
-import type { BrokerEvent, ConsentRequest } from './broker-api.js';
 import type { BrokerApiCore } from './broker-api-core.js';
 
 /** The pending consents as the window's contract carries them. */

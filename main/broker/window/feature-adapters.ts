@@ -1,10 +1,10 @@
+import type { ApiOutput } from '../../contract/window-api.js';
 import type { ClientGrantsApi } from '../authz/authorization-server.js';
 import type { Clock } from '../base/clock.js';
 import { BrokerError } from '../base/errors.js';
 import type { ProviderConfig } from '../providers/provider-config.js';
 import type { ProviderService } from '../providers/provider-service.js';
 import type { SignInEvent } from '../providers/sign-in-events.js';
-import type { ApiOutput } from './broker-api.js';
 import type { ClientsFeature, ProvidersFeature } from './broker-features.js';
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());

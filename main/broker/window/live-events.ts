@@ -1,6 +1,8 @@
+import type { AuditRecordView } from '../../contract/audit.js';
+import type { Status } from '../../contract/status.js';
+import type { BrokerEvent } from '../../contract/window-api.js';
 import type { AuditRecord } from '../audit/audit-event.js';
 import { followAudit } from '../audit/audit-read.js';
-import type { AuditRecordView, BrokerEvent, Status } from './broker-api.js';
 
 /** Coalesces bursts of server state changes into one status event per this many ms. */
 const STATUS_DEBOUNCE_MS = 100;

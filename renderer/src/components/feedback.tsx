@@ -1,6 +1,6 @@
 import { type ReactNode, useEffect, useState } from 'react';
 
-import { BrokerApiError } from '../../../main/broker/window/broker-api.js';
+import { BrokerApiError } from '../../../main/contract/window-api.js';
 
 /** An error as the person reads it: what happened (the broker's message says how to fix it). */
 export function ErrorBanner({ error, onDismiss }: { error: Error | undefined; onDismiss?: () => void }) {

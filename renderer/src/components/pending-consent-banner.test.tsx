@@ -4,7 +4,7 @@ import '@testing-library/jest-dom/vitest';
 import { act, cleanup, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import type { BrokerEvent } from '../../../main/broker/window/broker-api.js';
+import type { BrokerEvent } from '../../../main/contract/window-api.js';
 import { ClientsScreen } from '../screens/clients-screen.js';
 import { fakeBrokerApi, type FakeState } from '../test-support/fake-broker-api.js';
 import { renderWithApi } from '../test-support/render-with-api.js';

@@ -1,6 +1,7 @@
 import { useCallback, useState } from 'react';
 
-import type { BrokerEvent, ConsentRequest } from '../../../main/broker/window/broker-api.js';
+import type { ConsentRequest } from '../../../main/contract/consent.js';
+import type { BrokerEvent } from '../../../main/contract/window-api.js';
 import { useAction, useBrokerApi, useBrokerEvents } from '../api-context.js';
 import { Countdown, ErrorBanner } from './feedback.js';
 

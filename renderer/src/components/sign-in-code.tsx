@@ -1,4 +1,4 @@
-import type { ApiOutput } from '../../../main/broker/window/broker-api.js';
+import type { ApiOutput } from '../../../main/contract/window-api.js';
 import { CopyButton, Countdown } from './feedback.js';
 
 /**

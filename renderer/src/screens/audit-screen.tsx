@@ -1,12 +1,8 @@
 import { useCallback, useState } from 'react';
 
-import { matchesAudit } from '../../../main/broker/window/audit-filter.js';
-import type {
-  AuditQuery,
-  AuditRecordView,
-  AuditVerify,
-  BrokerEvent,
-} from '../../../main/broker/window/broker-api.js';
+import type { AuditQuery, AuditRecordView, AuditVerify } from '../../../main/contract/audit.js';
+import { matchesAudit } from '../../../main/contract/audit.js';
+import type { BrokerEvent } from '../../../main/contract/window-api.js';
 import { useAction, useBrokerApi, useBrokerEvents, useLoad } from '../api-context.js';
 import { Badge, EmptyState, ErrorBanner } from '../components/feedback.js';
 import { ToolCallChart } from './tool-call-chart.js';

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 
-import type { ConnectTarget } from '../../../main/broker/window/broker-api.js';
+import type { ConnectTarget } from '../../../main/contract/window-api.js';
 import { useAction, useBrokerApi, useLoad } from '../api-context.js';
 import { Badge, CopyButton, ErrorBanner } from '../components/feedback.js';
 

@@ -1,6 +1,6 @@
 import { useId, useState } from 'react';
 
-import type { ImportPlan, ImportResult, ImportSource } from '../../../main/broker/window/broker-api.js';
+import type { ImportPlan, ImportResult, ImportSource } from '../../../main/contract/window-api.js';
 import { useAction, useBrokerApi } from '../api-context.js';
 import { ErrorBanner } from '../components/feedback.js';
 

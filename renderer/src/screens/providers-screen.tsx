@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 
-import type { ApiOutput, BrokerEvent } from '../../../main/broker/window/broker-api.js';
+import type { ApiOutput, BrokerEvent } from '../../../main/contract/window-api.js';
 import { useAction, useBrokerApi, useBrokerEvents, useLoad } from '../api-context.js';
 import { EmptyState, ErrorBanner } from '../components/feedback.js';
 import { SignInCode } from '../components/sign-in-code.js';

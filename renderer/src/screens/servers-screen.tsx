@@ -1,6 +1,7 @@
 import { useCallback, useState } from 'react';
 
-import type { BrokerEvent, ServerInfo, Status } from '../../../main/broker/window/broker-api.js';
+import type { ServerInfo, Status } from '../../../main/contract/status.js';
+import type { BrokerEvent } from '../../../main/contract/window-api.js';
 import { useAction, useBrokerApi, useBrokerEvents, useLoad } from '../api-context.js';
 import { Badge, EmptyState, ErrorBanner } from '../components/feedback.js';
 import { ImportPanel } from './import-panel.js';

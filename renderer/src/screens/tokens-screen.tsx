@@ -1,6 +1,6 @@
 import { useCallback } from 'react';
 
-import type { BrokerEvent } from '../../../main/broker/window/broker-api.js';
+import type { BrokerEvent } from '../../../main/contract/window-api.js';
 import { useAction, useBrokerApi, useBrokerEvents, useLoad } from '../api-context.js';
 import { Countdown, EmptyState, ErrorBanner } from '../components/feedback.js';
 

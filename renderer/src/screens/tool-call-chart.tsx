@@ -1,4 +1,4 @@
-import type { AuditRecordView } from '../../../main/broker/window/broker-api.js';
+import type { AuditRecordView } from '../../../main/contract/audit.js';
 
 const BUCKETS = 12;
 

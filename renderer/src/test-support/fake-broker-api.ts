@@ -1,15 +1,15 @@
+import type { AuditRecordView } from '../../../main/contract/audit.js';
+import type { ServerInfo } from '../../../main/contract/status.js';
 import type {
   ApiInput,
   ApiOutput,
-  AuditRecordView,
   BrokerApi,
   BrokerEvent,
   ClientList,
   ImportPlan,
   ProviderList,
-  ServerInfo,
   TokenList,
-} from '../../../main/broker/window/broker-api.js';
+} from '../../../main/contract/window-api.js';
 
 /** A call the fake received: method name and input. */
 export interface RecordedCall {

@@ -1,7 +1,7 @@
 import { render } from '@testing-library/react';
 import type { ReactElement } from 'react';
 
-import type { BrokerApi } from '../../../main/broker/window/broker-api.js';
+import type { BrokerApi } from '../../../main/contract/window-api.js';
 import { ApiProvider } from '../api-context.js';
 
 /** Renders `ui` with `api` as the window's BrokerApi. */

@@ -1,95 +1,25 @@
 import { z } from 'zod';
 
-import { AuditRecordSchema } from '../audit/audit-record-schema.js';
+import {
+  AuditPageSchema,
+  AuditQuerySchema,
+  AuditRecordSchema,
+  AuditVerifySchema,
+} from './audit.js';
+import { ConsentRequestSchema, ConsentStateSchema } from './consent.js';
+import { StatusSchema } from './status.js';
 
 /**
  * The one contract between the broker and its window. The desktop app's preload bridge (Electron
  * IPC) and browser mode's HTTP bridge both implement {@link BrokerApi}; every call's input and output
  * is described by a zod schema in {@link BROKER_API_METHODS}, so each transport parses what crosses
- * it. This module is browser-safe: it imports nothing but zod.
+ * it. Like all of main/contract/, it imports nothing but zod (ESLint enforces it), so the renderer
+ * and the preload use it as is.
  *
  * Values of secrets and tokens never cross this contract: only names, masked forms and metadata.
  */
 
 const Name = z.string().min(1).max(128);
-
-export const ServerStateSchema = z.enum(['starting', 'running', 'crashed', 'failed', 'disabled', 'stopped']);
-
-export const ServerInfoSchema = z.object({
-  name: z.string(),
-  state: ServerStateSchema,
-  pid: z.number().optional(),
-  enabled: z.boolean(),
-  toolCount: z.number(),
-  tools: z.array(z.string()),
-  restarts: z.number(),
-  lastError: z.string().optional(),
-  stderrTail: z.array(z.string()),
-  startedAt: z.string().optional(),
-  /** Program and arguments as configured (env values are never shown). */
-  command: z.string().optional(),
-  /** Env variable names, each with the secret it references, if any. */
-  env: z.array(z.object({ name: z.string(), secret: z.string().optional() })).optional(),
-});
-
-export const StatusSchema = z.object({
-  broker: z.object({
-    pid: z.number(),
-    version: z.string(),
-    url: z.string(),
-    startedAt: z.string(),
-    secretStore: z.string(),
-    clients: z.number(),
-    configPath: z.string().optional(),
-    paused: z.boolean().optional(),
-  }),
-  servers: z.array(ServerInfoSchema),
-  /** Whether the audit log can be written (false on a full or read-only disk; records are lost). */
-  audit: z
-    .object({
-      writable: z.boolean(),
-      error: z.string().optional(),
-      since: z.string().optional(),
-      lost: z.number().optional(),
-    })
-    .optional(),
-});
-
-export const AuditOutcomeSchema = z.enum(['ok', 'error', 'denied']);
-
-/** One audit line as stored (the same schema the verifier uses). */
-export { AuditRecordSchema };
-
-/** Audit filter: every field narrows; `text` searches type, client, server, tool, message. */
-export const AuditQuerySchema = z
-  .object({
-    limit: z.number().int().min(1).max(5000).default(500),
-    type: z.string().max(64).optional(),
-    client: z.string().max(256).optional(),
-    server: z.string().max(64).optional(),
-    outcome: AuditOutcomeSchema.optional(),
-    /** ISO times, inclusive. */
-    since: z.string().max(40).optional(),
-    until: z.string().max(40).optional(),
-    text: z.string().max(200).optional(),
-  })
-  .strict();
-
-export const AuditPageSchema = z.object({
-  records: z.array(AuditRecordSchema),
-  /** How many records matched before `limit` cut the list (newest are kept). */
-  matched: z.number(),
-});
-
-export const AuditVerifySchema = z.object({
-  ok: z.boolean(),
-  records: z.number(),
-  files: z.array(z.string()),
-  file: z.string().optional(),
-  line: z.number().optional(),
-  seq: z.number().optional(),
-  reason: z.string().optional(),
-});
 
 /** A feature another part of the broker provides, with what to do while it is missing. */
 const Availability = {
@@ -201,32 +131,13 @@ export const ImportResultSchema = z.object({
   ),
 });
 
-/**
- * An MCP client waiting on the broker's consent page (its authorization request, RFC 6749 §4.1.1).
- * `url` is that page on the broker's own origin; no code, token or verifier is ever carried. The
- * person approves or denies it by `requestCode` (the consent page shows the same code).
- */
-export const ConsentRequestSchema = z.object({
-  /** The authorization request's interaction id. */
-  id: z.string(),
-  requestCode: z.string(),
-  clientId: z.string(),
-  clientName: z.string(),
-  /** Scheme and host the browser returns to after the answer. */
-  redirectHost: z.string(),
-  /** Server scopes asked for (`mcp:servers:<name>`). */
-  scopes: z.array(z.string()),
-  url: z.string(),
-  expiresAt: z.string(),
-});
-
 export const BrokerEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('audit'), record: AuditRecordSchema }),
   z.object({ type: z.literal('status'), status: StatusSchema }),
   /** A consent page was shown (`pending`), answered, or timed out; pending ones replay on subscribe. */
   z.object({
     type: z.literal('consent'),
-    state: z.enum(['pending', 'granted', 'denied', 'expired']),
+    state: ConsentStateSchema,
     consent: ConsentRequestSchema,
   }),
 ]);
@@ -290,11 +201,6 @@ export type ApiOutput<M extends BrokerApiMethod> = z.output<(typeof BROKER_API_M
 /** A call's input after parsing (defaults applied). */
 export type ApiParsedInput<M extends BrokerApiMethod> = z.output<(typeof BROKER_API_METHODS)[M]['input']>;
 
-export type Status = z.infer<typeof StatusSchema>;
-export type ServerInfo = z.infer<typeof ServerInfoSchema>;
-export type AuditRecordView = z.infer<typeof AuditRecordSchema>;
-export type AuditQuery = z.input<typeof AuditQuerySchema>;
-export type AuditVerify = z.infer<typeof AuditVerifySchema>;
 export type ProviderList = z.infer<typeof ProviderListSchema>;
 export type TokenList = z.infer<typeof TokenListSchema>;
 export type ClientList = z.infer<typeof ClientListSchema>;
@@ -303,7 +209,6 @@ export type ImportSource = z.infer<typeof ImportSourceSchema>;
 export type ImportPlan = z.infer<typeof ImportPlanSchema>;
 export type ImportResult = z.infer<typeof ImportResultSchema>;
 export type BrokerEvent = z.infer<typeof BrokerEventSchema>;
-export type ConsentRequest = z.infer<typeof ConsentRequestSchema>;
 
 /** The calls, one function each, plus the live event stream. */
 export type BrokerApiCalls = {
