@@ -60,7 +60,7 @@ export const TokensResponseSchema = z.object({ accounts: z.array(AccountListingS
 /** `POST /providers/:account/logout`. */
 export const LogoutResponseSchema = LogoutResultSchema;
 
-export type ControlStatus = z.infer<typeof StatusResponseSchema>;
+export type RestartServerResponse = z.infer<typeof RestartServerResponseSchema>;
 export type ClientsResponse = z.infer<typeof ClientsResponseSchema>;
 export type RevokeClientResponse = z.infer<typeof RevokeClientResponseSchema>;
 export type ConsentsResponse = z.infer<typeof ConsentsResponseSchema>;

@@ -12,6 +12,7 @@ import {
   type ConsentDecisionResponse,
   type ConsentsResponse,
   ImportBodySchema,
+  type RestartServerResponse,
   type RevokeClientResponse,
   SetSecretBodySchema,
 } from '../../contract/control-api.js';
@@ -138,7 +139,7 @@ function routes(control: BrokerControl): [string, RegExp, Route][] {
       /^\/servers\/([^/]+)\/restart$/,
       async (_q, res, name) => {
         await control.restartServer(name);
-        sendJson(res, 200, { restarted: name });
+        sendJson(res, 200, { restarted: name } satisfies RestartServerResponse);
       },
     ],
   ];
