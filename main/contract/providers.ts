@@ -51,7 +51,12 @@ export const SignInEventSchema = z.discriminatedUnion('event', [
     expiresInS: z.number(),
     intervalS: z.number(),
   }),
-  z.object({ event: z.literal('waiting'), account: z.string(), secondsLeft: z.number(), intervalS: z.number() }),
+  z.object({
+    event: z.literal('waiting'),
+    account: z.string(),
+    secondsLeft: z.number(),
+    intervalS: z.number(),
+  }),
   z.object({ event: z.literal('browser'), account: z.string(), url: z.string() }),
   z.object({
     event: z.literal('success'),

@@ -1,11 +1,6 @@
 import { z } from 'zod';
 
-import {
-  AuditPageSchema,
-  AuditQuerySchema,
-  AuditRecordSchema,
-  AuditVerifySchema,
-} from './audit.js';
+import { AuditPageSchema, AuditQuerySchema, AuditRecordSchema, AuditVerifySchema } from './audit.js';
 import { ConsentRequestSchema, ConsentStateSchema } from './consent.js';
 import { StatusSchema } from './status.js';
 
