@@ -7,14 +7,14 @@ import {
 } from 'node:http';
 
 import {
-  ApproveConsentBodySchema,
+  ApproveConsentBodySchema as ApproveBody,
   type ClientsResponse,
   type ConsentDecisionResponse,
   type ConsentsResponse,
-  ImportBodySchema,
+  ImportBodySchema as ImportBody,
   type RestartServerResponse,
   type RevokeClientResponse,
-  SetSecretBodySchema,
+  SetSecretBodySchema as SecretBody,
 } from '../../contract/control-api.js';
 import type { Status } from '../../contract/status.js';
 import type { ImportResult } from '../../contract/window-api.js';
@@ -70,7 +70,7 @@ function routes(control: BrokerControl): [string, RegExp, Route][] {
       'PUT',
       /^\/secrets\/([^/]+)$/,
       async (req, res, name) => {
-        const body = SetSecretBodySchema.safeParse(await readJsonBody(req));
+        const body = SecretBody.safeParse(await readJsonBody(req));
         if (!body.success) throw new BrokerError('USAGE', 'Body must be {"value": "<non-empty string>"}.');
         sendJson(res, 200, await control.setSecret(name, body.data.value));
       },
@@ -92,7 +92,7 @@ function routes(control: BrokerControl): [string, RegExp, Route][] {
       'POST',
       /^\/import$/,
       async (req, res) => {
-        const body = ImportBodySchema.safeParse(await readJsonBody(req));
+        const body = ImportBody.safeParse(await readJsonBody(req));
         if (!body.success) throw new BrokerError('USAGE', 'Body must be {"path": "<config file>"}.');
         sendJson(res, 200, await control.importServers(body.data.path));
       },
@@ -122,7 +122,7 @@ function routes(control: BrokerControl): [string, RegExp, Route][] {
       'POST',
       /^\/consents\/([^/]+)\/approve$/,
       async (req, res, code) => {
-        const body = ApproveConsentBodySchema.safeParse((await readJsonBody(req)) ?? {});
+        const body = ApproveBody.safeParse((await readJsonBody(req)) ?? {});
         if (!body.success)
           throw new BrokerError('USAGE', 'Body must be {"scopes"?: ["mcp:servers:<name>", …]}.');
         sendJson(res, 200, control.decideConsent(code, 'approve', body.data.scopes));
