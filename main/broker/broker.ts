@@ -151,6 +151,7 @@ export class Broker {
       const audit = AuditLog.open({
         ...{ dir: dataDirPath(dataDir, 'audit'), maxFileBytes: config.audit.maxFileBytes },
         ...{ clock, redactor, ...(keying ? { keying } : {}) },
+        callRecordsAfterTurn: true,
       });
       disposers.add('audit log', async () => {
         audit.record({ type: 'broker.stop', outcome: 'ok' });
