@@ -6,7 +6,7 @@ import { codeOf, httpStatusForCode } from '../base/error-codes.js';
 import { BrokerError, messageOf } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
 import { readJsonBody, sendJson } from '../net/http-json.js';
-import { createRouteTable, type Route, route, routeRequest } from '../net/route-table.js';
+import { createRouteTable, type Route, route, routeRequest, sendRefusal } from '../net/route-table.js';
 import { type ProviderControl, providerRoutes } from '../providers/provider-routes.js';
 
 /** What the control API can ask of the running broker. Implemented by the Broker. */
@@ -109,9 +109,7 @@ export function controlRequestListener(
       // Concatenated, not resolved against a base: `GET //` or `GET http://` must not throw.
       const target = req.url ?? '/';
       const path = target.startsWith('/') ? new URL(`http://control${target}`).pathname : target;
-      routeRequest(table, req, res, path, (r, refusal) =>
-        sendJson(r, refusal.status, { code: refusal.code, message: refusal.message }),
-      ).catch(failed);
+      routeRequest(table, req, res, path, sendRefusal).catch(failed);
     } catch (error) {
       failed(error);
     }

@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 
+import { rawRequest } from '../../test-support/http-raw.js';
 import { sendJson } from './http-json.js';
+import { type LoopbackHttp, startLoopbackHttp } from './loopback-http.js';
 import { createRouteTable, type PathParams, route, type RouteParams, routeRequest } from './route-table.js';
 
 const table = createRouteTable(
@@ -156,5 +158,32 @@ describe('routeRequest over a real HTTP server', () => {
     const boom = await send('POST', '/boom');
     expect(boom.status).toBe(500);
     expect(failures).toEqual(['sync throw']);
+  });
+});
+
+describe('/healthz on the loopback port, through a route table', () => {
+  let http: LoopbackHttp;
+  beforeAll(async () => {
+    http = await startLoopbackHttp(0, { record: () => undefined }, 'test');
+  });
+  afterAll(async () => {
+    http.refusals.close();
+    await new Promise<void>((resolve) => http.server.close(() => resolve()));
+  });
+
+  it('answers GET (503 until ready), refuses other methods 405 with Allow, and nothing is below it', async () => {
+    const at = (path: string, method = 'GET') => rawRequest(`${http.url}${path}`, { method });
+    expect((await at('/healthz')).status).toBe(503);
+    http.setReady();
+    expect(JSON.parse((await at('/healthz?probe=1')).body)).toMatchObject({ status: 'ok' });
+    const post = await at('/healthz', 'POST');
+    expect([post.status, post.headers['allow']]).toEqual([405, 'GET']);
+    expect(JSON.parse(post.body)).toMatchObject({ error: 'method_not_allowed' });
+    expect((await at('/healthz', 'HEAD')).status).toBe(405);
+    const below = await at('/healthz/deep');
+    expect([below.status, JSON.parse(below.body)]).toEqual([
+      404,
+      { error: 'not_found', error_description: 'No route GET /healthz/deep' },
+    ]);
   });
 });

@@ -1,17 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import { sendJson } from './http-json.js';
+
 /**
- * The one shape of the broker's hand-routed HTTP APIs (the control socket, browser mode's `/api`,
- * `/healthz`): a route is a method, a path pattern with `:named` segments and a handler. Every table
- * answers what does not match the same way (RFC 9110 §15.5):
+ * The one shape of the broker's hand-routed HTTP APIs (the control socket, browser mode's `/api`, the
+ * RFC 9728 metadata, `/healthz`): a route is a method, a path pattern with `:named` segments and a
+ * handler. Every table answers what does not match the same way (RFC 9110 §15.5):
  * - no route has the path → 404 `NOT_FOUND`;
  * - routes have the path but not the method → 405 `METHOD_NOT_ALLOWED` with `Allow` (§10.2.1);
  * - a `:param` segment that is not valid percent-encoded UTF-8 → 400 `USAGE`, never a throw.
  *
- * HEAD and OPTIONS are not implied: a method is served only where a route declares it. A `HEAD` or
- * `OPTIONS` on a path that has routes gets the 405 and its `Allow`; no `Access-Control-*` header is
- * ever sent, so a cross-origin preflight fails. These are APIs for the broker's own CLI and window,
- * not documents, and an implied HEAD would also hold open streaming GETs such as server-sent events.
+ * HEAD and OPTIONS are not implied: a method is served only where a route declares it (the RFC 9728
+ * metadata declares HEAD beside GET). A `HEAD` or `OPTIONS` on a path that has routes gets the 405
+ * and its `Allow`; no `Access-Control-*` header is ever sent, so a cross-origin preflight fails.
+ * These are APIs for the broker's own CLI and window, not documents, and an implied HEAD would also
+ * hold open streaming GETs such as server-sent events.
  *
  * Literal segments are compared as sent (still percent-encoded: `/sta%74us` is not `/status`); only
  * `:param` segments are decoded, and must not be empty. A trailing slash is a different path.
@@ -184,4 +187,23 @@ export function routeRequest(
   }
   // Runs the handler now; a synchronous throw rejects like an async one.
   return new Promise<void>((resolve) => resolve(hit.route.handler(req, res, hit.params)));
+}
+
+/** Answers a refusal as `{code, message}`, the shape of the control API and browser mode's `/api`. */
+export function sendRefusal(res: ServerResponse, refusal: RouteRefusal): void {
+  sendJson(res, refusal.status, { code: refusal.code, message: refusal.message });
+}
+
+const OAUTH_ERRORS = {
+  USAGE: 'invalid_request',
+  NOT_FOUND: 'not_found',
+  METHOD_NOT_ALLOWED: 'method_not_allowed',
+};
+
+/**
+ * Answers a refusal as `{error, error_description}`, the shape of the loopback port's other answers
+ * (`/healthz`, the RFC 9728 metadata), which it shares with the OAuth endpoints.
+ */
+export function sendOAuthRefusal(res: ServerResponse, refusal: RouteRefusal): void {
+  sendJson(res, refusal.status, { error: OAUTH_ERRORS[refusal.code], error_description: refusal.message });
 }

@@ -10,7 +10,7 @@ import { escapeHtml, sendHtmlPage } from '../net/html-page.js';
 import { readJsonBody, sendJson } from '../net/http-json.js';
 import type { LoopbackHttp } from '../net/loopback-http.js';
 import { mediaTypeOf } from '../net/media-type.js';
-import { createRouteTable, type Route, route, routeRequest } from '../net/route-table.js';
+import { createRouteTable, type Route, route, routeRequest, sendRefusal } from '../net/route-table.js';
 import { BrokerApiError, isBrokerApiMethod, parseApiInput } from './broker-api.js';
 import type { BrokerApiCore } from './broker-api-core.js';
 import { consentHandlers } from './broker-features.js';
@@ -121,9 +121,7 @@ export function mountBrowserMode(options: BrowserModeOptions): void {
       sendJson(res, refusal.status, { code: refusal.code, message: refusal.message });
       return;
     }
-    return routeRequest(table, req, res, url.pathname, (r, refused) =>
-      sendJson(r, refused.status, { code: refused.code, message: refused.message }),
-    );
+    return routeRequest(table, req, res, url.pathname, sendRefusal);
   });
 }
 
