@@ -238,6 +238,9 @@ async function main() {
       concurrentMcp = await concurrentRounds(clients, 'bench__echo', pid);
     }
     const loadedRss = rssMb(pid);
+    const idleBefore = cpuTicks(pid);
+    await new Promise((r) => setTimeout(r, 2000));
+    const idleCpuMsPerSec = ((cpuTicks(pid) - idleBefore) * 1000) / TICKS_PER_SECOND / 2;
 
     const audit = JSON.parse(await runScript([here('./audit-cost.mjs')]));
     const routerCpu = Number(
@@ -295,6 +298,9 @@ async function main() {
     print('CPU and the audit line');
     print(
       `  broker process CPU per routed call (/proc/${pid}/stat over the (b) blocks) ${f1(cpuB)} µs; in-process router alone (bench/router-cpu.mjs, no audit) ${f1(routerCpu)} µs`,
+    );
+    print(
+      `  broker CPU while idle after the load ${f1(idleCpuMsPerSec)} ms/s (already inside the per-call figures)`,
     );
     print(
       `  AuditLog.record(): keyed ${f1(audit.keyed.cpuUs)} µs CPU (${f1(audit.keyed.wallUs)} µs wall), unkeyed ${f1(audit.unkeyed.cpuUs)} µs CPU = ${f1((audit.keyed.cpuUs / cpuB) * 100)}% (keyed) / ${f1((audit.unkeyed.cpuUs / cpuB) * 100)}% (unkeyed) of the broker's CPU per call (goal < 5%)`,
