@@ -151,6 +151,7 @@ export class Broker {
       const audit = AuditLog.open({
         ...{ dir: dataDirPath(dataDir, 'audit'), maxFileBytes: config.audit.maxFileBytes },
         ...{ clock, redactor, ...(keying ? { keying } : {}) },
+        callRecordsAfterTurn: true,
       });
       disposers.add('audit log', async () => {
         audit.record({ type: 'broker.stop', outcome: 'ok' });
@@ -170,7 +171,10 @@ export class Broker {
       audit.record({ type: 'broker.start', outcome: 'ok', message: started });
       disposers.add('servers', () => services.gateway.stop());
       disposers.add('token refresher', () => services.providers.refresher.stop());
-      await startCoreServices(services, options.serverStartWaitMs ?? 10_000);
+      // The servers start while the HTTP features are attached (issue 11 point 5: start to ready is
+      // the longer of the two, not their sum); the MCP socket opens once both are done.
+      const serversStarted = startCoreServices(services, options.serverStartWaitMs ?? 10_000);
+      serversStarted.catch(() => undefined); // awaited below; a failure is thrown from there
       // From here on http serves the features: it stops taking requests before the servers stop.
       disposers.add('loopback http', () => {
         http.server.closeAllConnections();
@@ -190,6 +194,7 @@ export class Broker {
       b.features = features;
       disposers.add('protected resource', () => features.resource.close());
       disposers.add('window', () => features.ui.close());
+      await serversStarted;
       await listenLocal(b.mcp, paths.mcpSocket, paths.runDir);
       disposers.add('mcp socket', () => {
         b.mcp.close();

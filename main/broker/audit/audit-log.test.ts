@@ -243,3 +243,61 @@ describe('AuditLog', () => {
     );
   });
 });
+
+describe('callRecordsAfterTurn (the serving broker)', () => {
+  it('writes tool.call records once the turn ends, in one chain with the inline records, and verifiable', async () => {
+    const tmp = makeTempDir();
+    try {
+      const log = AuditLog.open({
+        dir: tmp.path,
+        maxFileBytes: 1_000_000,
+        clock: steppingClock(),
+        callRecordsAfterTurn: true,
+      });
+      const lines = () => readFileSync(join(tmp.path, AUDIT_ACTIVE_FILE), 'utf8').split('\n').slice(0, -1);
+      log.record({ type: 'tool.call', outcome: 'ok', tool: 'first' });
+      log.record({ type: 'tool.call', outcome: 'ok', tool: 'second' });
+      // Not yet: the response of the call is sent in this turn, the lines after it.
+      expect(lines()).toHaveLength(0);
+      await new Promise((r) => setImmediate(r));
+      expect(lines().map((l) => (JSON.parse(l) as { tool: string }).tool)).toEqual(['first', 'second']);
+
+      // Any other record writes the waiting ones first, so the order is the order of record().
+      log.record({ type: 'tool.call', outcome: 'ok', tool: 'third' });
+      log.record({ type: 'secret.set', outcome: 'ok', secretName: 'x' });
+      expect(
+        lines()
+          .map((l) => (JSON.parse(l) as { type: string }).type)
+          .slice(2),
+      ).toEqual(['tool.call', 'secret.set']);
+      // close() writes what still waits.
+      log.record({ type: 'tool.call', outcome: 'ok', tool: 'last' });
+      log.close();
+      expect(lines()).toHaveLength(5);
+      const result = verifyAuditChain(tmp.path);
+      expect(result).toMatchObject({ ok: true, records: 5 });
+    } finally {
+      tmp.remove();
+    }
+  });
+
+  it('a turn whose lines would cross a rotation is written line by line and still chains', async () => {
+    const tmp = makeTempDir();
+    try {
+      const log = AuditLog.open({
+        dir: tmp.path,
+        maxFileBytes: 700,
+        clock: steppingClock(),
+        callRecordsAfterTurn: true,
+      });
+      for (let i = 0; i < 12; i++) log.record({ type: 'tool.call', outcome: 'ok', tool: `tool${String(i)}` });
+      await new Promise((r) => setImmediate(r));
+      log.close();
+      const result = verifyAuditChain(tmp.path);
+      expect(result).toMatchObject({ ok: true, records: 12 });
+      expect(listAuditFiles(tmp.path).length).toBeGreaterThan(1);
+    } finally {
+      tmp.remove();
+    }
+  });
+});

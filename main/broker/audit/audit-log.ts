@@ -27,7 +27,7 @@ import {
 } from './audit-anchor.js';
 import type { AuditRecordBody } from './audit-chain.js';
 import { computeRecordHash, parseAuditLine, serializeRecord, sha256Hex, ZERO_HASH } from './audit-chain.js';
-import type { AuditEventInput, AuditSink } from './audit-event.js';
+import type { AuditEventInput, AuditEventType, AuditSink } from './audit-event.js';
 import type { AuditHead } from './audit-files.js';
 import {
   AUDIT_ACTIVE_FILE,
@@ -51,6 +51,12 @@ export interface AuditLogOptions {
   redactor?: SecretRedactor;
   /** Keys and anchors the chain in the secret store (`openAuditKeying`); without it, legacy. */
   keying?: AuditKeying & { store: SecretStore };
+  /**
+   * Write per-call records (`tool.call`) once the current turn of the event loop ends, batched,
+   * instead of inside record(), so the serving broker's response goes out first. Off by default:
+   * then every record is on disk when record() returns.
+   */
+  callRecordsAfterTurn?: boolean;
 }
 
 /** Longest text field (in UTF-16 code units) that is stored; longer text is cut with "…". */
@@ -60,6 +66,14 @@ const MAX_ID_LENGTH = 2048;
 /** The head file is rewritten at most this often while events flow, and on close(). */
 const HEAD_DEBOUNCE_MS = 250;
 
+/**
+ * Per-call records, written once the current turn of the event loop ends (batched into one write)
+ * rather than inside record() when `callRecordsAfterTurn` is set: the response to the call goes out
+ * first (issue 11 point 3). Every other record is on disk when record() returns, and writes the
+ * waiting ones before itself.
+ */
+const AFTER_TURN_TYPES: ReadonlySet<AuditEventType> = new Set<AuditEventType>(['tool.call']);
+
 /** Where the chain stands: the last record's seq and the SHA-256 of its line. */
 interface ChainTip {
   seq: number;
@@ -68,9 +82,9 @@ interface ChainTip {
 
 /**
  * The append-only, hash-chained JSONL audit log (layout in `audit-files.ts`, hashing in
- * `audit-chain.ts`). Each `record()` is one synchronous `writeSync` of one line on a persistent fd,
- * so a crash loses at most the line being written, and `open()` cuts that torn line off and records
- * an `audit.recovered` event. Check a log with `verifyAuditChain`.
+ * `audit-chain.ts`). Each `record()` is one synchronous `writeSync` of one line on a persistent fd
+ * (with `callRecordsAfterTurn`, `tool.call` records: one write of the turn's lines once it ends), so a crash loses at most
+ * the lines being written, and `open()` cuts a torn line off and records an `audit.recovered` event. Check a log with `verifyAuditChain`.
  */
 export class AuditLog implements AuditSink {
   readonly dir: string;
@@ -90,6 +104,10 @@ export class AuditLog implements AuditSink {
   private readonly key: Buffer | undefined;
   private readonly keyedFrom: number;
   private readonly anchors: AnchorWriter | undefined;
+  /** AFTER_TURN_TYPES records waiting for the end of this turn, with the time they happened. */
+  private waiting: { event: AuditEventInput; time: string }[] = [];
+  private waitingScheduled = false;
+  private readonly afterTurn: boolean;
 
   private constructor(options: AuditLogOptions, fd: number, tip: ChainTip, nextRotation: number) {
     this.dir = options.dir;
@@ -97,6 +115,7 @@ export class AuditLog implements AuditSink {
     this.clock = options.clock;
     this.redactor = options.redactor;
     this.fd = fd;
+    this.afterTurn = options.callRecordsAfterTurn === true;
     this.size = fstatSync(fd).size;
     this.seq = tip.seq;
     this.lastLineHash = tip.lineHash;
@@ -147,6 +166,56 @@ export class AuditLog implements AuditSink {
    */
   record(event: AuditEventInput): void {
     const time = new Date(this.clock.now()).toISOString();
+    if (this.afterTurn && AFTER_TURN_TYPES.has(event.type) && !this.closed) {
+      this.waiting.push({ event, time });
+      if (!this.waitingScheduled) {
+        this.waitingScheduled = true;
+        setImmediate(() => this.writeWaiting());
+      }
+      return;
+    }
+    this.writeWaiting();
+    this.writeOne(event, time);
+  }
+
+  /** Writes the records waiting for the end of the turn, in one write when they fit the file. */
+  private writeWaiting(): void {
+    this.waitingScheduled = false;
+    const batch = this.waiting;
+    if (batch.length === 0) return;
+    this.waiting = [];
+    if (batch.length === 1 || this.gap.gapEvent() !== undefined || !this.appendBatch(batch)) {
+      for (const { event, time } of batch) this.writeOne(event, time);
+    }
+  }
+
+  /**
+   * Chains and appends `batch` with one write. False (nothing written) when it would cross a
+   * rotation; the caller then writes line by line. Records of a failed write are counted as lost.
+   */
+  private appendBatch(batch: { event: AuditEventInput; time: string }[]): boolean {
+    try {
+      this.requireOpen();
+      let seq = this.seq;
+      let lineHash = this.lastLineHash;
+      const lines = batch.map(({ event, time }) => {
+        seq += 1;
+        const bytes = this.lineBytes({ seq, time, ...this.eventFields(event), prev: lineHash });
+        lineHash = sha256Hex(bytes.subarray(0, bytes.length - 1));
+        return bytes;
+      });
+      const bytes = Buffer.concat(lines);
+      if (this.size + bytes.length > this.maxFileBytes) return false;
+      this.append(bytes);
+      this.committed(seq, lineHash);
+    } catch (error) {
+      for (const { time } of batch) this.gap.lost(error, time);
+    }
+    return true;
+  }
+
+  /** One record, preceded by the `audit.gap` record when earlier ones were lost. */
+  private writeOne(event: AuditEventInput, time: string): void {
     try {
       const gap = this.gap.gapEvent();
       if (gap !== undefined) {
@@ -161,35 +230,43 @@ export class AuditLog implements AuditSink {
 
   /** Whether the last write succeeded; when not, since when and how many records were lost. */
   health(): AuditHealth {
+    this.writeWaiting();
     return this.gap.health();
   }
 
   private write(event: AuditEventInput, time: string): void {
     this.requireOpen();
-    const body: AuditRecordBody = {
-      seq: this.seq + 1,
-      time,
-      ...this.eventFields(event),
-      prev: this.lastLineHash,
-    };
-    const hash = computeRecordHash(body);
-    const line = serializeRecord({ ...body, hash, ...(this.key ? { mac: recordMac(this.key, hash) } : {}) });
-    const bytes = Buffer.from(`${line}\n`, 'utf8');
+    const seq = this.seq + 1;
+    const bytes = this.lineBytes({ seq, time, ...this.eventFields(event), prev: this.lastLineHash });
     if (this.size > 0 && this.size + bytes.length > this.maxFileBytes) this.rotate();
     this.append(bytes);
-    this.seq = body.seq;
-    this.lastLineHash = sha256Hex(bytes.subarray(0, bytes.length - 1));
-    this.anchors?.update({ seq: this.seq, hash: this.lastLineHash, keyedFrom: this.keyedFrom });
+    this.committed(seq, sha256Hex(bytes.subarray(0, bytes.length - 1)));
+  }
+
+  /** The line of a record (hash and mac added), newline-terminated. */
+  private lineBytes(body: AuditRecordBody): Buffer {
+    const hash = computeRecordHash(body);
+    const line = serializeRecord({ ...body, hash, ...(this.key ? { mac: recordMac(this.key, hash) } : {}) });
+    return Buffer.from(`${line}\n`, 'utf8');
+  }
+
+  /** Lines up to `seq` are appended: move the chain tip, the anchor and the head on. */
+  private committed(seq: number, lineHash: string): void {
+    this.seq = seq;
+    this.lastLineHash = lineHash;
+    this.anchors?.update({ seq, hash: lineHash, keyedFrom: this.keyedFrom });
     this.scheduleHead();
   }
 
   /** Resolves once the keychain anchor holds the last record written (call before close()). */
   async flushAnchor(): Promise<void> {
+    this.writeWaiting();
     await this.anchors?.flush();
   }
 
   /** Writes the head file and closes the file. Idempotent. */
   close(): void {
+    this.writeWaiting();
     if (this.fd === undefined) return;
     clearTimeout(this.headTimer);
     this.headTimer = undefined;
