@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // The cost of the audit line, in-process: µs of CPU and of wall time per AuditLog.record() of a
-// `tool.call` event as the gateway writes it (hash chain, redaction, one writeSync on the open fd),
-// keyed (HMAC per line, anchor in a MemorySecretStore, paced as in the broker) and unkeyed.
+// `tool.call` event as the gateway writes it (hash chain, redaction, one write on the open fd),
+// keyed (HMAC per line, anchor in a MemorySecretStore, paced as in the broker) and unkeyed, written
+// inside record() and, as the serving broker does (`callRecordsAfterTurn`), after the turn. One
+// record per turn of the event loop, like sequential calls; the cost of the turn itself (an empty
+// loop of the same setImmediate yields) is measured too and subtracted.
 // Prints one JSON line; `npm run bench` compares it with the broker's CPU per routed call.
 //
 //   npm run build && node bench/audit-cost.mjs [records]
@@ -16,10 +19,22 @@ import { MemorySecretStore } from '../dist/main/broker/secrets/memory-secret-sto
 import { SecretRedactor } from '../dist/main/broker/secrets/secret-redactor.js';
 
 const RECORDS = Number(process.argv[2] ?? 20000);
-/** Lets the anchor writer and head timer run between records, as between calls in the broker. */
-const YIELD_EVERY = 10;
+const turn = () => new Promise((r) => setImmediate(r));
 
-async function measure(keyed) {
+/** CPU and wall µs of `RECORDS` turns of `step(i)` followed by one setImmediate yield each. */
+async function timeTurns(step) {
+  const cpu = process.cpuUsage();
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < RECORDS; i++) {
+    step(i);
+    await turn();
+  }
+  const used = process.cpuUsage(cpu);
+  const wallUs = Number(process.hrtime.bigint() - started) / 1e3;
+  return { cpuUs: (used.user + used.system) / RECORDS, wallUs: wallUs / RECORDS };
+}
+
+async function measure(keyed, afterTurn, empty) {
   const dir = mkdtempSync(join(tmpdir(), 'mab-audit-bench-'));
   try {
     const redactor = new SecretRedactor();
@@ -32,6 +47,7 @@ async function measure(keyed) {
       clock: systemClock,
       redactor,
       ...(keying ? { keying } : {}),
+      callRecordsAfterTurn: afterTurn,
     });
     const event = (i) => ({
       type: 'tool.call',
@@ -42,23 +58,25 @@ async function measure(keyed) {
       tool: 'echo',
       durationMs: i % 7,
     });
-    for (let i = 0; i < 2000; i++) log.record(event(i));
-    const cpu = process.cpuUsage();
-    const started = process.hrtime.bigint();
-    for (let i = 0; i < RECORDS; i++) {
+    for (let i = 0; i < 2000; i++) {
       log.record(event(i));
-      if (i % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
+      if (i % 10 === 0) await turn();
     }
-    const used = process.cpuUsage(cpu);
-    const wallUs = Number(process.hrtime.bigint() - started) / 1e3;
+    const t = await timeTurns((i) => log.record(event(i)));
     await log.flushAnchor();
     log.close();
-    return { cpuUs: (used.user + used.system) / RECORDS, wallUs: wallUs / RECORDS };
+    return {
+      cpuUs: Math.max(0, t.cpuUs - empty.cpuUs),
+      wallUs: Math.max(0, t.wallUs - empty.wallUs),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-const unkeyed = await measure(false);
-const keyed = await measure(true);
-console.log(JSON.stringify({ records: RECORDS, keyed, unkeyed }));
+await timeTurns(() => undefined);
+const empty = await timeTurns(() => undefined);
+const unkeyed = await measure(false, false, empty);
+const keyed = await measure(true, false, empty);
+const keyedAfterTurn = await measure(true, true, empty);
+console.log(JSON.stringify({ records: RECORDS, turn: empty, keyed, unkeyed, keyedAfterTurn }));
