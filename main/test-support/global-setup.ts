@@ -6,4 +6,6 @@ export default function setup(): void {
   const require = createRequire(import.meta.url);
   const tsc = require.resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  // bin/ runs the one-file bundle of the CLI: rebuild it from what tsc just wrote.
+  execFileSync(process.execPath, ['scripts/bundle-cli.mjs'], { stdio: 'inherit' });
 }

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Broker CPU per routed tools/call, measured in-process with process.cpuUsage():
 //
-//   npm run build && node scripts/broker-cpu-per-call.mjs [repo-root] [calls]
+//   npm run build && node bench/router-cpu.mjs [repo-root] [calls]
+//
+// (`npm run bench` runs it too and prints its figure next to the broker process's own CPU per call.)
 //
 // A Gateway with one fixture server (a child process, whose CPU is not counted) and one front
 // session; the client is a raw JSON-RPC sender on an in-memory transport, so nearly all CPU counted
 // is the broker's: session routing, name resolution, the upstream channel and stdio transport,
-// secret scrubbing. The audit sink is a no-op (the audit line's cost is measured by bench/).
+// secret scrubbing. The audit sink is a no-op (bench/audit-cost.mjs measures the audit line's cost).
 // `repo-root` lets one compare two builds (e.g. a checkout of an older commit); default: this repo.
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
