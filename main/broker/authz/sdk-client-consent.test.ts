@@ -4,12 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Browser, Page } from '@playwright/test';
+import type { Browser } from '@playwright/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type ConsentPerson, windowPerson } from '../../test-support/authz-test-kit.js';
 import { fixtureServer } from '../../test-support/broker-process.js';
-import { chromiumMissing, launchChromium } from '../../test-support/chromium-consent.js';
+import { approveConsent, chromiumMissing, launchChromium } from '../../test-support/chromium-consent.js';
 import { startTestBroker, type TestBroker } from '../../test-support/in-process-broker.js';
 import { StoredOAuthClient } from '../../test-support/stored-oauth-client.js';
 import type { Broker } from '../broker.js';
@@ -26,16 +26,17 @@ if (missing) console.warn(`skipping the Chromium consent test: ${missing}`);
 class BrowserOAuthProvider extends StoredOAuthClient {
   constructor(
     redirectUrl: string,
-    private readonly page: Page,
+    private readonly browser: Browser,
     private readonly person: ConsentPerson,
   ) {
     super('SDK e2e client', redirectUrl);
   }
   async redirectToAuthorization(url: URL): Promise<void> {
-    await this.page.goto(url.href);
-    await expect.poll(() => this.page.locator('#client-name').textContent()).toBe('SDK e2e client');
-    const code = (await this.page.textContent('#request-code')) ?? '';
-    await this.person.approve(code, ['mcp:servers:alpha']);
+    const consent = await approveConsent(this.browser, url, {
+      person: this.person,
+      scopes: ['mcp:servers:alpha'],
+    });
+    expect(consent.clientName).toBe('SDK e2e client');
   }
 }
 
@@ -73,11 +74,10 @@ describe.skipIf(!hasChromium)('SDK client against the broker, consent in Chromiu
   });
 
   it('CD-1 SDK client discovers the broker from the 401, registers, is approved in Chromium and calls a granted tool', async () => {
-    const page = await browser.newPage();
     const port = (callback.address() as AddressInfo).port;
     const provider = new BrowserOAuthProvider(
       `http://127.0.0.1:${String(port)}/callback`,
-      page,
+      browser,
       windowPerson(broker.authz!.pendingConsents),
     );
     const mcpUrl = new URL(`${broker.url}/mcp`);
