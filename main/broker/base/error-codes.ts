@@ -47,6 +47,7 @@ const TABLE: Record<BrokerErrorCode, { http: number; exit: number }> = {
 const API_ONLY_HTTP: Record<string, number> = {
   BAD_REQUEST: 400,
   NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
 };
@@ -75,7 +76,8 @@ export function exitCodeFor(error: unknown): number {
 /**
  * Rebuilds the broker's error from a control-socket answer `{code, message}` so the CLI exits and
  * branches as if the error had been thrown here. An unknown code (e.g. an older broker) becomes
- * INTERNAL; an unknown route NOT_FOUND too, since the CLI only calls routes it knows.
+ * INTERNAL; an unknown route's NOT_FOUND or METHOD_NOT_ALLOWED too, since the CLI only calls routes
+ * it knows.
  */
 export function errorFromAnswer(status: number, body: unknown): BrokerError {
   const answer = (typeof body === 'object' && body !== null ? body : {}) as {

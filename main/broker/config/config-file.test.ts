@@ -57,6 +57,34 @@ describe('config file', () => {
     expect(found.some((p) => p.startsWith('$.secretStore'))).toBe(true);
   });
 
+  it('accepts a prefix per server, and refuses prefixes whose names could collide (issue 12 point 4)', () => {
+    const stdio = { command: 'x' };
+    const remote = { url: 'https://mcp.example.com/mcp' };
+    expect(problems({ servers: { only: { ...stdio, prefix: false } } })).toEqual([]);
+    expect(problems({ servers: { a: stdio, b: remote, c: { ...stdio, prefix: 'gh_' } } })).toEqual([]);
+    const parsed = parseConfig(
+      { servers: { a: { ...stdio, prefix: 'x_' }, r: { ...remote, prefix: 'y_' } } },
+      'c.json',
+    );
+    expect(parsed.servers['a']?.prefix).toBe('x_');
+    expect(parsed.remoteServers['r']?.prefix).toBe('y_');
+
+    // No prefix is the start of every name: such a server must be the only one.
+    expect(problems({ servers: { a: { ...stdio, prefix: false }, b: remote } })).toEqual([
+      '$.servers.b.prefix: Servers "a" and "b" could expose the same tool or prompt name: server "a" has no prefix, so any of its names could also be one of "b"\'s. Give one of them a different "prefix" (a server with "prefix": false must be the only server).',
+    ]);
+    // "gh_" + "_x" and "gh__" + "x" are the same name.
+    const found = problems({ servers: { a: { ...stdio, prefix: 'gh_' }, b: { ...stdio, prefix: 'gh__' } } });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain('the prefix "gh_" of server "a" starts the prefix "gh__" of server "b"');
+    // A custom prefix equal to another server's default one.
+    expect(problems({ servers: { gh: stdio, b: { ...stdio, prefix: 'gh__' } } })[0]).toContain('"gh__"');
+    expect(problems({ servers: { a: { ...stdio, prefix: '' } } })[0]).toMatch(/^\$\.servers\.a\.prefix/);
+    expect(problems({ servers: { a: { ...stdio, prefix: 'has space' } } })[0]).toMatch(
+      /^\$\.servers\.a\.prefix/,
+    );
+  });
+
   it('reports JSON syntax errors with line and column', () => {
     const file = join(tmp.path, 'c.json');
     writeFileSync(file, '{\n  "servers": {\n    "a": { "command": "x" },\n  }\n}');

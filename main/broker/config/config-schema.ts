@@ -8,6 +8,7 @@ import {
   type RemoteServerConfig,
   RemoteServerSchema,
 } from './remote-server-config.js';
+import { prefixConflict, ServerPrefixSchema } from './server-prefix.js';
 
 /**
  * The broker's config file. Server entries use Claude Desktop's shape (`command`, `args`, `env`) so
@@ -49,6 +50,7 @@ export const StdioServerSchema = z
     cwd: z.string().optional(),
     enabled: z.boolean().default(true),
     callTimeoutMs: CallTimeoutMsSchema,
+    prefix: ServerPrefixSchema,
     tools: ToolFilterSchema.optional(),
   })
   .strict();
@@ -124,6 +126,18 @@ export const ConfigSchema = z
       .default({ maxFileBytes: 10 * 1024 * 1024 }),
   })
   .strict()
+  .superRefine((config, ctx) => {
+    const conflict = prefixConflict(
+      Object.entries(config.servers).map(([name, entry]) => [name, entry.prefix] as const),
+    );
+    if (conflict !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['servers', conflict.server, 'prefix'],
+        message: conflict.message,
+      });
+    }
+  })
   .transform(splitRemoteServers);
 
 export type BrokerConfig = z.infer<typeof ConfigSchema>;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 import { isHttpsOrLoopback } from '../net/loopback-host.js';
 import { SECRET_NAME_PATTERN } from '../secrets/secret-store.js';
+import { ServerPrefixSchema } from './server-prefix.js';
 
 /**
  * A remote MCP server entry (issue 5): reached over the network instead of spawned. Its URL is the
@@ -70,6 +71,7 @@ export const RemoteServerSchema = z
     scopes: z.array(z.string().min(1)).optional(),
     enabled: z.boolean().default(true),
     callTimeoutMs: CallTimeoutMsSchema,
+    prefix: ServerPrefixSchema,
     tools: z
       .union([
         z.object({ allow: z.array(z.string().min(1)).min(1) }).strict(),

@@ -1,10 +1,4 @@
-import {
-  createServer,
-  type IncomingMessage,
-  type RequestListener,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 
 import { z } from 'zod';
 
@@ -12,6 +6,7 @@ import { codeOf, httpStatusForCode } from '../base/error-codes.js';
 import { BrokerError, messageOf } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
 import { readJsonBody, sendJson } from '../net/http-json.js';
+import { createRouteTable, type Route, route, routeRequest, sendRefusal } from '../net/route-table.js';
 import { type ProviderControl, providerRoutes } from '../providers/provider-routes.js';
 
 /** What the control API can ask of the running broker. Implemented by the Broker. */
@@ -42,96 +37,41 @@ const SecretBody = z.object({ value: z.string().min(1) }).strict();
 const ImportBody = z.object({ path: z.string().min(1) }).strict();
 const ApproveBody = z.object({ scopes: z.array(z.string().min(1).max(200)).max(200).optional() }).strict();
 
-type Route = (req: IncomingMessage, res: ServerResponse, arg: string) => Promise<void>;
-
-function routes(control: BrokerControl): [string, RegExp, Route][] {
+function routes(control: BrokerControl): Route[] {
   return [
     ...providerRoutes(control),
-    [
-      'GET',
-      /^\/status$/,
-      (_q, res) => {
-        sendJson(res, 200, control.status());
-        return Promise.resolve();
-      },
-    ],
-    ['GET', /^\/secrets$/, async (_q, res) => sendJson(res, 200, { names: await control.listSecrets() })],
-    [
-      'PUT',
-      /^\/secrets\/([^/]+)$/,
-      async (req, res, name) => {
-        const body = SecretBody.safeParse(await readJsonBody(req));
-        if (!body.success) throw new BrokerError('USAGE', 'Body must be {"value": "<non-empty string>"}.');
-        sendJson(res, 200, await control.setSecret(name, body.data.value));
-      },
-    ],
-    [
-      'DELETE',
-      /^\/secrets\/([^/]+)$/,
-      async (_q, res, name) => sendJson(res, 200, { deleted: await control.deleteSecret(name) }),
-    ],
-    [
-      'POST',
-      /^\/ui\/login-link$/,
-      (_q, res) => {
-        sendJson(res, 200, { url: control.uiLoginUrl() });
-        return Promise.resolve();
-      },
-    ],
-    [
-      'POST',
-      /^\/import$/,
-      async (req, res) => {
-        const body = ImportBody.safeParse(await readJsonBody(req));
-        if (!body.success) throw new BrokerError('USAGE', 'Body must be {"path": "<config file>"}.');
-        sendJson(res, 200, await control.importServers(body.data.path));
-      },
-    ],
-    [
-      'GET',
-      /^\/clients$/,
-      (_q, res) => {
-        sendJson(res, 200, control.listClients());
-        return Promise.resolve();
-      },
-    ],
-    [
-      'DELETE',
-      /^\/clients\/([^/]+)$/,
-      (_q, res, id) => Promise.resolve().then(() => sendJson(res, 200, control.revokeClient(id))),
-    ],
-    [
-      'GET',
-      /^\/consents$/,
-      (_q, res) => {
-        sendJson(res, 200, control.listConsents());
-        return Promise.resolve();
-      },
-    ],
-    [
-      'POST',
-      /^\/consents\/([^/]+)\/approve$/,
-      async (req, res, code) => {
-        const body = ApproveBody.safeParse((await readJsonBody(req)) ?? {});
-        if (!body.success)
-          throw new BrokerError('USAGE', 'Body must be {"scopes"?: ["mcp:servers:<name>", …]}.');
-        sendJson(res, 200, control.decideConsent(code, 'approve', body.data.scopes));
-      },
-    ],
-    [
-      'POST',
-      /^\/consents\/([^/]+)\/deny$/,
-      (_q, res, code) =>
-        Promise.resolve().then(() => sendJson(res, 200, control.decideConsent(code, 'deny'))),
-    ],
-    [
-      'POST',
-      /^\/servers\/([^/]+)\/restart$/,
-      async (_q, res, name) => {
-        await control.restartServer(name);
-        sendJson(res, 200, { restarted: name });
-      },
-    ],
+    route('GET', '/status', (_q, res) => sendJson(res, 200, control.status())),
+    route('GET', '/secrets', async (_q, res) => sendJson(res, 200, { names: await control.listSecrets() })),
+    route('PUT', '/secrets/:name', async (req, res, { name }) => {
+      const body = SecretBody.safeParse(await readJsonBody(req));
+      if (!body.success) throw new BrokerError('USAGE', 'Body must be {"value": "<non-empty string>"}.');
+      sendJson(res, 200, await control.setSecret(name, body.data.value));
+    }),
+    route('DELETE', '/secrets/:name', async (_q, res, { name }) =>
+      sendJson(res, 200, { deleted: await control.deleteSecret(name) }),
+    ),
+    route('POST', '/ui/login-link', (_q, res) => sendJson(res, 200, { url: control.uiLoginUrl() })),
+    route('POST', '/import', async (req, res) => {
+      const body = ImportBody.safeParse(await readJsonBody(req));
+      if (!body.success) throw new BrokerError('USAGE', 'Body must be {"path": "<config file>"}.');
+      sendJson(res, 200, await control.importServers(body.data.path));
+    }),
+    route('GET', '/clients', (_q, res) => sendJson(res, 200, control.listClients())),
+    route('DELETE', '/clients/:id', (_q, res, { id }) => sendJson(res, 200, control.revokeClient(id))),
+    route('GET', '/consents', (_q, res) => sendJson(res, 200, control.listConsents())),
+    route('POST', '/consents/:code/approve', async (req, res, { code }) => {
+      const body = ApproveBody.safeParse((await readJsonBody(req)) ?? {});
+      if (!body.success)
+        throw new BrokerError('USAGE', 'Body must be {"scopes"?: ["mcp:servers:<name>", …]}.');
+      sendJson(res, 200, control.decideConsent(code, 'approve', body.data.scopes));
+    }),
+    route('POST', '/consents/:code/deny', (_q, res, { code }) =>
+      sendJson(res, 200, control.decideConsent(code, 'deny')),
+    ),
+    route('POST', '/servers/:name/restart', async (_q, res, { name }) => {
+      await control.restartServer(name);
+      sendJson(res, 200, { restarted: name });
+    }),
   ];
 }
 
@@ -156,7 +96,7 @@ export function controlRequestListener(
   logger: Logger,
   redact: (text: string) => string = (text) => text,
 ): RequestListener {
-  const table = routes(control);
+  const table = createRouteTable(routes(control), { noun: 'control route' });
   return (req, res) => {
     const failed = (error: unknown) => {
       logger.debug({ err: messageOf(error) }, 'control request failed');
@@ -169,19 +109,7 @@ export function controlRequestListener(
       // Concatenated, not resolved against a base: `GET //` or `GET http://` must not throw.
       const target = req.url ?? '/';
       const path = target.startsWith('/') ? new URL(`http://control${target}`).pathname : target;
-      const hit = table.find(([method, pattern]) => method === req.method && pattern.test(path));
-      let arg: string;
-      if (!hit) {
-        sendJson(res, 404, { code: 'NOT_FOUND', message: `No control route ${req.method ?? ''} ${path}` });
-        return;
-      }
-      try {
-        arg = decodeURIComponent(hit[1].exec(path)?.[1] ?? '');
-      } catch {
-        sendJson(res, 400, { code: 'USAGE', message: 'The path is not valid percent-encoded UTF-8.' });
-        return;
-      }
-      hit[2](req, res, arg).catch(failed);
+      routeRequest(table, req, res, path, sendRefusal).catch(failed);
     } catch (error) {
       failed(error);
     }

@@ -23,7 +23,7 @@ const isListed = (upstream: UpstreamSupervisor) =>
 
 /**
  * What the gateway offers to clients, built from every upstream's last known catalog: tools and
- * prompts under their exposed names (`<server>__<name>`), tool filters applied, scope applied.
+ * prompts under their exposed names (`<prefix><name>`, `<server>__<name>` by default), tool filters applied, scope applied.
  * Names are computed over all catalogs whatever a server's state, so they stay stable while a
  * server restarts; call `invalidate()` when a catalog changes.
  */
@@ -42,7 +42,9 @@ export class ExposedCatalog {
   /** Exposed tool names ↔ upstream tools (filtered-out tools included, so calls can be denied). */
   toolNames(): NameAssignment {
     this.tools ??= assignExposedNames(
-      this.sorted().flatMap((u) => u.catalog.tools.map((t) => ({ server: u.name, name: t.name }))),
+      this.sorted().flatMap((u) =>
+        u.catalog.tools.map((t) => ({ server: u.name, name: t.name, prefix: u.policy.prefix })),
+      ),
     );
     return this.tools;
   }
@@ -50,7 +52,9 @@ export class ExposedCatalog {
   /** Exposed prompt names ↔ upstream prompts. */
   promptNames(): NameAssignment {
     this.prompts ??= assignExposedNames(
-      this.sorted().flatMap((u) => u.catalog.prompts.map((p) => ({ server: u.name, name: p.name }))),
+      this.sorted().flatMap((u) =>
+        u.catalog.prompts.map((p) => ({ server: u.name, name: p.name, prefix: u.policy.prefix })),
+      ),
     );
     return this.prompts;
   }

@@ -141,6 +141,46 @@ describe('Gateway routing (real fixture servers)', () => {
     expect(JSON.stringify(audit)).not.toContain(CANARY);
   });
 
+  it("exposes one unprefixed server's names exactly, and a custom prefix as given (issue 12 point 4)", async () => {
+    const solo = new Gateway({
+      servers: { solo: fixture('solo', { prefix: false }) },
+      secrets: store,
+      audit: { record: () => undefined },
+      logger: silentLogger(),
+      clock: systemClock,
+      redactor,
+    });
+    const custom = new Gateway({
+      servers: { delta: fixture('delta', { prefix: 'd_' }), epsilon: fixture('epsilon') },
+      secrets: store,
+      audit: { record: () => undefined },
+      logger: silentLogger(),
+      clock: systemClock,
+      redactor,
+    });
+    await Promise.all([solo.start(), custom.start()]);
+    try {
+      expect(solo.listTools().map((t) => t.name)).toContain('echo');
+      expect(solo.listPrompts().map((p) => p.name)).toEqual(['hello']);
+      expect(textOf(await solo.callTool('echo', { text: 'plain' }, ctx))).toContain('plain');
+      expect(solo.serverOfExposedName('echo', 'tool')).toBe('solo');
+
+      const names = custom.listTools().map((t) => t.name);
+      expect(names).toEqual(expect.arrayContaining(['d_echo', 'epsilon__echo']));
+      expect(names).not.toContain('delta__echo');
+      expect(textOf(await custom.callTool('d_echo', { text: 'custom' }, ctx))).toContain('custom');
+      expect(
+        custom
+          .listPrompts()
+          .map((p) => p.name)
+          .sort(),
+      ).toEqual(['d_hello', 'epsilon__hello']);
+      expect(custom.serverOfExposedName('d_not_listed_yet', 'tool')).toBe('delta');
+    } finally {
+      await Promise.all([solo.stop(), custom.stop()]);
+    }
+  });
+
   it('shortens a very long tool name and still routes it', async () => {
     const server = new Gateway({
       servers: { delta: fixture('delta', { env: { FIXTURE_EXTRA_TOOL: '1' } }) },

@@ -42,7 +42,6 @@ import {
   unknownResourceError,
 } from './gateway-errors.js';
 import { describeFilter, isToolAllowed } from './tool-filter.js';
-import { NAME_SEPARATOR } from './tool-naming.js';
 
 export type { ServerStatus } from '../upstreams/server-status.js';
 export type { CallContext } from './call-context.js';
@@ -129,13 +128,23 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   /**
    * The server behind an exposed tool or prompt name, from the name index (no status built): the
    * server that listed it (filtered-out tools included), else the server named by its
-   * `<server>__` prefix, if configured. Used to check a token's scope before a call is routed.
+   * prefix, if configured. Used to check a token's scope before a call is routed.
    */
   serverOfExposedName(name: string, kind: 'tool' | 'prompt'): string | undefined {
     const item = kind === 'tool' ? this.catalog.resolveTool(name) : this.catalog.resolvePrompt(name);
     if (item) return item.upstream.name;
-    const prefix = name.split(NAME_SEPARATOR)[0] ?? '';
-    return name.includes(NAME_SEPARATOR) && this.upstreams.has(prefix) ? prefix : undefined;
+    return this.serverByPrefix(name)?.name;
+  }
+
+  /**
+   * The server whose prefix starts `exposed` (at most one: the config refuses prefixes that start
+   * one another), for names not listed yet, e.g. while that server starts.
+   */
+  private serverByPrefix(exposed: string): UpstreamSupervisor | undefined {
+    for (const upstream of this.upstreams.values()) {
+      if (exposed.startsWith(upstream.policy.prefix)) return upstream;
+    }
+    return undefined;
   }
 
   /** Restarts one server now (fresh backoff); resolves once it runs or has failed. */
@@ -157,7 +166,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private stdioUpstream(name: string, config: StdioServerConfig): UpstreamSupervisor {
     const clientInfo = { name: 'mcp-auth-broker', version: BROKER_VERSION };
     const deps = { ...this.deps, timing: this.timing, clientInfo };
-    return new UpstreamSupervisor(name, stdioPolicy(config), stdioConnector(name, config, deps), deps);
+    return new UpstreamSupervisor(name, stdioPolicy(name, config), stdioConnector(name, config, deps), deps);
   }
 
   /** Like `putServer` for an upstream of another kind (a remote MCP server, issue 5). */
@@ -406,7 +415,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 
   /**
-   * The upstream item behind an exposed name. A name that starts with `<server>__` of a server that
+   * The upstream item behind an exposed name. A name that starts with the prefix of a server that
    * is starting waits for it; of a server that is down, fails with why it is down.
    */
   private async resolveTarget(
@@ -418,9 +427,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       kind === 'tool' ? this.catalog.resolveTool(exposed) : this.catalog.resolvePrompt(exposed);
     const found = resolve();
     if (found) return found;
-    const prefix = exposed.split(NAME_SEPARATOR)[0] ?? '';
-    const upstream = this.upstreams.get(prefix);
-    if (!upstream || upstream.state === 'running' || (scope !== undefined && !scope.has(prefix))) {
+    const upstream = this.serverByPrefix(exposed);
+    if (!upstream || upstream.state === 'running' || (scope !== undefined && !scope.has(upstream.name))) {
       throw unknownNameError(kind, exposed);
     }
     try {

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { sendJson } from '../net/http-json.js';
 import { MCP_PATH, mcpResourceUrl } from '../net/mcp-resource.js';
+import { createRouteTable, route, routeRequest, sendOAuthRefusal } from '../net/route-table.js';
 
 /** Path of the RFC 9728 metadata for the `/mcp` resource (well-known prefix + the resource's path). */
 export const PRM_PATH = '/.well-known/oauth-protected-resource';
@@ -48,19 +49,15 @@ export function protectedResourceMetadata(id: ResourceIdentity): ProtectedResour
  * root first, at `/.well-known/oauth-protected-resource` — the same document (one resource per broker).
  */
 export function protectedResourceMetadataHandler(id: ResourceIdentity) {
-  return (req: IncomingMessage, res: ServerResponse, url: URL): void => {
-    if (url.pathname !== PRM_PATH && url.pathname !== `${PRM_PATH}${MCP_PATH}`) {
-      sendJson(res, 404, {
-        error: 'not_found',
-        error_description: `No protected resource at ${url.pathname}`,
-      });
-      return;
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('allow', 'GET, HEAD');
-      sendJson(res, 405, { error: 'method_not_allowed', error_description: 'Use GET' });
-      return;
-    }
+  const serve = (_q: IncomingMessage, res: ServerResponse) =>
     sendJson(res, 200, protectedResourceMetadata(id));
-  };
+  const table = createRouteTable(
+    [PRM_PATH, `${PRM_PATH}${MCP_PATH}`].flatMap((path) => [
+      route('GET', path, serve),
+      route('HEAD', path, serve),
+    ]),
+    { noun: 'protected resource at' },
+  );
+  return (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> =>
+    routeRequest(table, req, res, url.pathname, sendOAuthRefusal);
 }

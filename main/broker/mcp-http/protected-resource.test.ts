@@ -91,6 +91,16 @@ describe('RFC 9728 protected resource metadata', () => {
     expect(JSON.parse(root.body)).toEqual(JSON.parse(suffixed.body));
     expect((await rawRequest(`${rb.origin}/.well-known/oauth-protected-resource/other`)).status).toBe(404);
   });
+
+  it('PRM-2 answers HEAD like GET, and another method 405 with Allow: GET, HEAD', async () => {
+    const head = await rawRequest(`${rb.origin}/.well-known/oauth-protected-resource/mcp`, {
+      method: 'HEAD',
+    });
+    expect([head.status, head.body]).toEqual([200, '']);
+    const post = await rawRequest(`${rb.origin}/.well-known/oauth-protected-resource`, { method: 'POST' });
+    expect([post.status, post.headers['allow']]).toEqual([405, 'GET, HEAD']);
+    expect(JSON.parse(post.body)).toMatchObject({ error: 'method_not_allowed' });
+  });
 });
 
 describe('bearer challenges', () => {

@@ -8,6 +8,7 @@ import { BrokerError, messageOf } from '../base/errors.js';
 import { sendJson } from './http-json.js';
 import { admitRequest } from './loopback-guard.js';
 import { RefusalAudit } from './refusal-audit.js';
+import { createRouteTable, route, routeRequest, sendOAuthRefusal } from './route-table.js';
 
 /** Handles a request under a registered path prefix. `url` is parsed against the broker's origin. */
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
@@ -59,12 +60,19 @@ export async function startLoopbackHttp(
   const routes = new Map<string, HttpHandler>();
   const upgrades = new Map<string, UpgradeHandler>();
   let ready = false;
-  routes.set('/healthz', (req, res) => {
-    if (req.method === 'GET' && !ready)
-      sendJson(res, 503, { status: 'starting', name: 'mcp-auth-broker', version });
-    else if (req.method === 'GET') sendJson(res, 200, { status: 'ok', name: 'mcp-auth-broker', version });
-    else sendJson(res, 405, { error: 'method_not_allowed', error_description: 'Use GET /healthz' });
-  });
+  const health = createRouteTable(
+    [
+      route('GET', '/healthz', (_q, res) =>
+        sendJson(res, ready ? 200 : 503, {
+          status: ready ? 'ok' : 'starting',
+          name: 'mcp-auth-broker',
+          version,
+        }),
+      ),
+    ],
+    { noun: 'route' },
+  );
+  routes.set('/healthz', (req, res, url) => routeRequest(health, req, res, url.pathname, sendOAuthRefusal));
   const refusals = new RefusalAudit({ audit, clock });
   refusals.start();
   const admit = (req: IncomingMessage): URL | { status: number; reason: string } => {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 
 import { BrokerError, messageOf } from '../base/errors.js';
 import { readJsonBody, sendJson } from '../net/http-json.js';
+import { type Route, route } from '../net/route-table.js';
 import type { SignInEvent, SignInListener } from './sign-in-events.js';
 
 /** What the control API can ask of the broker about provider accounts (issue 3). */
@@ -17,8 +18,6 @@ export interface ProviderControl {
   providerLogout(account: string): Promise<unknown>;
   providerTokens(): Promise<unknown>;
 }
-
-type Route = (req: IncomingMessage, res: ServerResponse, arg: string) => Promise<void>;
 
 const LoginBody = z.object({ mode: z.enum(['device', 'browser']) }).strict();
 
@@ -51,18 +50,14 @@ async function login(control: ProviderControl, req: IncomingMessage, res: Server
   res.end();
 }
 
-export function providerRoutes(control: ProviderControl): [string, RegExp, Route][] {
+export function providerRoutes(control: ProviderControl): Route[] {
   return [
-    ['POST', /^\/providers\/([^/]+)\/login$/, (req, res, account) => login(control, req, res, account)],
-    [
-      'POST',
-      /^\/providers\/([^/]+)\/logout$/,
-      async (_q, res, account) => sendJson(res, 200, await control.providerLogout(account)),
-    ],
-    [
-      'GET',
-      /^\/tokens$/,
-      async (_q, res) => sendJson(res, 200, { accounts: await control.providerTokens() }),
-    ],
+    route('POST', '/providers/:account/login', (req, res, { account }) => login(control, req, res, account)),
+    route('POST', '/providers/:account/logout', async (_q, res, { account }) =>
+      sendJson(res, 200, await control.providerLogout(account)),
+    ),
+    route('GET', '/tokens', async (_q, res) =>
+      sendJson(res, 200, { accounts: await control.providerTokens() }),
+    ),
   ];
 }

@@ -61,7 +61,7 @@ export class RemoteUpstream implements UpstreamConnector {
   ) {
     this.name = name;
     this.deps = deps;
-    this.supervisor = new UpstreamSupervisor(name, remotePolicy(remote), this, deps);
+    this.supervisor = new UpstreamSupervisor(name, remotePolicy(name, remote), this, deps);
   }
 
   async open(): Promise<OpenedTransport> {

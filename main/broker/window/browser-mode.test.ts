@@ -125,6 +125,20 @@ describe('browser mode', () => {
     expect(JSON.parse(missing.body)).toMatchObject({ code: 'SERVER_NOT_FOUND' });
   });
 
+  it('answers a known API path with the wrong method 405 and Allow, only once the session checks pass', async () => {
+    expect((await call(`${broker.url}/api/call/getStatus`, 'GET', {})).status).toBe(401);
+    const auth = await session();
+    const headers = { ...auth, origin: broker.url, 'content-type': 'application/json' };
+    const get = await call(`${broker.url}/api/call/getStatus`, 'GET', headers);
+    expect([get.status, get.headers.allow]).toEqual([405, 'POST']);
+    expect(JSON.parse(get.body)).toMatchObject({ code: 'METHOD_NOT_ALLOWED' });
+    const post = await call(`${broker.url}/api/events`, 'POST', headers, {});
+    expect([post.status, post.headers.allow]).toEqual([405, 'GET']);
+    const none = await call(`${broker.url}/api/nothing`, 'GET', headers);
+    expect([none.status, none.headers.allow]).toEqual([404, undefined]);
+    expect(JSON.parse(none.body)).toEqual({ code: 'NOT_FOUND', message: 'No API call GET /api/nothing' });
+  });
+
   it('disables a server: the config file is rewritten and the server stops', async () => {
     const auth = await session();
     const reply = await api(

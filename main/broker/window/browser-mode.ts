@@ -10,6 +10,7 @@ import { escapeHtml, sendHtmlPage } from '../net/html-page.js';
 import { readJsonBody, sendJson } from '../net/http-json.js';
 import type { LoopbackHttp } from '../net/loopback-http.js';
 import { mediaTypeOf } from '../net/media-type.js';
+import { createRouteTable, type Route, route, routeRequest, sendRefusal } from '../net/route-table.js';
 import { BrokerApiError, isBrokerApiMethod, parseApiInput } from './broker-api.js';
 import type { BrokerApiCore } from './broker-api-core.js';
 import { consentHandlers } from './broker-features.js';
@@ -104,7 +105,7 @@ export interface BrowserModeOptions {
  * `Sec-Fetch-Site` and `Origin`. The loopback guard has already refused foreign `Host` and `Origin`.
  */
 export function mountBrowserMode(options: BrowserModeOptions): void {
-  const { http, api, sessions } = options;
+  const { http, sessions } = options;
   const redact = options.redact ?? ((text: string) => text);
   const dir = options.rendererDir ?? defaultRendererDir();
   http.route('/ui', (req, res, url) => {
@@ -113,36 +114,46 @@ export function mountBrowserMode(options: BrowserModeOptions): void {
     else if (!sessions.hasSessionCookie(req)) page(res, 401, 'Sign-in needed', NOT_SIGNED_IN);
     else serveStatic(res, dir, url.pathname.slice('/ui/'.length));
   });
-  http.route('/api', async (req, res, url) => {
+  const table = createRouteTable(apiRoutes(options, redact), { noun: 'API call' });
+  http.route('/api', (req, res, url) => {
     const refusal = refuseUiApiRequest(req, sessions, http.url);
     if (refusal) {
       sendJson(res, refusal.status, { code: refusal.code, message: refusal.message });
       return;
     }
-    if (url.pathname === '/api/events' && req.method === 'GET') {
-      events(req, res, api);
-      return;
-    }
-    const method = url.pathname.slice('/api/call/'.length);
-    if (!url.pathname.startsWith('/api/call/') || !isBrokerApiMethod(method) || req.method !== 'POST') {
-      sendJson(res, 404, { code: 'NOT_FOUND', message: `No API call ${req.method ?? ''} ${url.pathname}` });
-      return;
-    }
-    if (mediaTypeOf(req.headers['content-type']) !== 'application/json') {
-      sendJson(res, 415, { code: 'BAD_REQUEST', message: 'Send the arguments as application/json.' });
-      return;
-    }
-    try {
-      const input = parseApiInput(method, await readJsonBody(req));
-      // The same calls as the window's, but a consent decision is recorded as made in browser mode.
-      const calls = { ...api, ...consentHandlers(api.features, 'ui') };
-      const handler = calls[method] as (input: unknown) => Promise<unknown>;
-      sendJson(res, 200, await handler(input));
-    } catch (error) {
-      options.logger.debug({ method, err: messageOf(error) }, 'UI API call failed');
-      sendError(res, error, redact);
-    }
+    return routeRequest(table, req, res, url.pathname, sendRefusal);
   });
+}
+
+/** `GET /api/events` and `POST /api/call/<method>`, run once {@link refuseUiApiRequest} let a request by. */
+function apiRoutes(options: BrowserModeOptions, redact: (text: string) => string): Route[] {
+  const { api, logger } = options;
+  return [
+    route('GET', '/api/events', (req, res) => events(req, res, api)),
+    route('POST', '/api/call/:method', async (req, res, { method }) => {
+      if (!isBrokerApiMethod(method)) {
+        sendJson(res, 404, {
+          code: 'NOT_FOUND',
+          message: `No API call ${req.method ?? ''} /api/call/${method}`,
+        });
+        return;
+      }
+      if (mediaTypeOf(req.headers['content-type']) !== 'application/json') {
+        sendJson(res, 415, { code: 'BAD_REQUEST', message: 'Send the arguments as application/json.' });
+        return;
+      }
+      try {
+        const input = parseApiInput(method, await readJsonBody(req));
+        // The same calls as the window's, but a consent decision is recorded as made in browser mode.
+        const calls = { ...api, ...consentHandlers(api.features, 'ui') };
+        const handler = calls[method] as (input: unknown) => Promise<unknown>;
+        sendJson(res, 200, await handler(input));
+      } catch (error) {
+        logger.debug({ method, err: messageOf(error) }, 'UI API call failed');
+        sendError(res, error, redact);
+      }
+    }),
+  ];
 }
 
 function redirect(res: ServerResponse, location: string, headers: Record<string, string> = {}): void {
