@@ -1,11 +1,6 @@
-import { join } from 'node:path';
-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { silentLogger } from '../broker/base/logger.js';
-import { Broker } from '../broker/broker.js';
-import { EncryptedFileSecretStore } from '../broker/secrets/encrypted-file-store.js';
-import { SecretRedactor } from '../broker/secrets/secret-redactor.js';
+import type { Broker } from '../broker/broker.js';
 import type { BrokerEvent } from '../contract/window-api.js';
 import {
   authorizeUrl,
@@ -14,8 +9,7 @@ import {
   registerClient,
   requestCodeOf,
 } from '../test-support/authz-test-kit.js';
-import { writeBrokerHome } from '../test-support/broker-process.js';
-import { makeTempDir } from '../test-support/temp-dir.js';
+import { startTestBroker, type TestBroker } from '../test-support/in-process-broker.js';
 import { ConsentNotifier, type NotificationLike } from './consent-notifier.js';
 
 /** Electron's Notification, faked at the boundary: records what the OS would show. */
@@ -56,24 +50,15 @@ function shell(brokerUrl: string, withNotifications = true) {
   return { notifier, notifications, windows };
 }
 
-let tmp: ReturnType<typeof makeTempDir>;
+let kit: TestBroker;
 let broker: Broker;
 
 beforeAll(async () => {
-  tmp = makeTempDir('mab-consent-notifier-');
-  broker = await Broker.start({
-    ...writeBrokerHome(tmp.path, { servers: {} }),
-    port: 0,
-    logger: silentLogger(),
-    redactor: new SecretRedactor(),
-    secretStore: new EncryptedFileSecretStore({ path: join(tmp.path, 's.enc.json'), passphrase: 'pw' }),
-  });
+  kit = await startTestBroker({ tmpPrefix: 'mab-consent-notifier-', secretStore: 'encrypted-file' });
+  broker = kit.broker;
 });
 
-afterAll(async () => {
-  await broker.close();
-  tmp.remove();
-});
+afterAll(() => kit.stop());
 
 describe('desktop app reaction to consent requests', () => {
   it('SEC-1 a real consent request notifies with the client name and request code; the click opens the window where it is approved; answering closes it', async () => {

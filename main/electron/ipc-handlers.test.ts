@@ -1,16 +1,12 @@
-import { join } from 'node:path';
-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { BrokerError } from '../broker/base/errors.js';
-import { silentLogger } from '../broker/base/logger.js';
-import { Broker } from '../broker/broker.js';
-import { EncryptedFileSecretStore } from '../broker/secrets/encrypted-file-store.js';
+import type { Broker } from '../broker/broker.js';
 import { SecretRedactor } from '../broker/secrets/secret-redactor.js';
 import { BROKER_API_METHODS } from '../contract/window-api.js';
-import { fixtureServer, writeBrokerHome } from '../test-support/broker-process.js';
+import { fixtureServer } from '../test-support/broker-process.js';
+import { startTestBroker, type TestBroker } from '../test-support/in-process-broker.js';
 import { sdkClientFlow } from '../test-support/jar-oauth-client.js';
-import { makeTempDir } from '../test-support/temp-dir.js';
 import { API_CHANNELS } from './ipc-channels.js';
 import {
   type IpcInvokeEventLike,
@@ -46,21 +42,17 @@ const fromApp: IpcInvokeEventLike = {
   senderFrame: { url: `${APP_PAGE}#/servers` },
 };
 
-let tmp: ReturnType<typeof makeTempDir>;
+let kit: TestBroker;
 let broker: Broker;
 const ipc = new FakeIpcMain();
 let unregister: () => void;
 
 beforeAll(async () => {
-  tmp = makeTempDir();
-  const home = writeBrokerHome(tmp.path, { servers: { alpha: fixtureServer({ FIXTURE_NAME: 'alpha' }) } });
-  broker = await Broker.start({
-    ...home,
-    port: 0,
-    logger: silentLogger(),
-    redactor: new SecretRedactor(),
-    secretStore: new EncryptedFileSecretStore({ path: join(tmp.path, 's.enc.json'), passphrase: 'pw' }),
+  kit = await startTestBroker({
+    servers: { alpha: fixtureServer({ FIXTURE_NAME: 'alpha' }) },
+    secretStore: 'encrypted-file',
   });
+  broker = kit.broker;
   unregister = registerBrokerIpc(
     ipc,
     broker.ui!.api,
@@ -68,10 +60,7 @@ beforeAll(async () => {
   );
 });
 
-afterAll(async () => {
-  await broker.close();
-  tmp.remove();
-});
+afterAll(() => kit.stop());
 
 describe('IPC contract of the desktop window', () => {
   it('registers exactly one handler per BrokerApi call', () => {

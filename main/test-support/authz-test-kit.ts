@@ -7,6 +7,7 @@ import type { Clock } from '../broker/base/clock.js';
 import { silentLogger } from '../broker/base/logger.js';
 import { type LoopbackHttp, startLoopbackHttp } from '../broker/net/loopback-http.js';
 import type { SecretStore } from '../broker/secrets/secret-store.js';
+import { CookieJar } from './cookie-jar.js';
 /** A SecretStore in memory (tests of code that keeps keys in the store, not of the store). */
 import { MemorySecretStore } from './memory-secret-store.js';
 import { makeTempDir } from './temp-dir.js';
@@ -138,24 +139,12 @@ export type WalkEnd =
  * a page (consent, error) or at a redirect leaving the broker (back to the client).
  */
 export class BrowserJar {
-  private readonly cookies = new Map<string, string>();
+  private readonly cookies = new CookieJar();
 
   constructor(
     private readonly issuer: string,
     private readonly person?: ConsentPerson,
   ) {}
-
-  private header(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-
-  private keep(res: Response): void {
-    for (const line of res.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const eq = pair?.indexOf('=') ?? -1;
-      if (pair && eq > 0) this.cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1));
-    }
-  }
 
   async walk(url: string, init: { method?: string; body?: URLSearchParams } = {}): Promise<WalkEnd> {
     let next = url;
@@ -166,12 +155,12 @@ export class BrowserJar {
         method,
         redirect: 'manual',
         headers: {
-          cookie: this.header(),
+          cookie: this.cookies.header(),
           ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
         },
         ...(body ? { body } : {}),
       });
-      this.keep(res);
+      this.cookies.store(res);
       const location = res.headers.get('location');
       if (res.status >= 300 && res.status < 400 && location) {
         const target = new URL(location, next);

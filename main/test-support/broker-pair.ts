@@ -1,17 +1,13 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 
-import { silentLogger } from '../broker/base/logger.js';
-import { Broker } from '../broker/broker.js';
+import type { Broker } from '../broker/broker.js';
 import type { SignInEvent } from '../broker/providers/sign-in-events.js';
-import { SecretRedactor } from '../broker/secrets/secret-redactor.js';
 import { remoteAccountId } from '../broker/upstream-oauth/remote-authorizations.js';
 import { BrowserJar, windowPerson } from './authz-test-kit.js';
 import { fixtureServer } from './broker-process.js';
+import { startTestBroker, type TestBrokerOptions } from './in-process-broker.js';
 import { memorySecretStore } from './memory-secret-store.js';
-import { makeTempDir } from './temp-dir.js';
 
 /**
  * Two in-process brokers for end-to-end tests of the MCP authorization client against a real
@@ -60,16 +56,12 @@ async function serveDocument(log: string[]): Promise<{ server: Server; url: stri
   return { server, url };
 }
 
-function startBroker(dir: string, config: object, extra: Partial<Parameters<typeof Broker.start>[0]>) {
-  const configPath = join(dir, 'config.json');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(configPath, JSON.stringify({ ...config, secretStore: { type: 'keychain' } }));
-  return Broker.start({
-    configPath,
-    dataDir: join(dir, 'data'),
-    port: 0,
-    logger: silentLogger(),
-    redactor: new SecretRedactor(),
+/** One broker of the pair: its own temp dir, memory store, and 15 s for its servers to start. */
+function startBroker(servers: Record<string, unknown>, extra: TestBrokerOptions) {
+  return startTestBroker({
+    tmpPrefix: 'mab-pair-',
+    servers,
+    config: { secretStore: { type: 'keychain' } },
     secretStore: memorySecretStore(),
     serverStartWaitMs: 15_000,
     ...extra,
@@ -89,26 +81,25 @@ async function approveAtB(b: Broker, url: string): Promise<void> {
 }
 
 export async function startBrokerPair(options: BrokerPairOptions = {}): Promise<BrokerPair> {
-  const tmp = makeTempDir('mab-pair-');
   const documentRequests: string[] = [];
   const doc = await serveDocument(documentRequests);
-  const b = await startBroker(
-    join(tmp.path, 'b'),
-    { servers: { alpha: fixtureServer({ FIXTURE_NAME: 'alpha' }) } },
+  const kitB = await startBroker(
+    { alpha: fixtureServer({ FIXTURE_NAME: 'alpha' }) },
     { allowLoopbackClientDocuments: true },
   );
+  const b = kitB.broker;
   const extra = (await options.entry?.(doc.url, b)) ?? { clientMetadataUrl: doc.url };
-  const a = await startBroker(
-    join(tmp.path, 'a'),
-    { servers: { remote: { url: `${b.url}/mcp`, ...extra } } },
+  const kitA = await startBroker(
+    { remote: { url: `${b.url}/mcp`, ...extra } },
     { allowLoopbackClientMetadataUrl: options.allowLoopbackClientMetadataUrl ?? true },
   );
+  const a = kitA.broker;
   return {
     a,
     b,
     documentUrl: doc.url,
     documentRequests,
-    auditText: (which) => readFileSync(join(tmp.path, which, 'data', 'audit', 'audit.jsonl'), 'utf8'),
+    auditText: (which) => (which === 'a' ? kitA : kitB).auditText(),
     signIn: async () => {
       const events: SignInEvent[] = [];
       let person: Promise<void> | undefined;
@@ -122,15 +113,10 @@ export async function startBrokerPair(options: BrokerPairOptions = {}): Promise<
       return events;
     },
     stop: async () => {
-      // A closes each MCP session (and audits it) when it sees the socket close; let that happen first.
-      const open = () => (a.status() as { broker: { clients: number } }).broker.clients;
-      for (let i = 0; i < 200 && open() > 0; i += 1) await new Promise((r) => setTimeout(r, 10));
-      await new Promise((r) => setImmediate(r));
-      await a.close();
-      await b.close();
+      await kitA.stop();
+      await kitB.stop();
       doc.server.closeAllConnections();
       await new Promise((r) => doc.server.close(r));
-      tmp.remove();
     },
   };
 }

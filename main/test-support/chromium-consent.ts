@@ -51,13 +51,13 @@ export async function launchChromium(): Promise<{ browser: Browser; close: () =>
 /**
  * The person at the broker's consent page: opens the authorization URL in Chromium, reads the client
  * name and request code the page shows, approves that code from their own session (`person`, e.g.
- * the window's API) with the servers asked for minus `withhold`, and waits until the page, reloading
- * by itself, has continued to the client's redirect URI.
+ * the window's API) with `scopes` (default: the servers asked for minus `withhold`), and waits until
+ * the page, reloading by itself, has continued to the client's redirect URI.
  */
 export async function approveConsent(
   browser: Browser,
   authorizationUrl: URL,
-  options: { person: ConsentPerson; withhold?: string[] },
+  options: { person: ConsentPerson; withhold?: string[]; scopes?: string[] },
 ): Promise<{ clientName: string | null; requestCode: string }> {
   const page = await browser.newPage();
   await page.goto(authorizationUrl.href);
@@ -67,10 +67,7 @@ export async function approveConsent(
   for (const item of await page.locator('li[data-requested]').all())
     asked.push((await item.getAttribute('data-scope')) ?? '');
   const withhold = options.withhold ?? [];
-  await options.person.approve(
-    requestCode,
-    asked.filter((s) => !withhold.includes(s)),
-  );
+  await options.person.approve(requestCode, options.scopes ?? asked.filter((s) => !withhold.includes(s)));
   await page.waitForURL((url) => !url.pathname.startsWith('/oauth/'), { timeout: 15_000 });
   return { clientName, requestCode };
 }

@@ -1,3 +1,5 @@
+import { CookieJar } from './cookie-jar.js';
+
 /**
  * The person in front of the browser, as a tiny cookie-jar HTTP client: follows redirects, fills in
  * the first form of each page (the user code, any login name, the consent) and submits it, until a
@@ -40,20 +42,6 @@ function parseForm(html: string): ParsedForm | undefined {
   }
   const tag = form[1] ?? '';
   return { action: attribute(tag, 'action') ?? '', method: attribute(tag, 'method') ?? 'post', fields };
-}
-
-class CookieJar {
-  private readonly cookies = new Map<string, string>();
-  store(response: Response): void {
-    for (const line of response.headers.getSetCookie()) {
-      const pair = line.split(';')[0] ?? '';
-      const eq = pair.indexOf('=');
-      if (eq > 0) this.cookies.set(pair.slice(0, eq), pair.slice(eq + 1));
-    }
-  }
-  header(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
 }
 
 function fill(form: ParsedForm, options: PersonOptions): URLSearchParams {

@@ -1,16 +1,13 @@
-import { readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { join } from 'node:path';
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 
 import type { AccessTokenVerifier } from '../broker/authz/access-token.js';
-import { silentLogger } from '../broker/base/logger.js';
-import { Broker } from '../broker/broker.js';
+import type { Broker } from '../broker/broker.js';
 import { SocketTransport } from '../broker/jsonrpc/socket-transport.js';
 import type { SignInEvent } from '../broker/providers/sign-in-events.js';
-import { SecretRedactor } from '../broker/secrets/secret-redactor.js';
 import { remoteAccountId } from '../broker/upstream-oauth/remote-authorizations.js';
+import { startTestBroker } from './in-process-broker.js';
 import { memorySecretStore } from './memory-secret-store.js';
 import { actAsPerson, type PersonOptions } from './oauth-person.js';
 import {
@@ -23,7 +20,6 @@ import {
   type RemoteAuthServerOptions,
   startRemoteAuthServer,
 } from './remote-oauth-server.js';
-import { makeTempDir } from './temp-dir.js';
 
 /**
  * An in-process broker (port 0, temp data dir, memory secret store) with one remote server `remote`
@@ -85,43 +81,36 @@ async function registerNativeClient(issuer: string): Promise<string> {
 }
 
 export async function startRemoteKit(options: RemoteKitOptions = {}): Promise<RemoteKit> {
-  const tmp = makeTempDir('mab-rm-');
   const as = await startRemoteAuthServer(options.as);
   const server = await startProtectedRemoteServer({
     ...options.server,
     ...(options.withoutAuth === true ? {} : { authorizationServer: as.issuer }),
   });
   as.setResource(server.url);
-  const configPath = join(tmp.path, 'config.json');
   const transport = options.server?.kind ?? 'streamable-http';
   const clientId = options.preRegister === true ? await registerNativeClient(as.issuer) : undefined;
   const entry = { url: server.url, transport, ...(clientId ? { clientId } : {}), ...options.entry };
   const register = () => registerNativeClient(as.issuer);
   const extra = (await options.config?.({ as, server, register })) ?? {};
-  writeFileSync(
-    configPath,
-    JSON.stringify({ ...extra, servers: { remote: entry }, secretStore: { type: 'keychain' } }),
-  );
   const secrets = memorySecretStore(options.secrets);
-  const broker = await Broker.start({
-    configPath,
-    dataDir: join(tmp.path, 'data'),
-    port: 0,
-    logger: silentLogger(),
-    redactor: new SecretRedactor(),
+  const kit = await startTestBroker({
+    tmpPrefix: 'mab-rm-',
+    config: { ...extra, secretStore: { type: 'keychain' } },
+    servers: { remote: entry },
     secretStore: secrets,
     serverStartWaitMs: 15_000,
     ...(options.verifier ? { accessTokenVerifier: options.verifier } : {}),
     ...(options.allowLoopbackClientMetadataUrl === true ? { allowLoopbackClientMetadataUrl: true } : {}),
   });
+  const { broker } = kit;
   const clients: Client[] = [];
   return {
     as,
     server,
     broker,
     secrets,
-    configPath,
-    dataDir: join(tmp.path, 'data'),
+    configPath: kit.configPath,
+    dataDir: kit.dataDir,
     client: async () => {
       const socket = connect(broker.paths.mcpSocket);
       await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
@@ -141,17 +130,12 @@ export async function startRemoteKit(options: RemoteKitOptions = {}): Promise<Re
       await person;
       return events;
     },
-    auditText: () => readFileSync(join(tmp.path, 'data', 'audit', 'audit.jsonl'), 'utf8'),
+    auditText: kit.auditText,
     stop: async () => {
       for (const client of clients) await client.close().catch(() => undefined);
-      // The broker audits each disconnect when it sees the socket close; let that happen first.
-      const open = () => (broker.status() as { broker: { clients: number } }).broker.clients;
-      for (let i = 0; i < 200 && open() > 0; i += 1) await new Promise((r) => setTimeout(r, 10));
-      await new Promise((r) => setImmediate(r));
-      await broker.close();
+      await kit.stop();
       await server.close();
       await as.close();
-      tmp.remove();
     },
   };
 }

@@ -1,13 +1,11 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { scopeForServer } from '../broker/authz/access-token.js';
-import { silentLogger } from '../broker/base/logger.js';
-import { Broker } from '../broker/broker.js';
+import type { Broker } from '../broker/broker.js';
 import { MemorySecretStore } from '../broker/secrets/memory-secret-store.js';
-import { SecretRedactor } from '../broker/secrets/secret-redactor.js';
-import { makeTempDir } from './temp-dir.js';
+import { startTestBroker } from './in-process-broker.js';
 import { type TestTokenInput, TestTokenIssuer } from './test-token-issuer.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixture-server.mjs', import.meta.url));
@@ -39,39 +37,34 @@ export interface ResourceBroker {
 export async function startResourceBroker(
   options: { withAuthorizationServer?: boolean } = {},
 ): Promise<ResourceBroker> {
-  const tmp = makeTempDir('mab-rs-');
-  const recordFile = join(tmp.path, 'recorder.log');
-  writeFileSync(recordFile, '');
-  const configPath = join(tmp.path, 'config.json');
+  const issuer = await TestTokenIssuer.create();
   const fixture = (name: string) => ({
     command: process.execPath,
     args: [FIXTURE],
     env: { FIXTURE_NAME: name },
   });
-  const config = {
-    servers: {
-      alpha: fixture('alpha'),
-      beta: fixture('beta'),
-      recorder: {
-        command: process.execPath,
-        args: [RECORDER],
-        env: { RECORD_FILE: recordFile, UPSTREAM_CREDENTIAL },
-      },
+  let recordFile = '';
+  const kit = await startTestBroker({
+    tmpPrefix: 'mab-rs-',
+    servers: (dir) => {
+      recordFile = join(dir, 'recorder.log');
+      writeFileSync(recordFile, '');
+      return {
+        alpha: fixture('alpha'),
+        beta: fixture('beta'),
+        recorder: {
+          command: process.execPath,
+          args: [RECORDER],
+          env: { RECORD_FILE: recordFile, UPSTREAM_CREDENTIAL },
+        },
+      };
     },
-    secretStore: { type: 'keychain' },
-  };
-  writeFileSync(configPath, JSON.stringify(config));
-  const issuer = await TestTokenIssuer.create();
-  const broker = await Broker.start({
-    configPath,
-    dataDir: join(tmp.path, 'data'),
-    port: 0,
-    logger: silentLogger(),
-    redactor: new SecretRedactor(),
+    config: { secretStore: { type: 'keychain' } },
     secretStore: new MemorySecretStore(),
     // With the real authorization server, its verifier guards /mcp; otherwise the test issuer's.
     ...(options.withAuthorizationServer === true ? {} : { accessTokenVerifier: issuer }),
   });
+  const { broker } = kit;
   const origin = broker.url;
   return {
     broker,
@@ -82,10 +75,7 @@ export async function startResourceBroker(
     recordFile,
     token: (servers, extra = {}) =>
       issuer.issue({ audience: `${origin}/mcp`, scopes: servers.map(scopeForServer), ...extra }),
-    auditText: () => readFileSync(join(tmp.path, 'data', 'audit', 'audit.jsonl'), 'utf8'),
-    stop: async () => {
-      await broker.close();
-      tmp.remove();
-    },
+    auditText: kit.auditText,
+    stop: kit.stop,
   };
 }

@@ -95,6 +95,7 @@ describe.skipIf(mountProblem !== undefined)(
       }
       // A client disconnect (an audit write in a close handler) does not end the broker.
       await first.client.close();
+      // A fixed wait on purpose: it proves the broker does NOT exit after the failed write.
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(broker.process.exitCode).toBeNull();
       expect(await healthz(broker.url)).toBe(200);

@@ -108,6 +108,7 @@ describe('followAudit', () => {
 
     controller.abort();
     recordTools(log, 21, 21);
+    // A fixed wait on purpose: it proves an aborted follow does NOT deliver the new record.
     await new Promise((resolve) => setTimeout(resolve, 450));
     expect(seen.at(-1)!.seq).toBe(20);
     log.close();

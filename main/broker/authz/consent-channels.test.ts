@@ -1,40 +1,24 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { MemorySecretStore } from '../../test-support/authz-test-kit.js';
 import { fixtureServer } from '../../test-support/broker-process.js';
-import { cliInProcess } from '../../test-support/cli-in-process.js';
+import { startTestBroker, type TestBroker } from '../../test-support/in-process-broker.js';
 import { sdkClientFlow } from '../../test-support/jar-oauth-client.js';
-import { makeTempDir } from '../../test-support/temp-dir.js';
-import { silentLogger } from '../base/logger.js';
-import { Broker } from '../broker.js';
-import { SecretRedactor } from '../secrets/secret-redactor.js';
+import type { Broker } from '../broker.js';
 
-const tmp = makeTempDir('mab-consent-channels-');
-const configPath = join(tmp.path, 'config.json');
-const dataDir = join(tmp.path, 'data');
+let kit: TestBroker;
 let broker: Broker;
 
 beforeAll(async () => {
-  writeFileSync(configPath, JSON.stringify({ servers: { alpha: fixtureServer(), beta: fixtureServer() } }));
-  broker = await Broker.start({
-    configPath,
-    dataDir,
-    port: 0,
-    logger: silentLogger(),
-    redactor: new SecretRedactor(),
-    secretStore: new MemorySecretStore(),
+  kit = await startTestBroker({
+    tmpPrefix: 'mab-consent-channels-',
+    servers: { alpha: fixtureServer(), beta: fixtureServer() },
   });
+  broker = kit.broker;
 }, 60_000);
 
-afterAll(async () => {
-  await broker.close();
-  tmp.remove();
-});
+afterAll(() => kit.stop());
 
-const cli = (args: string[]) => cliInProcess(args, { configPath, dataDir });
+const cli = (args: string[]) => kit.cli(args);
 
 /**
  * A browser-mode UI session as the window holds it: the one-time login link redeemed for the session

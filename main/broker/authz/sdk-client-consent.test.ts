@@ -1,22 +1,18 @@
-import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Browser, Page } from '@playwright/test';
+import type { Browser } from '@playwright/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { type ConsentPerson, MemorySecretStore, windowPerson } from '../../test-support/authz-test-kit.js';
+import { type ConsentPerson, windowPerson } from '../../test-support/authz-test-kit.js';
 import { fixtureServer } from '../../test-support/broker-process.js';
-import { chromiumMissing, launchChromium } from '../../test-support/chromium-consent.js';
+import { approveConsent, chromiumMissing, launchChromium } from '../../test-support/chromium-consent.js';
+import { startTestBroker, type TestBroker } from '../../test-support/in-process-broker.js';
 import { StoredOAuthClient } from '../../test-support/stored-oauth-client.js';
-import { makeTempDir } from '../../test-support/temp-dir.js';
-import { silentLogger } from '../base/logger.js';
-import { Broker } from '../broker.js';
-import { SecretRedactor } from '../secrets/secret-redactor.js';
+import type { Broker } from '../broker.js';
 
 const missing = chromiumMissing();
 const hasChromium = missing === undefined;
@@ -30,21 +26,22 @@ if (missing) console.warn(`skipping the Chromium consent test: ${missing}`);
 class BrowserOAuthProvider extends StoredOAuthClient {
   constructor(
     redirectUrl: string,
-    private readonly page: Page,
+    private readonly browser: Browser,
     private readonly person: ConsentPerson,
   ) {
     super('SDK e2e client', redirectUrl);
   }
   async redirectToAuthorization(url: URL): Promise<void> {
-    await this.page.goto(url.href);
-    await expect.poll(() => this.page.locator('#client-name').textContent()).toBe('SDK e2e client');
-    const code = (await this.page.textContent('#request-code')) ?? '';
-    await this.person.approve(code, ['mcp:servers:alpha']);
+    const consent = await approveConsent(this.browser, url, {
+      person: this.person,
+      scopes: ['mcp:servers:alpha'],
+    });
+    expect(consent.clientName).toBe('SDK e2e client');
   }
 }
 
 describe.skipIf(!hasChromium)('SDK client against the broker, consent in Chromium', () => {
-  const tmp = makeTempDir('mab-e2e-');
+  let kit: TestBroker;
   let broker: Broker;
   let browser: Browser;
   let chromiumSession: Awaited<ReturnType<typeof launchChromium>>;
@@ -52,16 +49,11 @@ describe.skipIf(!hasChromium)('SDK client against the broker, consent in Chromiu
   let codeArrived: Promise<string>;
 
   beforeAll(async () => {
-    const configPath = join(tmp.path, 'config.json');
-    writeFileSync(configPath, JSON.stringify({ servers: { alpha: fixtureServer(), beta: fixtureServer() } }));
-    broker = await Broker.start({
-      configPath,
-      dataDir: join(tmp.path, 'data'),
-      port: 0,
-      logger: silentLogger(),
-      redactor: new SecretRedactor(),
-      secretStore: new MemorySecretStore(),
+    kit = await startTestBroker({
+      tmpPrefix: 'mab-e2e-',
+      servers: { alpha: fixtureServer(), beta: fixtureServer() },
     });
+    broker = kit.broker;
     let arrived: (code: string) => void = () => undefined;
     codeArrived = new Promise((resolve) => (arrived = resolve));
     callback = createServer((req, res) => {
@@ -78,16 +70,14 @@ describe.skipIf(!hasChromium)('SDK client against the broker, consent in Chromiu
     await chromiumSession.close();
     callback.closeAllConnections();
     callback.close();
-    await broker.close();
-    tmp.remove();
+    await kit.stop();
   });
 
   it('CD-1 SDK client discovers the broker from the 401, registers, is approved in Chromium and calls a granted tool', async () => {
-    const page = await browser.newPage();
     const port = (callback.address() as AddressInfo).port;
     const provider = new BrowserOAuthProvider(
       `http://127.0.0.1:${String(port)}/callback`,
-      page,
+      browser,
       windowPerson(broker.authz!.pendingConsents),
     );
     const mcpUrl = new URL(`${broker.url}/mcp`);

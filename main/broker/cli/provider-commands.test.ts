@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import {
   type BrokerHome,
@@ -76,13 +76,13 @@ describe('login / tokens / logout through the one running broker (real processes
     const polls = as.tokenRequests('urn:ietf:params:oauth:grant-type:device_code');
     expect(polls.length).toBeGreaterThanOrEqual(1);
     // Live rotation on sign-in: the server that was waiting for the account now runs.
-    let running = false;
-    for (let i = 0; i < 50 && !running; i += 1) {
-      const status = JSON.parse((await cli('status', '--json')).stdout) as { servers: { state: string }[] };
-      running = status.servers[0]?.state === 'running';
-      if (!running) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(running).toBe(true);
+    await vi.waitFor(
+      async () => {
+        const status = JSON.parse((await cli('status', '--json')).stdout) as { servers: { state: string }[] };
+        expect(status.servers[0]?.state).toBe('running');
+      },
+      { timeout: 5_000, interval: 100 },
+    );
   }, 60_000);
 
   it('tokens lists the account with masked tokens only', async () => {

@@ -59,6 +59,7 @@ describe('Gateway server lifecycle (real fixture servers)', () => {
         errorCode: 'SECRET_NOT_FOUND',
       }),
     );
+    // A fixed wait on purpose: it proves that no restart follows (something that must NOT happen).
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(gw.status()[0]).toMatchObject({ state: 'failed', restarts: 0 });
     const error = await gw.callTool('github__echo', { text: 'x' }, ctx).catch((e: unknown) => e);

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { type RunningBroker, startBroker, writeBrokerHome } from '../../test-support/broker-process.js';
 import { rawRequest } from '../../test-support/http-raw.js';
@@ -44,12 +44,14 @@ beforeAll(async () => {
   const home = writeBrokerHome(tmp.path, { servers: {}, secretStore: { type: 'encrypted-file' } });
   broker = await startBroker(home, [], { MCP_AUTH_BROKER_PASSPHRASE: 'malformed-test-passphrase' });
   port = Number(new URL(broker.url).port);
-  let link: string | undefined;
-  for (let i = 0; i < 100 && link === undefined; i++) {
-    link = /one-time link, 5 min\): (http:\/\/\S+)/.exec(broker.output())?.[1];
-    if (link === undefined) await new Promise((r) => setTimeout(r, 50));
-  }
-  expect(link).toBeDefined();
+  const link = await vi.waitFor(
+    () => {
+      const found = /one-time link, 5 min\): (http:\/\/\S+)/.exec(broker.output())?.[1];
+      expect(found).toBeDefined();
+      return found;
+    },
+    { timeout: 5_000, interval: 50 },
+  );
   const login = await rawRequest(link ?? '');
   cookie = (login.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? '';
   expect(cookie).toMatch(/^mab_ui=/);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
 import { type CallToolResult, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { memorySecretStore } from '../../test-support/memory-secret-store.js';
 import {
@@ -117,7 +117,10 @@ describe('credentials into servers and live rotation (real oidc-provider, real s
     const { as, service, gateway, fingerprint, expire } = await setup();
     const first = (await fingerprint()).sha256;
     const inFlight = gateway.callTool('api__slow', { ms: 300 }, ctx); // started before expiry
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await vi.waitFor(async () => {
+      const last = await gateway.callTool('api__last_slow', {}, ctx);
+      expect(JSON.stringify(last.content)).toContain('running');
+    });
     expire();
     const results = await Promise.allSettled(Array.from({ length: 16 }, () => fingerprint()));
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);

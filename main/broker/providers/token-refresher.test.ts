@@ -105,6 +105,7 @@ describe('token refresh: one owner, rotation, invalid_grant (real oidc-provider)
     const requests = as.tokenRequests('refresh_token').length;
     expect(requests).toBe(2);
     await expect(service.refresher.accessToken('corp')).rejects.toThrow(/login corp/);
+    // A fixed wait on purpose: it proves that no refresh loop follows (something that must NOT happen).
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(as.tokenRequests('refresh_token')).toHaveLength(requests); // no loop
   });

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 
 import { type CallToolResult, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { memorySecretStore } from '../../test-support/memory-secret-store.js';
 import { systemClock } from '../base/clock.js';
@@ -39,7 +39,9 @@ describe('Credential rotation with a hung call (real fixture server)', () => {
     const gw = makeGateway({ drainTimeoutMs: 1500 });
     await gw.start();
     const hung = gw.callTool('fx__slow', { ms: 600_000 }, ctx).catch((e: unknown) => e);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await vi.waitFor(async () => {
+      expect(textOf(await gw.callTool('fx__last_slow', {}, ctx))).toContain('running');
+    });
     const started = Date.now();
     const rotation = gw.restartServerWhenIdle('fx');
     // A call from another client arrives while the rotation waits for the hung call.

@@ -1,15 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { type IncomingHttpHeaders, request } from 'node:http';
-import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { fixtureServer, writeBrokerHome } from '../../test-support/broker-process.js';
-import { makeTempDir } from '../../test-support/temp-dir.js';
-import { silentLogger } from '../base/logger.js';
-import { Broker } from '../broker.js';
-import { EncryptedFileSecretStore } from '../secrets/encrypted-file-store.js';
-import { SecretRedactor } from '../secrets/secret-redactor.js';
+import { fixtureServer } from '../../test-support/broker-process.js';
+import { startTestBroker, type TestBroker } from '../../test-support/in-process-broker.js';
+import type { Broker } from '../broker.js';
+import type { SecretStore } from '../secrets/secret-store.js';
 
 interface Reply {
   status: number;
@@ -31,29 +28,21 @@ function call(url: string, method: string, headers: Record<string, string>, body
   });
 }
 
-let tmp: ReturnType<typeof makeTempDir>;
+let kit: TestBroker;
 let broker: Broker;
-let store: EncryptedFileSecretStore;
+let store: SecretStore;
 let configPath: string;
 
 beforeEach(async () => {
-  tmp = makeTempDir();
-  const home = writeBrokerHome(tmp.path, { servers: { alpha: fixtureServer({ FIXTURE_NAME: 'alpha' }) } });
-  configPath = home.configPath;
-  store = new EncryptedFileSecretStore({ path: join(tmp.path, 'secrets.enc.json'), passphrase: 'pw' });
-  broker = await Broker.start({
-    ...home,
-    port: 0,
-    logger: silentLogger(),
-    redactor: new SecretRedactor(),
-    secretStore: store,
+  kit = await startTestBroker({
+    servers: { alpha: fixtureServer({ FIXTURE_NAME: 'alpha' }) },
+    secretStore: 'encrypted-file',
+    encryptedFileName: 'secrets.enc.json',
   });
+  ({ broker, configPath, secretStore: store } = kit);
 });
 
-afterEach(async () => {
-  await broker.close();
-  tmp.remove();
-});
+afterEach(() => kit.stop());
 
 /** A UI session as the window gets it: the cookie, and the per-session secret from the login page's body. */
 interface UiLogin {

@@ -1,5 +1,3 @@
-import { join } from 'node:path';
-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { BrokerEvent } from '../../contract/window-api.js';
@@ -11,34 +9,25 @@ import {
   tokenRequest,
   windowPerson,
 } from '../../test-support/authz-test-kit.js';
-import { fixtureServer, writeBrokerHome } from '../../test-support/broker-process.js';
-import { makeTempDir } from '../../test-support/temp-dir.js';
-import { silentLogger } from '../base/logger.js';
-import { Broker } from '../broker.js';
-import { EncryptedFileSecretStore } from '../secrets/encrypted-file-store.js';
-import { SecretRedactor } from '../secrets/secret-redactor.js';
+import { fixtureServer } from '../../test-support/broker-process.js';
+import { startTestBroker, type TestBroker } from '../../test-support/in-process-broker.js';
+import type { Broker } from '../broker.js';
 
 const REDIRECT = 'http://127.0.0.1:7777/callback';
 
-let tmp: ReturnType<typeof makeTempDir>;
+let kit: TestBroker;
 let broker: Broker;
 
 beforeAll(async () => {
-  tmp = makeTempDir('mab-consent-events-');
-  const home = writeBrokerHome(tmp.path, { servers: { alpha: fixtureServer({ FIXTURE_NAME: 'alpha' }) } });
-  broker = await Broker.start({
-    ...home,
-    port: 0,
-    logger: silentLogger(),
-    redactor: new SecretRedactor(),
-    secretStore: new EncryptedFileSecretStore({ path: join(tmp.path, 's.enc.json'), passphrase: 'pw' }),
+  kit = await startTestBroker({
+    tmpPrefix: 'mab-consent-events-',
+    servers: { alpha: fixtureServer({ FIXTURE_NAME: 'alpha' }) },
+    secretStore: 'encrypted-file',
   });
+  broker = kit.broker;
 });
 
-afterAll(async () => {
-  await broker.close();
-  tmp.remove();
-});
+afterAll(() => kit.stop());
 
 /** Collects the live `consent` events of the window API; `next` waits for the next matching one. */
 function consentStream() {
