@@ -10,6 +10,7 @@ import { mountProtectedResource, type ProtectedResource } from './mcp-http/prote
 import type { LoopbackHttp } from './net/loopback-http.js';
 import type { SecretRedactor } from './secrets/secret-redactor.js';
 import type { SecretStore } from './secrets/secret-store.js';
+import type { BrokerInfo } from './window/broker-api-core.js';
 import { type BrowserUi, openBrowserUi } from './window/browser-ui.js';
 import { clientsFeature, providersFeature } from './window/feature-adapters.js';
 
@@ -25,8 +26,8 @@ export interface HttpFeaturesDeps {
   clock: Clock;
   /** Scrubs known secrets from error messages the window's API sends (SEC-5). */
   redactor: SecretRedactor;
-  /** The broker's `status()`, shown by the window. */
-  status: () => unknown;
+  /** The broker's own part of its status, shown by the window. */
+  brokerInfo: () => BrokerInfo;
   /** Replaces the authorization server's verifier on `/mcp` and `/ws` (tests). */
   accessTokenVerifier?: AccessTokenVerifier | undefined;
   /** TEST ONLY: let the authorization server fetch `http://127.0.0.1…` client metadata documents. */
@@ -58,7 +59,7 @@ export async function attachHttpFeatures(deps: HttpFeaturesDeps): Promise<HttpFe
     verifier: deps.accessTokenVerifier ?? authz.verifier,
   });
   const ui = openBrowserUi({
-    ...{ http, gateway, store, audit, config, logger, clock, status: deps.status },
+    ...{ http, servers: gateway, store, audit, config, logger, clock, brokerInfo: deps.brokerInfo },
     ...{ configPath: deps.configPath, dataDir: deps.dataDir, consents: authz.pendingConsents },
     redactor: deps.redactor,
   });

@@ -188,7 +188,7 @@ export class Broker {
       const features = await attachHttpFeatures({
         ...{ http, services, config, configPath: options.configPath, dataDir, store, audit, logger, clock },
         redactor,
-        status: () => b.status(),
+        brokerInfo: () => b.info(),
         accessTokenVerifier: options.accessTokenVerifier,
         allowLoopbackClientDocuments: options.allowLoopbackClientDocuments === true,
       });
@@ -242,17 +242,18 @@ export class Broker {
   }
 
   status(): Status {
+    return { broker: this.info(), servers: this.gateway.status(), audit: this.parts.audit.health() };
+  }
+
+  /** The broker's own part of its status: process, version, URL, secret store, connected clients. */
+  info(): Status['broker'] {
     return {
-      broker: {
-        pid: process.pid,
-        version: BROKER_VERSION,
-        url: this.url,
-        startedAt: this.startedAt,
-        secretStore: this.parts.store.description,
-        clients: this.sockets.size,
-      },
-      servers: this.gateway.status(),
-      audit: this.parts.audit.health(),
+      pid: process.pid,
+      version: BROKER_VERSION,
+      url: this.url,
+      startedAt: this.startedAt,
+      secretStore: this.parts.store.description,
+      clients: this.sockets.size,
     };
   }
 

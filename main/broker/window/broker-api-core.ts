@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 
-import type { Status } from '../../contract/status.js';
+import type { ServerStatus, Status } from '../../contract/status.js';
 import type { ApiOutput, BrokerApi, BrokerApiHandlers, ImportSource } from '../../contract/window-api.js';
 import type { AuditSink } from '../audit/audit-event.js';
 import { verifyAuditChain } from '../audit/audit-verify.js';
@@ -17,7 +17,6 @@ import {
 } from '../client-setup/connect-targets.js';
 import type { RemoteServerConfig, StdioServerConfig } from '../config/config-schema.js';
 import { setServerEnabled } from '../config/server-entries.js';
-import type { Gateway } from '../gateway/gateway.js';
 import { type FoundServer, parseMcpServers, readMcpServersFile } from '../import/mcp-config-import.js';
 import { planImport, runImport } from '../import/run-import.js';
 import type { SecretStore } from '../secrets/secret-store.js';
@@ -25,16 +24,33 @@ import { exportAudit, queryAudit } from './audit-query.js';
 import { type BrokerFeatures, featureHandlers } from './broker-features.js';
 import { LiveEvents } from './live-events.js';
 
+/**
+ * What the window needs of the running servers: their status and changes, restart, an edited
+ * entry swapped in, pause and resume. The gateway provides it; nothing else of it is reachable.
+ */
+export interface ServersPort {
+  status(): ServerStatus[];
+  restartServer(name: string): Promise<void>;
+  putServer(name: string, config: StdioServerConfig): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  on(event: 'statusChanged', listener: () => void): unknown;
+  off(event: 'statusChanged', listener: () => void): unknown;
+}
+
+/** The broker's own part of the status (process, URL, store, clients), from the composition root. */
+export type BrokerInfo = Omit<Status['broker'], 'configPath' | 'paused'>;
+
 export interface BrokerApiCoreDeps {
-  gateway: Gateway;
+  servers: ServersPort;
   store: SecretStore;
   audit: AuditSink;
   auditDir: string;
   configPath: string;
   dataDir: string;
   /** Server entries as loaded at start; kept current as the UI edits them. */
-  servers: Record<string, StdioServerConfig>;
-  brokerInfo: () => Omit<Status['broker'], 'configPath' | 'paused'>;
+  entries: Record<string, StdioServerConfig>;
+  brokerInfo: () => BrokerInfo;
   /** Absolute path of `bin/mcp-auth-broker.js`, for the Claude Desktop / Cursor entry. */
   cliScript: string;
   clock: Clock;
@@ -57,7 +73,7 @@ export interface BrokerApiCore extends BrokerApiHandlers {
  * transport (IPC or HTTP); every method returns plain JSON data without secret values.
  */
 export function createBrokerApiCore(deps: BrokerApiCoreDeps): BrokerApiCore {
-  const servers = { ...deps.servers };
+  const servers = { ...deps.entries };
   const features: BrokerFeatures = { ...deps.features };
   const connectEnv = deps.connectEnv ?? currentConnectEnv();
   let paused = false;
@@ -65,7 +81,7 @@ export function createBrokerApiCore(deps: BrokerApiCoreDeps): BrokerApiCore {
   const status = () => statusOf(deps, servers, remote(), paused);
   const live = new LiveEvents(deps.auditDir, status);
   const onStatus = () => live.statusChanged();
-  deps.gateway.on('statusChanged', onStatus);
+  deps.servers.on('statusChanged', onStatus);
   const entry = () => brokerEntry(deps.cliScript, deps, connectEnv);
   const requireServer = (name: string) => {
     if (!servers[name] && !remote()[name])
@@ -75,14 +91,14 @@ export function createBrokerApiCore(deps: BrokerApiCoreDeps): BrokerApiCore {
   return {
     features,
     close: () => {
-      deps.gateway.off('statusChanged', onStatus);
+      deps.servers.off('statusChanged', onStatus);
       live.close();
     },
     onEvent: (listener) => live.subscribe(listener),
     getStatus: () => Promise.resolve(status()),
     restartServer: async ({ name }) => {
       requireServer(name);
-      await deps.gateway.restartServer(name);
+      await deps.servers.restartServer(name);
       return OK;
     },
     setServerEnabled: async ({ name, enabled }) => {
@@ -96,12 +112,12 @@ export function createBrokerApiCore(deps: BrokerApiCoreDeps): BrokerApiCore {
         return OK;
       }
       servers[name] = config;
-      await deps.gateway.putServer(name, config);
+      await deps.servers.putServer(name, config);
       return OK;
     },
     pauseAllServers: async ({ paused: next }) => {
       paused = next;
-      await (next ? deps.gateway.stop() : deps.gateway.start());
+      await (next ? deps.servers.stop() : deps.servers.start());
       live.statusChanged();
       return OK;
     },
@@ -128,7 +144,7 @@ function statusOf(
 ): Status {
   return {
     broker: { ...deps.brokerInfo(), configPath: deps.configPath, paused },
-    servers: deps.gateway.status().map((s) => {
+    servers: deps.servers.status().map((s) => {
       const remoteConfig = remote[s.name];
       if (remoteConfig) return { ...s, command: `${remoteConfig.url} (${remoteConfig.transport})` };
       const config = servers[s.name];
@@ -166,7 +182,7 @@ function importHandlers(
         const config = outcome.config?.servers[name];
         if (!config) continue;
         servers[name] = config;
-        await deps.gateway.putServer(name, config);
+        await deps.servers.putServer(name, config);
       }
       return { imported: outcome.imported, skipped: outcome.skipped, moved: outcome.moved };
     },

@@ -1,17 +1,20 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { type Status, StatusSchema } from '../../contract/status.js';
 import type { AuditSink } from '../audit/audit-event.js';
 import type { Clock } from '../base/clock.js';
 import type { Logger } from '../base/logger.js';
 import type { BrokerConfig } from '../config/config-schema.js';
-import type { Gateway } from '../gateway/gateway.js';
 import type { LoopbackHttp } from '../net/loopback-http.js';
 import { dataDirPath } from '../runtime/paths.js';
 import type { SecretRedactor } from '../secrets/secret-redactor.js';
 import type { SecretStore } from '../secrets/secret-store.js';
-import { type BrokerApiCore, createBrokerApiCore } from './broker-api-core.js';
+import {
+  type BrokerApiCore,
+  type BrokerInfo,
+  createBrokerApiCore,
+  type ServersPort,
+} from './broker-api-core.js';
 import { mountBrowserMode } from './browser-mode.js';
 import { type ConsentSource, withConsentEvents } from './consent-events.js';
 import { UiSessions } from './ui-session.js';
@@ -28,7 +31,8 @@ export interface BrowserUiDeps {
   http: LoopbackHttp;
   /** Scrubs known secrets from the API's error messages (SEC-5); none in tests that have none. */
   redactor?: SecretRedactor;
-  gateway: Gateway;
+  /** The running servers (the gateway), through the few calls the window makes. */
+  servers: ServersPort;
   store: SecretStore;
   audit: AuditSink;
   config: BrokerConfig;
@@ -36,8 +40,8 @@ export interface BrowserUiDeps {
   dataDir: string;
   logger: Logger;
   clock: Clock;
-  /** The broker's `status()` (its `broker` part is shown in the window). */
-  status: () => unknown;
+  /** The broker's own part of its status, shown in the window. */
+  brokerInfo: () => BrokerInfo;
   /** Consent pages the authorization server shows; they become `consent` live events. */
   consents?: ConsentSource;
 }
@@ -52,15 +56,14 @@ export function defaultCliScript(): string {
 export function openBrowserUi(deps: BrowserUiDeps): BrowserUi {
   const sessions = new UiSessions(deps.clock);
   const core = createBrokerApiCore({
-    gateway: deps.gateway,
+    servers: deps.servers,
     store: deps.store,
     audit: deps.audit,
     auditDir: dataDirPath(deps.dataDir, 'audit'),
     configPath: deps.configPath,
     dataDir: deps.dataDir,
-    servers: deps.config.servers,
-    brokerInfo: (): Omit<Status['broker'], 'configPath' | 'paused'> =>
-      StatusSchema.shape.broker.parse((deps.status() as { broker: unknown }).broker),
+    entries: deps.config.servers,
+    brokerInfo: deps.brokerInfo,
     cliScript: defaultCliScript(),
     clock: deps.clock,
   });
