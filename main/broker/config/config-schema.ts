@@ -7,6 +7,7 @@ import {
   isRemoteEntry,
   type RemoteServerConfig,
   RemoteServerSchema,
+  ToolFilterSchema,
 } from './remote-server-config.js';
 import { prefixConflict, ServerPrefixSchema } from './server-prefix.js';
 
@@ -31,14 +32,6 @@ export const SecretRefSchema = z
 export const EnvValueSchema = z.union([z.string(), SecretRefSchema, ProviderEnvRefSchema], {
   error: 'must be a string or {"secret": "<name>"} or {"provider": "<provider>[:<account>]"}',
 });
-
-export const ToolFilterSchema = z.union(
-  [
-    z.object({ allow: z.array(z.string().min(1)).min(1) }).strict(),
-    z.object({ deny: z.array(z.string().min(1)).min(1) }).strict(),
-  ],
-  { error: 'must be {"allow": ["tool", …]} or {"deny": ["tool", …]}, not both' },
-);
 
 export const StdioServerSchema = z
   .object({

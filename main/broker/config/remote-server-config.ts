@@ -41,6 +41,15 @@ function isClientMetadataUrl(text: string): boolean {
  * Longest one tool call, prompt or resource read may take on a server (ms; each progress notification
  * restarts it). Default: the broker's 10 minutes. Stdio and remote entries share it.
  */
+/** A server's tool filter, stdio or remote: an allow list or a deny list of upstream tool names. */
+export const ToolFilterSchema = z.union(
+  [
+    z.object({ allow: z.array(z.string().min(1)).min(1) }).strict(),
+    z.object({ deny: z.array(z.string().min(1)).min(1) }).strict(),
+  ],
+  { error: 'must be {"allow": ["tool", …]} or {"deny": ["tool", …]}, not both' },
+);
+
 export const CallTimeoutMsSchema = z
   .number({ error: 'milliseconds, e.g. 120000 for two minutes' })
   .int('whole milliseconds')
@@ -72,12 +81,7 @@ export const RemoteServerSchema = z
     enabled: z.boolean().default(true),
     callTimeoutMs: CallTimeoutMsSchema,
     prefix: ServerPrefixSchema,
-    tools: z
-      .union([
-        z.object({ allow: z.array(z.string().min(1)).min(1) }).strict(),
-        z.object({ deny: z.array(z.string().min(1)).min(1) }).strict(),
-      ])
-      .optional(),
+    tools: ToolFilterSchema.optional(),
   })
   .strict();
 
