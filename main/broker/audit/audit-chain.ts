@@ -63,6 +63,21 @@ export function computeRecordHash(record: AuditRecordBody): string {
   return sha256Hex(serializeBody(record));
 }
 
+/**
+ * The stored line of a record body and its `hash`, serializing the body once: the line is the body's
+ * JSON with `"hash"` (and `"mac"`, from `macOf(hash)`) appended, byte for byte what
+ * {@link serializeRecord} writes for the same record.
+ */
+export function chainLine(
+  body: AuditRecordBody,
+  macOf?: (hash: string) => string,
+): { line: string; hash: string } {
+  const json = serializeBody(body);
+  const hash = sha256Hex(json);
+  const mac = macOf === undefined ? '' : `,"mac":${JSON.stringify(macOf(hash))}`;
+  return { line: `${json.slice(0, -1)},"hash":${JSON.stringify(hash)}${mac}}`, hash };
+}
+
 /** The stored line for a record (no trailing newline): its body with `hash` added last. */
 export function serializeRecord(record: AuditRecord): string {
   const mac = record.mac === undefined ? {} : { mac: record.mac };

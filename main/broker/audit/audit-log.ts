@@ -27,7 +27,7 @@ import {
   recordMac,
 } from './audit-anchor.js';
 import type { AuditRecordBody } from './audit-chain.js';
-import { computeRecordHash, parseAuditLine, serializeRecord, sha256Hex, ZERO_HASH } from './audit-chain.js';
+import { chainLine, parseAuditLine, sha256Hex, ZERO_HASH } from './audit-chain.js';
 import type { AuditEventInput, AuditEventType, AuditSink } from './audit-event.js';
 import type { AuditHead } from './audit-files.js';
 import {
@@ -246,8 +246,8 @@ export class AuditLog implements AuditSink {
 
   /** The line of a record (hash and mac added), newline-terminated. */
   private lineBytes(body: AuditRecordBody): Buffer {
-    const hash = computeRecordHash(body);
-    const line = serializeRecord({ ...body, hash, ...(this.key ? { mac: recordMac(this.key, hash) } : {}) });
+    const key = this.key;
+    const { line } = chainLine(body, key && ((hash) => recordMac(key, hash)));
     return Buffer.from(`${line}\n`, 'utf8');
   }
 
