@@ -84,8 +84,9 @@ interface ChainTip {
 /**
  * The append-only, hash-chained JSONL audit log (layout in `audit-files.ts`, hashing in
  * `audit-chain.ts`). Each `record()` is one synchronous `writeSync` of one line on a persistent fd
- * (with `callRecordsAfterTurn`, `tool.call` records: one write of the turn's lines once it ends), so a crash loses at most
- * the lines being written, and `open()` cuts a torn line off and records an `audit.recovered` event. Check a log with `verifyAuditChain`.
+ * (with `callRecordsAfterTurn`, `tool.call` records: one write of the turn's lines once it ends),
+ * so a crash loses at most the lines being written, and `open()` cuts a torn line off and records
+ * an `audit.recovered` event. Check a log with `verifyAuditChain`.
  */
 export class AuditLog implements AuditSink {
   readonly dir: string;

@@ -74,7 +74,8 @@ export class ClientGrants {
   /**
    * Deletes every grant of `clientId` with its refresh tokens and codes, and the remembered consent,
    * so its access tokens fail verification at once (reason `revoked`) and the next authorization
-   * asks the person again. The registration stays until it expires unapproved (registration-limits.ts). Returns false for an unknown client.
+   * asks the person again. The registration stays until it expires unapproved
+   * (registration-limits.ts). Returns false for an unknown client.
    */
   revoke(clientId: string): { revoked: boolean; grants: number } {
     if (!this.clientIds().has(clientId)) return { revoked: false, grants: 0 };

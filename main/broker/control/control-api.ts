@@ -1,14 +1,14 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 
 import {
-  ApproveConsentBodySchema as ApproveBody,
+  ApproveConsentBodySchema,
   type ClientsResponse,
   type ConsentDecisionResponse,
   type ConsentsResponse,
-  ImportBodySchema as ImportBody,
+  ImportBodySchema,
   type RestartServerResponse,
   type RevokeClientResponse,
-  SetSecretBodySchema as SecretBody,
+  SetSecretBodySchema,
 } from '../../contract/control-api.js';
 import type { Status } from '../../contract/status.js';
 import type { ImportResult } from '../../contract/window-api.js';
@@ -53,7 +53,7 @@ function routes(control: BrokerControl): Route[] {
     route('GET', '/status', (_q, res) => sendJson(res, 200, control.status())),
     route('GET', '/secrets', async (_q, res) => sendJson(res, 200, { names: await control.listSecrets() })),
     route('PUT', '/secrets/:name', async (req, res, { name }) => {
-      const body = SecretBody.safeParse(await readJsonBody(req));
+      const body = SetSecretBodySchema.safeParse(await readJsonBody(req));
       if (!body.success) throw new BrokerError('USAGE', 'Body must be {"value": "<non-empty string>"}.');
       sendJson(res, 200, await control.setSecret(name, body.data.value));
     }),
@@ -62,7 +62,7 @@ function routes(control: BrokerControl): Route[] {
     ),
     route('POST', '/ui/login-link', (_q, res) => sendJson(res, 200, { url: control.uiLoginUrl() })),
     route('POST', '/import', async (req, res) => {
-      const body = ImportBody.safeParse(await readJsonBody(req));
+      const body = ImportBodySchema.safeParse(await readJsonBody(req));
       if (!body.success) throw new BrokerError('USAGE', 'Body must be {"path": "<config file>"}.');
       sendJson(res, 200, await control.importServers(body.data.path));
     }),
@@ -70,7 +70,7 @@ function routes(control: BrokerControl): Route[] {
     route('DELETE', '/clients/:id', (_q, res, { id }) => sendJson(res, 200, control.revokeClient(id))),
     route('GET', '/consents', (_q, res) => sendJson(res, 200, control.listConsents())),
     route('POST', '/consents/:code/approve', async (req, res, { code }) => {
-      const body = ApproveBody.safeParse((await readJsonBody(req)) ?? {});
+      const body = ApproveConsentBodySchema.safeParse((await readJsonBody(req)) ?? {});
       if (!body.success)
         throw new BrokerError('USAGE', 'Body must be {"scopes"?: ["mcp:servers:<name>", …]}.');
       sendJson(res, 200, control.decideConsent(code, 'approve', body.data.scopes));

@@ -23,9 +23,9 @@ const isListed = (upstream: UpstreamSupervisor) =>
 
 /**
  * What the gateway offers to clients, built from every upstream's last known catalog: tools and
- * prompts under their exposed names (`<prefix><name>`, `<server>__<name>` by default), tool filters applied, scope applied.
- * Names are computed over all catalogs whatever a server's state, so they stay stable while a
- * server restarts; call `invalidate()` when a catalog changes.
+ * prompts under their exposed names (`<prefix><name>`, `<server>__<name>` by default), tool
+ * filters applied, scope applied. Names are computed over all catalogs whatever a server's state,
+ * so they stay stable while a server restarts; call `invalidate()` when a catalog changes.
  */
 export class ExposedCatalog {
   private tools: NameAssignment | undefined;

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { LoginBodySchema as LoginBody } from '../../contract/control-api.js';
+import { LoginBodySchema } from '../../contract/control-api.js';
 import type { AccountListing, LogoutResult } from '../../contract/providers.js';
 import { BrokerError, messageOf } from '../base/errors.js';
 import { readJsonBody, sendJson } from '../net/http-json.js';
@@ -25,7 +25,7 @@ export interface ProviderControl {
  * the sign-in is aborted when the CLI goes away. `POST /providers/:account/logout`, `GET /tokens`.
  */
 async function login(control: ProviderControl, req: IncomingMessage, res: ServerResponse, account: string) {
-  const body = LoginBody.safeParse(await readJsonBody(req));
+  const body = LoginBodySchema.safeParse(await readJsonBody(req));
   if (!body.success) throw new BrokerError('USAGE', 'Body must be {"mode": "device" | "browser"}.');
   res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
   const abort = new AbortController();
