@@ -39,6 +39,7 @@ const broker = {
   listSecrets: invoke('broker:listSecrets'),
   getConnectInfo: invoke('broker:getConnectInfo'),
   installConnect: invoke('broker:installConnect'),
+  uninstallConnect: invoke('broker:uninstallConnect'),
   listProviders: invoke('broker:listProviders'),
   signIn: invoke('broker:signIn'),
   signOut: invoke('broker:signOut'),

@@ -15,6 +15,8 @@ await build({
   format: 'esm',
   target: 'node20',
   external: ['@napi-rs/keyring', 'electron'],
+  // ES module builds first: UMD builds (jsonc-parser's `main`) require their parts at run time.
+  mainFields: ['module', 'main'],
   // CommonJS packages inside an ES module bundle still expect require, __filename and __dirname.
   banner: {
     js: [

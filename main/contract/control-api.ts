@@ -3,7 +3,13 @@ import { z } from 'zod';
 import { ClientGrantSummarySchema, ConsentRequestSchema } from './consent.js';
 import { AccountListingSchema, LogoutResultSchema } from './providers.js';
 import { StartingStatusSchema, StatusSchema } from './status.js';
-import { ImportResultSchema } from './window-api.js';
+import {
+  BrokerViaSchema,
+  ConnectInfoSchema,
+  ImportResultSchema,
+  InstallResultSchema,
+  UninstallResultSchema,
+} from './window-api.js';
 
 /**
  * The control API's contract: what the CLI sends to the running broker over its same-user socket
@@ -19,6 +25,11 @@ export const SetSecretBodySchema = z.object({ value: z.string().min(1) }).strict
 /** `POST /import`. */
 export const ImportBodySchema = z.object({ path: z.string().min(1) }).strict();
 /** `POST /consents/:code/approve` (default: the servers the client asked for). */
+/** `POST /connect/:client/install`. */
+export const InstallBodySchema = z
+  .object({ via: BrokerViaSchema.optional(), removeImported: z.boolean().optional() })
+  .strict();
+
 export const ApproveConsentBodySchema = z
   .object({ scopes: z.array(z.string().min(1).max(200)).max(200).optional() })
   .strict();
@@ -41,6 +52,11 @@ export const RestartServerResponseSchema = z.object({ restarted: z.string() });
 export const UiLoginLinkResponseSchema = z.object({ url: z.string().startsWith('http://127.0.0.1:') });
 /** `POST /import`. */
 export const ImportResponseSchema = ImportResultSchema;
+
+/** `GET /connect`, `POST /connect/:client/install`, `POST /connect/:client/uninstall`. */
+export const ConnectInfoResponseSchema = ConnectInfoSchema;
+export const InstallResponseSchema = InstallResultSchema;
+export const UninstallResponseSchema = UninstallResultSchema;
 /** `GET /clients`: OAuth clients with their grants; `persistent` when grants survive a restart. */
 export const ClientsResponseSchema = z.object({
   clients: z.array(ClientGrantSummarySchema),

@@ -63,9 +63,24 @@ export const ClientListSchema = z.object({
   ),
 });
 
-export const ConnectTargetSchema = z.enum(['claude-desktop', 'cursor']);
+/** The MCP clients the broker installs itself into. */
+export const ConnectTargetSchema = z.enum([
+  'claude-desktop',
+  'claude-code',
+  'cursor',
+  'vscode',
+  'windsurf',
+  'gemini',
+  'codex',
+  'zed',
+]);
+
+/** How a client reaches the broker: the stdio shim, or the loopback `/mcp` URL with OAuth. */
+export const BrokerViaSchema = z.enum(['stdio', 'http']);
 
 export const ConnectInfoSchema = z.object({
+  /** The URL any other MCP client can use (it signs in with OAuth). */
+  mcpUrl: z.string(),
   targets: z.array(
     z.object({
       id: ConnectTargetSchema,
@@ -74,15 +89,42 @@ export const ConnectInfoSchema = z.object({
       exists: z.boolean(),
       /** True when the file already has the broker entry. */
       installed: z.boolean(),
+      /** The entry kind this client handles best, and the kinds it accepts. */
+      via: BrokerViaSchema,
+      accepts: z.array(BrokerViaSchema),
       snippet: z.string(),
+      /** Entries of this file that were imported into the broker: removed at install by default. */
+      moved: z.array(z.string()),
+      /** Why the file could not be read. */
+      problem: z.string().optional(),
     }),
   ),
 });
 
+export const InstallRequestSchema = z
+  .object({
+    target: ConnectTargetSchema,
+    via: BrokerViaSchema.optional(),
+    /** Remove the entries that now live in the broker (default: yes, when there are any). */
+    removeImported: z.boolean().optional(),
+  })
+  .strict();
+
 export const InstallResultSchema = z.object({
   path: z.string(),
-  /** Copy of the previous file, when there was one. */
+  via: BrokerViaSchema,
+  /** The sealed copy of the previous file that `uninstall` restores. */
   backup: z.string().optional(),
+  /** Entries taken out of the client's file (they live in the broker now). */
+  removed: z.array(z.string()),
+});
+
+export const UninstallResultSchema = z.object({
+  path: z.string(),
+  /** `exact`: byte for byte; `merged`: the client changed the file since, so only the broker's
+   * changes were undone; `entry`: there was no backup, the broker entry was removed. */
+  restored: z.enum(['exact', 'merged', 'entry']),
+  returned: z.array(z.string()),
 });
 
 export const ImportSourceSchema = z.union([
@@ -157,7 +199,11 @@ export const BROKER_API_METHODS = {
   verifyAudit: { input: Empty, output: AuditVerifySchema },
   listSecrets: { input: Empty, output: z.object({ names: z.array(z.string()) }) },
   getConnectInfo: { input: Empty, output: ConnectInfoSchema },
-  installConnect: { input: z.object({ target: ConnectTargetSchema }).strict(), output: InstallResultSchema },
+  installConnect: { input: InstallRequestSchema, output: InstallResultSchema },
+  uninstallConnect: {
+    input: z.object({ target: ConnectTargetSchema }).strict(),
+    output: UninstallResultSchema,
+  },
   listProviders: { input: Empty, output: ProviderListSchema },
   signIn: {
     input: z.object({ provider: Name }).strict(),

@@ -1,4 +1,3 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, renameSync } from 'node:fs';
 
 import { z } from 'zod';
@@ -7,6 +6,7 @@ import { writeFileAtomic } from '../base/atomic-file.js';
 import type { Clock } from '../base/clock.js';
 import { isBrokerError } from '../base/errors.js';
 import { readFileNoFollow } from '../base/private-path.js';
+import { seal, unseal } from '../base/sealed-box.js';
 
 /**
  * The authorization server's state: registered clients, grants, sessions, refresh tokens and
@@ -25,13 +25,6 @@ export interface StoredEntry {
   expiresAt?: number;
 }
 
-const FileSchema = z.object({
-  v: z.literal(1),
-  iv: z.string(),
-  tag: z.string(),
-  data: z.string(),
-});
-
 const StateSchema = z.record(
   z.string(),
   z.record(
@@ -39,27 +32,6 @@ const StateSchema = z.record(
     z.object({ payload: z.record(z.string(), z.unknown()), expiresAt: z.number().optional() }),
   ),
 );
-
-function encrypt(key: Buffer, plaintext: string): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return JSON.stringify({
-    v: 1,
-    iv: iv.toString('base64url'),
-    tag: cipher.getAuthTag().toString('base64url'),
-    data: data.toString('base64url'),
-  });
-}
-
-function decrypt(key: Buffer, text: string): string {
-  const file = FileSchema.parse(JSON.parse(text));
-  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(file.iv, 'base64url'));
-  decipher.setAuthTag(Buffer.from(file.tag, 'base64url'));
-  return Buffer.concat([decipher.update(Buffer.from(file.data, 'base64url')), decipher.final()]).toString(
-    'utf8',
-  );
-}
 
 export interface AuthzStateStoreOptions {
   /** The encrypted file; undefined keeps everything in memory (no key store available). */
@@ -88,7 +60,11 @@ export class AuthzStateStore {
     if (!path || !key || !existsSync(path)) return;
     try {
       const state = StateSchema.parse(
-        JSON.parse(decrypt(key, readFileNoFollow(path, 'the authorization state file').toString('utf8'))),
+        JSON.parse(
+          unseal(key, readFileNoFollow(path, 'the authorization state file').toString('utf8')).toString(
+            'utf8',
+          ),
+        ),
       );
       for (const [kind, entries] of Object.entries(state)) {
         const map = this.table(kind);
@@ -184,6 +160,6 @@ export class AuthzStateStore {
         [...this.table(kind)].filter(([, entry]) => this.live(entry) !== undefined),
       );
     }
-    writeFileAtomic(path, encrypt(key, JSON.stringify(state)));
+    writeFileAtomic(path, seal(key, JSON.stringify(state)));
   }
 }

@@ -31,6 +31,8 @@ const TABLE: Record<BrokerErrorCode, { http: number; exit: number }> = {
   IMPORT_INVALID: { http: 400, exit: 1 },
   SERVER_EXISTS: { http: 409, exit: 1 },
   CLIENT_CONFIG_INVALID: { http: 409, exit: 1 },
+  BACKUP_UNREADABLE: { http: 500, exit: 1 },
+  BACKUP_NOT_FOUND: { http: 404, exit: 1 },
   FEATURE_UNAVAILABLE: { http: 501, exit: 1 },
   CLIENT_NOT_FOUND: { http: 404, exit: 1 },
   CONSENT_NOT_FOUND: { http: 404, exit: 1 },

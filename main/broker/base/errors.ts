@@ -28,6 +28,8 @@ export type BrokerErrorCode =
   | 'IMPORT_INVALID'
   | 'SERVER_EXISTS'
   | 'CLIENT_CONFIG_INVALID'
+  | 'BACKUP_UNREADABLE'
+  | 'BACKUP_NOT_FOUND'
   | 'FEATURE_UNAVAILABLE'
   | 'CLIENT_NOT_FOUND'
   /** No consent request waits under that request code (SEC-1). */

@@ -10,6 +10,7 @@ import { configCommand, configHelp } from './config-command.js';
 import { connectCommand, connectHelp } from './connect-command.js';
 import { doctorCommand, doctorHelp } from './doctor-command.js';
 import { importCommand, importHelp } from './import-command.js';
+import { installCommand, installHelp, uninstallCommand } from './install-command.js';
 import { loginCommand, loginHelp } from './login-command.js';
 import { logoutCommand, logoutHelp } from './logout-command.js';
 import { secretCommand, secretHelp } from './secret-command.js';
@@ -45,6 +46,16 @@ const COMMANDS: Record<string, { run: Command; help: string; summary: string }> 
     help: importHelp,
     summary: 'import servers from a Claude Desktop / Cursor config',
   },
+  install: {
+    run: installCommand,
+    help: installHelp,
+    summary: 'put the broker into an MCP client (Claude Desktop, Cursor, VS Code, …), with a backup',
+  },
+  uninstall: {
+    run: uninstallCommand,
+    help: installHelp,
+    summary: 'take the broker out of an MCP client again, restoring its file',
+  },
   doctor: {
     run: doctorCommand,
     help: doctorHelp,
@@ -58,7 +69,7 @@ Usage: mcp-auth-broker <command> [options]
 
 Commands:
 ${Object.entries(COMMANDS)
-  .map(([name, c]) => `  ${name.padEnd(9)}${c.summary}`)
+  .map(([name, c]) => `  ${name.padEnd(11)}${c.summary}`)
   .join('\n')}
 
 Common options: --config FILE, --data-dir DIR, --help. "mcp-auth-broker <command> --help" for more.`;

@@ -85,6 +85,9 @@ export function createBrokerControl(ports: BrokerControlPorts): BrokerControl {
     providerTokens: () => ports.providers.list(),
     uiLoginUrl: () => ui().loginUrl(),
     importServers: (path: string) => ui().api.runImport({ source: { path } }),
+    connectInfo: () => ui().api.getConnectInfo({}),
+    installClient: (request) => ui().api.installConnect(request),
+    uninstallClient: (request) => ui().api.uninstallConnect(request),
     listClients: () => {
       const authz = ports.authz();
       return { clients: authz?.clients.list() ?? [], persistent: authz?.persistent ?? false };

@@ -6,12 +6,18 @@ import {
   type ConsentDecisionResponse,
   type ConsentsResponse,
   ImportBodySchema,
+  InstallBodySchema,
   type RestartServerResponse,
   type RevokeClientResponse,
   SetSecretBodySchema,
 } from '../../contract/control-api.js';
 import type { Status } from '../../contract/status.js';
-import type { ImportResult } from '../../contract/window-api.js';
+import {
+  type ApiInput,
+  type ApiOutput,
+  ConnectTargetSchema,
+  type ImportResult,
+} from '../../contract/window-api.js';
 import { codeOf, httpStatusForCode } from '../base/error-codes.js';
 import { BrokerError, messageOf } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
@@ -30,6 +36,11 @@ export interface BrokerControl extends ProviderControl {
   uiLoginUrl(): string;
   /** Imports the MCP servers of a Claude Desktop / Cursor config file (`mcp-auth-broker import`). */
   importServers(path: string): Promise<ImportResult>;
+  /** MCP clients the broker installs into (`mcp-auth-broker install --list`). */
+  connectInfo(): Promise<ApiOutput<'getConnectInfo'>>;
+  /** Installs the broker entry into a client's file (`install CLIENT`), or restores it (`uninstall`). */
+  installClient(request: ApiInput<'installConnect'>): Promise<ApiOutput<'installConnect'>>;
+  uninstallClient(request: ApiInput<'uninstallConnect'>): Promise<ApiOutput<'uninstallConnect'>>;
   /** OAuth clients of the broker's authorization server with their grants (`mcp-auth-broker clients`). */
   listClients(): ClientsResponse;
   /** Revokes every grant of a client; its tokens stop working at once (`clients revoke <id>`). */
@@ -65,6 +76,20 @@ function routes(control: BrokerControl): Route[] {
       const body = ImportBodySchema.safeParse(await readJsonBody(req));
       if (!body.success) throw new BrokerError('USAGE', 'Body must be {"path": "<config file>"}.');
       sendJson(res, 200, await control.importServers(body.data.path));
+    }),
+    route('GET', '/connect', async (_q, res) => sendJson(res, 200, await control.connectInfo())),
+    route('POST', '/connect/:client/install', async (req, res, { client }) => {
+      const target = ConnectTargetSchema.safeParse(client);
+      const body = InstallBodySchema.safeParse((await readJsonBody(req)) ?? {});
+      if (!target.success) throw new BrokerError('USAGE', `Unknown client "${client}".`);
+      if (!body.success)
+        throw new BrokerError('USAGE', 'Body must be {"via"?: "stdio"|"http", "removeImported"?: boolean}.');
+      sendJson(res, 200, await control.installClient({ target: target.data, ...body.data }));
+    }),
+    route('POST', '/connect/:client/uninstall', async (_q, res, { client }) => {
+      const target = ConnectTargetSchema.safeParse(client);
+      if (!target.success) throw new BrokerError('USAGE', `Unknown client "${client}".`);
+      sendJson(res, 200, await control.uninstallClient({ target: target.data }));
     }),
     route('GET', '/clients', (_q, res) => sendJson(res, 200, control.listClients())),
     route('DELETE', '/clients/:id', (_q, res, { id }) => sendJson(res, 200, control.revokeClient(id))),

@@ -1,20 +1,12 @@
-import { existsSync } from 'node:fs';
-
 import type { ServerStatus, Status } from '../../contract/status.js';
-import type { ApiOutput, BrokerApi, BrokerApiHandlers, ImportSource } from '../../contract/window-api.js';
+import type { BrokerApi, BrokerApiHandlers, ImportSource } from '../../contract/window-api.js';
 import type { AuditSink } from '../audit/audit-event.js';
 import { verifyAuditChain } from '../audit/audit-verify.js';
 import type { Clock } from '../base/clock.js';
 import { BrokerError } from '../base/errors.js';
-import {
-  brokerEntry,
-  type ConnectEnv,
-  connectSnippet,
-  currentConnectEnv,
-  installBrokerEntry,
-  isInstalled,
-  targetPath,
-} from '../client-setup/connect-targets.js';
+import { createClientSetup } from '../client-setup/client-setup.js';
+import type { ConnectEnv } from '../client-setup/connect-env.js';
+import { recordImport } from '../client-setup/import-provenance.js';
 import type { RemoteServerConfig, StdioServerConfig } from '../config/config-schema.js';
 import { setServerEnabled } from '../config/server-entries.js';
 import { type FoundServer, parseMcpServers, readMcpServersFile } from '../import/mcp-config-import.js';
@@ -75,14 +67,18 @@ export interface BrokerApiCore extends BrokerApiHandlers {
 export function createBrokerApiCore(deps: BrokerApiCoreDeps): BrokerApiCore {
   const servers = { ...deps.entries };
   const features: BrokerFeatures = { ...deps.features };
-  const connectEnv = deps.connectEnv ?? currentConnectEnv();
   let paused = false;
   const remote = () => features.remoteServers?.configs() ?? {};
   const status = () => statusOf(deps, servers, remote(), paused);
   const live = new LiveEvents(deps.auditDir, status);
   const onStatus = () => live.statusChanged();
   deps.servers.on('statusChanged', onStatus);
-  const entry = () => brokerEntry(deps.cliScript, deps, connectEnv);
+  const clients = createClientSetup({
+    ...{ cliScript: deps.cliScript, configPath: deps.configPath, dataDir: deps.dataDir },
+    ...{ store: deps.store, clock: deps.clock, brokerUrl: () => deps.brokerInfo().url },
+    brokerServers: () => new Set([...Object.keys(servers), ...Object.keys(remote())]),
+    ...(deps.connectEnv ? { env: deps.connectEnv } : {}),
+  });
   const requireServer = (name: string) => {
     if (!servers[name] && !remote()[name])
       throw new BrokerError('SERVER_NOT_FOUND', `No server named "${name}" in the config.`);
@@ -126,11 +122,14 @@ export function createBrokerApiCore(deps: BrokerApiCoreDeps): BrokerApiCore {
     exportAudit: (query) => Promise.resolve({ jsonl: exportAudit(deps.auditDir, query) }),
     verifyAudit: () => Promise.resolve(verifyAuditChain(deps.auditDir)),
     listSecrets: async () => ({ names: await deps.store.list() }),
-    getConnectInfo: () => Promise.resolve(connectInfo(connectEnv, entry())),
-    installConnect: ({ target }) =>
-      Promise.resolve(
-        installBrokerEntry(targetPath(target, connectEnv), entry(), new Date(deps.clock.now())),
-      ),
+    getConnectInfo: () => Promise.resolve(clients.info()),
+    installConnect: (request) =>
+      clients.install({
+        client: request.target,
+        ...(request.via ? { via: request.via } : {}),
+        ...(request.removeImported === undefined ? {} : { removeImported: request.removeImported }),
+      }),
+    uninstallConnect: ({ target }) => clients.uninstall(target),
     ...featureHandlers(features),
   };
 }
@@ -178,6 +177,9 @@ function importHandlers(
         existing: existing(),
         ...(only === undefined ? {} : { only }),
       });
+      // Installing the broker into that file later removes these entries from it (14.5).
+      if ('path' in source)
+        recordImport(deps.dataDir, source.path, Object.fromEntries(outcome.imported.map((n) => [n, n])));
       for (const name of outcome.imported) {
         const config = outcome.config?.servers[name];
         if (!config) continue;
@@ -186,19 +188,5 @@ function importHandlers(
       }
       return { imported: outcome.imported, skipped: outcome.skipped, moved: outcome.moved };
     },
-  };
-}
-
-function connectInfo(
-  env: ConnectEnv,
-  entry: { command: string; args: string[] },
-): ApiOutput<'getConnectInfo'> {
-  const snippet = connectSnippet(entry);
-  const labels = { 'claude-desktop': 'Claude Desktop', cursor: 'Cursor' } as const;
-  return {
-    targets: (['claude-desktop', 'cursor'] as const).map((id) => {
-      const path = targetPath(id, env);
-      return { id, label: labels[id], path, exists: existsSync(path), installed: isInstalled(path), snippet };
-    }),
   };
 }

@@ -121,12 +121,32 @@ describe('Providers, Tokens, Clients and Connect screens', () => {
     );
   });
 
-  it('show the Claude Desktop snippet and install it, naming the backup', async () => {
+  it('show the Claude Desktop snippet and install it, removing the imported entries (14.5)', async () => {
     const api = fakeBrokerApi({ servers: [], audit: [] });
     const user = userEvent.setup();
     renderWithApi(<ConnectScreen />, api);
     expect(await screen.findByLabelText('Claude Desktop snippet')).toHaveTextContent('"broker"');
+    expect(screen.getByText('http://127.0.0.1:47821/mcp')).toBeInTheDocument();
+    expect(screen.getByRole('checkbox', { name: /Remove github from this file/ })).toBeChecked();
     await user.click(screen.getByRole('button', { name: 'Install into Claude Desktop' }));
-    expect(await screen.findByRole('status')).toHaveTextContent('previous file was saved as /x.bak');
+    expect(await screen.findByRole('status')).toHaveTextContent('removed github');
+    expect(api.calls.find((c) => c.method === 'installConnect')?.input).toEqual({
+      target: 'claude-desktop',
+      removeImported: true,
+    });
+  });
+
+  it('keep the imported entries when the person unticks the box (14.5)', async () => {
+    const api = fakeBrokerApi({ servers: [], audit: [] });
+    const user = userEvent.setup();
+    renderWithApi(<ConnectScreen />, api);
+    await user.click(await screen.findByRole('checkbox', { name: /Remove github/ }));
+    await user.click(screen.getByRole('button', { name: 'Install into Claude Desktop' }));
+    await waitFor(() =>
+      expect(api.calls.find((c) => c.method === 'installConnect')?.input).toEqual({
+        target: 'claude-desktop',
+        removeImported: false,
+      }),
+    );
   });
 });

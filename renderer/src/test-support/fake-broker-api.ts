@@ -120,6 +120,7 @@ export function fakeBrokerApi(
     listSecrets: (i) => rec('listSecrets', i, { names: [] }),
     getConnectInfo: (i) =>
       rec('getConnectInfo', i, {
+        mcpUrl: 'http://127.0.0.1:47821/mcp',
         targets: [
           {
             id: 'claude-desktop' as const,
@@ -127,14 +128,25 @@ export function fakeBrokerApi(
             path: '/home/u/.config/Claude/claude_desktop_config.json',
             exists: true,
             installed: false,
+            via: 'stdio' as const,
+            accepts: ['stdio' as const],
             snippet: '{"mcpServers":{"broker":{}}}',
+            moved: ['github'],
           },
         ],
       }),
     installConnect: (i) =>
       rec('installConnect', i, {
         path: '/home/u/.config/Claude/claude_desktop_config.json',
-        backup: '/x.bak',
+        via: 'stdio' as const,
+        backup: '/x.sealed',
+        removed: i.removeImported === false ? [] : ['github'],
+      }),
+    uninstallConnect: (i) =>
+      rec('uninstallConnect', i, {
+        path: '/home/u/.config/Claude/claude_desktop_config.json',
+        restored: 'exact' as const,
+        returned: ['github'],
       }),
     listProviders: (i) =>
       rec('listProviders', i, state.providers ?? { available: false, message: UNAVAILABLE, providers: [] }),
