@@ -112,7 +112,7 @@ test('SEC-3 the cookie another 127.0.0.1 port receives opens nothing; a reload n
   }
   // The secret lives only in the page's memory: the same cookie on a reloaded page is not signed in.
   await page.goto(`${url}/ui/`);
-  await expect(page.getByRole('status').first()).toContainText('mcp-auth-broker ui');
+  await expect(page.getByRole('status').first()).toContainText(/mcp-auth-broker(\.js)? ui/);
 });
 
 test('a login link works once', async ({ page }) => {

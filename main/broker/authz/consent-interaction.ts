@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 
 import { readBody } from '../net/read-body.js';
+import { cliCommand } from '../runtime/cli-command.js';
 import { consentPageBody, errorPageBody, sendPage } from './consent-page.js';
 import { ConsentRegistry } from './consent-registry.js';
 import { type ConsentDecision, INTERACTION_PREFIX, type PendingConsents } from './pending-consents.js';
@@ -16,9 +17,9 @@ const MAX_FORM_BYTES = 16 * 1024;
 const WAIT_REFRESH_S = 2;
 const ANSWERED =
   'This authorization request was already answered. Start again from the client if it did not continue.';
-const APPROVE_ELSEWHERE =
+const APPROVE_ELSEWHERE = () =>
   'This page cannot approve a request: approve it in the MCP Auth Broker window, from its notification, ' +
-  'or with "mcp-auth-broker clients approve <request code>". This page continues by itself once you have.';
+  `or with "${cliCommand('clients approve <request code>')}". This page continues by itself once you have.`;
 
 export interface ConsentInteractionDeps {
   provider: Provider;
@@ -170,7 +171,7 @@ export class ConsentInteraction {
       return;
     }
     if (form.get('decision') !== 'deny') {
-      sendPage(res, 403, 'Approve in your own session', errorPageBody('access_denied', APPROVE_ELSEWHERE));
+      sendPage(res, 403, 'Approve in your own session', errorPageBody('access_denied', APPROVE_ELSEWHERE()));
       return;
     }
     this.deps.pending.cancelled(details.uid);

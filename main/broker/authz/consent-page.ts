@@ -7,6 +7,7 @@ import {
   renderHtmlPage,
   sendHtmlPage,
 } from '../net/html-page.js';
+import { cliCommand } from '../runtime/cli-command.js';
 
 /**
  * HTML of the broker's own authorization pages: the consent page a person sees before any token is
@@ -105,13 +106,13 @@ export function consentPageBody(view: ConsentView): string {
     `<p>Request code: <code id="request-code" class="code">${code}</code></p>` +
     `<p>To approve or deny it, use your own MCP Auth Broker session: the broker window (or its ` +
     `notification), the browser-mode window, or a terminal:</p>` +
-    `<p><code>mcp-auth-broker clients approve ${code}</code></p>` +
+    `<p><code>${escapeHtml(cliCommand(`clients approve ${view.requestCode}`))}</code></p>` +
     `<p class="muted" id="waiting">Waiting for your answer… this page continues by itself.</p>` +
     `<form method="post" action="${escapeHtml(view.action)}">` +
     `<input type="hidden" name="csrf" value="${escapeHtml(view.csrf)}">` +
     `<button type="submit" name="decision" value="deny">Cancel request</button></form>` +
     `<p class="muted">Only approve clients you started yourself, and check that the code matches. ` +
-    `You can revoke access at any time with <code>mcp-auth-broker clients revoke &lt;id&gt;</code>.</p>`
+    `You can revoke access at any time with <code>${escapeHtml(cliCommand('clients revoke <id>'))}</code>.</p>`
   );
 }
 

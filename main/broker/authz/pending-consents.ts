@@ -4,6 +4,7 @@ import type { ConsentRequest, ConsentState } from '../../contract/consent.js';
 import type { AuditSink } from '../audit/audit-event.js';
 import type { Clock } from '../base/clock.js';
 import { BrokerError } from '../base/errors.js';
+import { cliCommand } from '../runtime/cli-command.js';
 
 /** Path prefix of the consent pages (oidc-provider's interaction URLs). */
 export const INTERACTION_PREFIX = '/oauth/interaction';
@@ -177,7 +178,7 @@ export class PendingConsents {
     if (!entry || entry.decision)
       throw new BrokerError(
         'CONSENT_NOT_FOUND',
-        `No consent request "${code}" is waiting (answered or expired?); see "mcp-auth-broker clients pending".`,
+        `No consent request "${code}" is waiting (answered or expired?); see "${cliCommand('clients pending')}".`,
       );
     return entry;
   }

@@ -3,6 +3,8 @@ import { dirname } from 'node:path';
 import { exitCodeFor } from '../base/error-codes.js';
 import { BrokerError, isBrokerError, messageOf } from '../base/errors.js';
 import { BROKER_VERSION } from '../base/version.js';
+import { setCliInvocation } from '../runtime/cli-command.js';
+import { locations } from '../runtime/paths.js';
 import { auditCommand, auditHelp } from './audit-command.js';
 import { type CliIo, EXIT, writeLine } from './cli-context.js';
 import { clientsCommand, clientsHelp } from './clients-command.js';
@@ -87,6 +89,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     writeLine(io.stderr, `Unknown command "${name}".\n\n${MAIN_HELP}`);
     return EXIT.usage;
   }
+  setCliInvocation(io.cliScript, locations(whereOptions(rest), io.env), io.env);
   try {
     return await command.run(rest, io);
   } catch (error) {
@@ -100,6 +103,18 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       );
     return exitCodeFor(error);
   }
+}
+
+/** `--config` / `--data-dir` among a command's arguments (both `--x V` and `--x=V`). */
+function whereOptions(args: string[]): { config?: string; 'data-dir'?: string } {
+  const out: { config?: string; 'data-dir'?: string } = {};
+  args.forEach((arg, i) => {
+    for (const name of ['config', 'data-dir'] as const) {
+      if (arg === `--${name}` && args[i + 1] !== undefined) out[name] = args[i + 1] as string;
+      else if (arg.startsWith(`--${name}=`)) out[name] = arg.slice(name.length + 3);
+    }
+  });
+  return out;
 }
 
 /** A clear message for a file system that refuses writes (read-only, full, not permitted). */

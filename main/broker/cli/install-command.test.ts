@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -64,9 +65,8 @@ describe('mcp-auth-broker install / uninstall (14.5, 14.6)', () => {
       const install = await runCli(['install', 'claude-desktop', ...where], { env });
       expect(install.stderr).toBe('');
       expect(install.stdout).toContain('Removed gh from it: the broker runs them now.');
-      expect(install.stdout).toContain(
-        `Undo with: mcp-auth-broker uninstall claude-desktop ${where.join(' ')}`,
-      );
+      const undoLine = /^Undo with: (.+)$/m.exec(install.stdout)?.[1] ?? '';
+      expect(undoLine).toContain(`uninstall claude-desktop ${where.join(' ')}`);
       const installed = readFileSync(claude, 'utf8');
       expect(installed).toContain('\n    "globalShortcut": "Alt+Space",\n');
       expect(installed).not.toContain(TOKEN);
@@ -81,7 +81,8 @@ describe('mcp-auth-broker install / uninstall (14.5, 14.6)', () => {
       expect(allText(home.dataDir)).not.toContain(TOKEN);
       expect(readFileSync(home.configPath, 'utf8')).not.toContain(TOKEN);
 
-      const undo = await runCli(['uninstall', 'claude-desktop', ...where], { env });
+      // 14.6: the printed command works as printed, in a shell.
+      const undo = spawnSync('sh', ['-c', undoLine], { env: { ...process.env, ...env }, encoding: 'utf8' });
       expect(undo.stdout).toContain('exactly as it was');
       expect(readFileSync(claude, 'utf8')).toBe(original);
     } finally {

@@ -9,6 +9,7 @@ import { BrokerError } from '../base/errors.js';
 import { type ClientSetup, createClientSetup } from '../client-setup/client-setup.js';
 import { CLIENT_TARGETS } from '../client-setup/client-targets.js';
 import { requestControl } from '../control/control-client.js';
+import { cliCommand } from '../runtime/cli-command.js';
 import { DEFAULT_PORT, type Locations, locations } from '../runtime/paths.js';
 import { type CliIo, parseCommand, writeLine } from './cli-context.js';
 import { viaBrokerOr, withLocalState } from './local-state.js';
@@ -110,7 +111,7 @@ export async function installCommand(args: string[], io: CliIo): Promise<number>
   writeLine(io.stdout, `Installed the broker (${result.via}) into ${result.path}.`);
   if (result.removed.length)
     writeLine(io.stdout, `Removed ${result.removed.join(', ')} from it: the broker runs them now.`);
-  writeLine(io.stdout, `Undo with: mcp-auth-broker uninstall ${client}${whereFlags(values)}`);
+  writeLine(io.stdout, `Undo with: ${cliCommand(`uninstall ${client}`)}`);
   return 0;
 }
 
@@ -136,13 +137,4 @@ export async function uninstallCommand(args: string[], io: CliIo): Promise<numbe
         : `Removed the broker entry from ${result.path} (there was no backup).`,
   );
   return 0;
-}
-
-/** `--config` / `--data-dir` as given, so a printed command reaches the same broker. */
-function whereFlags(values: { config?: string | undefined; 'data-dir'?: string | undefined }): string {
-  const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-  return (
-    (values.config ? ` --config ${quote(values.config)}` : '') +
-    (values['data-dir'] ? ` --data-dir ${quote(values['data-dir'])}` : '')
-  );
 }

@@ -51,7 +51,10 @@ describe('login / tokens / logout through the one running broker (real processes
 
   it('a server needing an account that is not signed in fails with the login command', async () => {
     const status = await cli('status', '--json');
-    expect(status.stdout).toMatch(/Provider \\"corp\\".*Run: mcp-auth-broker login corp/);
+    // 14.6: the printed command reaches this broker (its --config and --data-dir are not the defaults).
+    expect(status.stdout).toMatch(
+      /Provider \\"corp\\".*Run: \S+ \S+mcp-auth-broker\.js login corp --config \S+ --data-dir /,
+    );
   });
 
   it('CL-9 login --device --json streams events from the broker, then the waiting server starts', async () => {
@@ -124,7 +127,7 @@ describe('provider commands without a broker (the CLI acts itself, holding the l
       const args = ['--config', home.configPath, '--data-dir', home.dataDir];
       const tokens = await runCli(['tokens', ...args], { env: ENV });
       expect(tokens.stdout).toContain(
-        '(no provider accounts; sign in with "mcp-auth-broker login <provider>")',
+        `(no provider accounts; sign in with "${process.execPath} ${CLI} login <provider> ${args.join(' ')}")`,
       );
       const logout = await runCli(['logout', 'github:work', ...args], { env: ENV });
       expect(logout.code).toBe(0);

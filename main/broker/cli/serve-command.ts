@@ -1,5 +1,6 @@
 import { createLogger } from '../base/logger.js';
 import { Broker } from '../broker.js';
+import { absoluteCliCommand, cliCommand } from '../runtime/cli-command.js';
 import { locations } from '../runtime/paths.js';
 import { SecretRedactor } from '../secrets/secret-redactor.js';
 import { type CliIo, parseCommand, parsePort, writeLine } from './cli-context.js';
@@ -27,10 +28,14 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   writeLine(io.stdout, `MCP Auth Broker ${broker.url} (pid ${String(process.pid)})`);
   writeLine(io.stdout, `config: ${where.configPath}`);
   writeLine(io.stdout, `data:   ${where.dataDir}`);
-  writeLine(io.stdout, `Claude Desktop command: ${process.execPath} ${io.cliScript} connect`);
+  writeLine(io.stdout, `Claude Desktop command: ${absoluteCliCommand('connect')}`);
+  writeLine(
+    io.stdout,
+    `Put it into a client: ${cliCommand('install <client>')} (see ${cliCommand('install --list')})`,
+  );
   if (broker.ui && !values.background) {
     writeLine(io.stdout, `Open the window (one-time link, 5 min): ${broker.ui.loginUrl()}`);
-    writeLine(io.stdout, 'A new link any time: mcp-auth-broker ui');
+    writeLine(io.stdout, `A new link any time: ${cliCommand('ui')}`);
   }
   // No request may end the broker: what escapes every handler is logged and audited, and it serves on.
   const onException = (error: unknown) => broker.recordFault('uncaughtException', error);

@@ -3,6 +3,7 @@ import type { Status } from '../../contract/status.js';
 import { isBrokerError } from '../base/errors.js';
 import { loadConfigFile } from '../config/config-file.js';
 import { requestControl } from '../control/control-client.js';
+import { cliCommand } from '../runtime/cli-command.js';
 import { locations } from '../runtime/paths.js';
 import { type CliIo, parseCommand, writeLine } from './cli-context.js';
 
@@ -66,7 +67,7 @@ export async function statusCommand(args: string[], io: CliIo): Promise<number> 
     else
       writeLine(
         io.stdout,
-        `Broker not running (data dir ${where.dataDir}). Configured servers: ${servers.join(', ') || 'none'}. Start it with "mcp-auth-broker serve".`,
+        `Broker not running (data dir ${where.dataDir}). Configured servers: ${servers.join(', ') || 'none'}. Start it with "${cliCommand('serve')}".`,
       );
     return 3;
   }

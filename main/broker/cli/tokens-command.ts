@@ -1,6 +1,7 @@
 import { TokensResponseSchema } from '../../contract/control-api.js';
 import type { AccountListing } from '../../contract/providers.js';
 import { requestControl } from '../control/control-client.js';
+import { cliCommand } from '../runtime/cli-command.js';
 import { locations } from '../runtime/paths.js';
 import { type CliIo, parseCommand, writeLine } from './cli-context.js';
 import { viaBrokerOrLocalProviders } from './provider-local.js';
@@ -13,11 +14,12 @@ Signed-in provider accounts: status, account id at the provider, scopes, expiry 
 const when = (ms: number | undefined) => (ms === undefined ? 'never' : new Date(ms).toISOString());
 
 function describe(accounts: AccountListing[]): string {
-  if (accounts.length === 0) return '(no provider accounts; sign in with "mcp-auth-broker login <provider>")';
+  if (accounts.length === 0)
+    return `(no provider accounts; sign in with "${cliCommand('login <provider>')}")`;
   return accounts
     .map((a) =>
       [
-        `${a.account}  ${a.status === 'ok' ? 'signed in' : `SIGN-IN NEEDED (${a.reason ?? 'unknown'}): mcp-auth-broker login ${a.account}`}`,
+        `${a.account}  ${a.status === 'ok' ? 'signed in' : `SIGN-IN NEEDED (${a.reason ?? 'unknown'}): ${cliCommand(`login ${a.account}`)}`}`,
         ...(a.subject ? [`  subject:  ${a.subject}`] : []),
         `  scopes:   ${a.scopes.join(' ') || '(none)'}`,
         `  expires:  ${when(a.expiresAt)}${a.refreshedAt ? `  (refreshed ${when(a.refreshedAt)})` : ''}`,

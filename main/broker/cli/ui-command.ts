@@ -1,6 +1,7 @@
 import { UiLoginLinkResponseSchema } from '../../contract/control-api.js';
 import { BrokerError, isBrokerError } from '../base/errors.js';
 import { requestControl } from '../control/control-client.js';
+import { cliCommand } from '../runtime/cli-command.js';
 import { locations } from '../runtime/paths.js';
 import { type CliIo, parseCommand, writeLine } from './cli-context.js';
 import { openBrowser } from './open-browser.js';
@@ -22,7 +23,7 @@ export async function uiCommand(args: string[], io: CliIo): Promise<number> {
     if (isBrokerError(error, 'BROKER_UNREACHABLE')) {
       throw new BrokerError(
         'BROKER_UNREACHABLE',
-        'The broker is not running. Start it with "mcp-auth-broker serve" (it prints a login link too).',
+        `The broker is not running. Start it with "${cliCommand('serve')}" (it prints a login link too).`,
       );
     }
     throw error;

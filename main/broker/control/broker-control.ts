@@ -6,6 +6,7 @@ import { BrokerError, isBrokerError, messageOf } from '../base/errors.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { ProviderService } from '../providers/provider-service.js';
 import type { SignInListener } from '../providers/sign-in-events.js';
+import { cliCommand } from '../runtime/cli-command.js';
 import { assertSecretName, type SecretStore } from '../secrets/secret-store.js';
 import type { RemoteServers } from '../upstream-oauth/remote-servers.js';
 import type { BrowserUi } from '../window/browser-ui.js';
@@ -97,7 +98,7 @@ export function createBrokerControl(ports: BrokerControlPorts): BrokerControl {
       if (!result?.revoked) {
         throw new BrokerError(
           'CLIENT_NOT_FOUND',
-          `No OAuth client "${clientId}"; see "mcp-auth-broker clients".`,
+          `No OAuth client "${clientId}"; see "${cliCommand('clients')}".`,
         );
       }
       return { clientId, grants: result.grants };

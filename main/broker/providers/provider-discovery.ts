@@ -2,6 +2,7 @@ import * as client from 'openid-client';
 
 import { BrokerError, messageOf } from '../base/errors.js';
 import { requireHttpsOrLoopback } from '../net/loopback-host.js';
+import { cliCommand } from '../runtime/cli-command.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import type { ProviderConfig } from './provider-config.js';
 import { PRESETS, type ProviderQuirks, STANDARD_QUIRKS } from './provider-presets.js';
@@ -39,7 +40,7 @@ async function clientAuth(id: string, provider: ProviderConfig, secrets: SecretS
   if (secret === undefined) {
     throw new BrokerError(
       'SECRET_NOT_FOUND',
-      `Provider "${id}" needs its client secret "${name}", which is not in the keychain. Run: mcp-auth-broker secret set ${name}`,
+      `Provider "${id}" needs its client secret "${name}", which is not in the keychain. Run: ${cliCommand(`secret set ${name}`)}`,
     );
   }
   return { auth: client.ClientSecretPost(secret), secret };

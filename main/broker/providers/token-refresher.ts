@@ -7,6 +7,7 @@ import { backoffDelayMs } from '../base/backoff.js';
 import type { Clock } from '../base/clock.js';
 import { BrokerError, isBrokerError, messageOf } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
+import { cliCommand } from '../runtime/cli-command.js';
 import type { SecretRedactor } from '../secrets/secret-redactor.js';
 import { type AccountId, parseAccountId, tokenSecretName } from './provider-config.js';
 import type { ResolvedProvider } from './provider-discovery.js';
@@ -54,7 +55,7 @@ export function signInNeededError(account: AccountId, reason?: string): BrokerEr
   const why = reason === undefined ? 'is not signed in' : `needs sign-in again (${reason})`;
   return new BrokerError(
     'SIGNIN_NEEDED',
-    `Provider "${account.provider}" account "${account.id}" ${why}. Run: mcp-auth-broker login ${account.id}`,
+    `Provider "${account.provider}" account "${account.id}" ${why}. Run: ${cliCommand(`login ${account.id}`)}`,
   );
 }
 
@@ -164,7 +165,7 @@ export class TokenRefresher extends EventEmitter<RefresherEvents> {
       if (!force) return tokens;
       throw new BrokerError(
         'TOKEN_REFRESH_FAILED',
-        `The provider gave "${account.id}" no refresh token, so it cannot be refreshed. To renew it, run: mcp-auth-broker login ${account.id}`,
+        `The provider gave "${account.id}" no refresh token, so it cannot be refreshed. To renew it, run: ${cliCommand(`login ${account.id}`)}`,
       );
     }
     const stillValid = tokens.expiresAt === undefined || this.deps.clock.now() < tokens.expiresAt;

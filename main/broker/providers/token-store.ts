@@ -6,6 +6,7 @@ import { type AccountMetadata, AccountMetadataSchema } from '../../contract/prov
 import { writeFileAtomic } from '../base/atomic-file.js';
 import { BrokerError } from '../base/errors.js';
 import { readFileNoFollow } from '../base/private-path.js';
+import { cliCommand } from '../runtime/cli-command.js';
 import { dataDirPath } from '../runtime/paths.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { type AccountId, parseAccountId, tokenSecretName } from './provider-config.js';
@@ -61,7 +62,7 @@ export class TokenStore {
     if (!parsed.success) {
       throw new BrokerError(
         'SIGNIN_NEEDED',
-        `The stored tokens of "${account.id}" are unreadable. Run: mcp-auth-broker login ${account.id}`,
+        `The stored tokens of "${account.id}" are unreadable. Run: ${cliCommand(`login ${account.id}`)}`,
       );
     }
     this.cache.set(account.id, parsed.data);

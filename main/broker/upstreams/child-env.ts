@@ -3,6 +3,7 @@ import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js
 import { BrokerError, isBrokerError, messageOf } from '../base/errors.js';
 import type { StdioServerConfig } from '../config/config-schema.js';
 import { accountOfRef, applyTemplate, tokenSecretName } from '../providers/provider-config.js';
+import { cliCommand } from '../runtime/cli-command.js';
 import type { SecretRedactor } from '../secrets/secret-redactor.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 
@@ -83,7 +84,7 @@ export async function resolveServerEnv(
       if (value.optional === true) continue;
       throw new BrokerError(
         'SECRET_NOT_FOUND',
-        `Server "${serverName}" needs secret "${value.secret}", which is not in the keychain. Run: mcp-auth-broker secret set ${value.secret}`,
+        `Server "${serverName}" needs secret "${value.secret}", which is not in the keychain. Run: ${cliCommand(`secret set ${value.secret}`)}`,
       );
     }
     redactor.add(secretValue);

@@ -3,6 +3,7 @@ import { extractWWWAuthenticateParams } from '@modelcontextprotocol/sdk/client/a
 import { BrokerError, isBrokerError } from '../base/errors.js';
 import type { RemoteServerConfig } from '../config/remote-server-config.js';
 import { parseAccountId } from '../providers/provider-config.js';
+import { cliCommand } from '../runtime/cli-command.js';
 import { type Fetch, guardedFetch } from '../upstream-oauth/authorization-discovery.js';
 import { authorizedFetch, type RemoteTokenSource } from '../upstream-oauth/authorized-fetch.js';
 import {
@@ -100,7 +101,7 @@ export class RemoteUpstream implements UpstreamConnector {
     const auth = this.remote.auth;
     const why =
       typeof auth === 'object' && 'provider' in auth
-        ? `its provider account "${auth.provider}" needs sign-in again. Run: mcp-auth-broker login ${auth.provider}`
+        ? `its provider account "${auth.provider}" needs sign-in again. Run: ${cliCommand(`login ${auth.provider}`)}`
         : `needs sign-in again. Sign in with: ${loginCommand(this.name)}`;
     await this.supervisor.holdUntilFixed(
       error ?? new BrokerError('SIGNIN_NEEDED', `Remote server "${this.name}" ${why}`),
@@ -118,7 +119,7 @@ export class RemoteUpstream implements UpstreamConnector {
       if (value === undefined) {
         throw new BrokerError(
           'SECRET_NOT_FOUND',
-          `Remote server "${this.name}" needs the secret "${auth.secret}" for its ${auth.header} header. Run: mcp-auth-broker secret set ${auth.secret}`,
+          `Remote server "${this.name}" needs the secret "${auth.secret}" for its ${auth.header} header. Run: ${cliCommand(`secret set ${auth.secret}`)}`,
         );
       }
       this.deps.redactor.add(value);

@@ -9,6 +9,7 @@ import { WebSocket } from 'ws';
 import { BrokerError, messageOf } from '../base/errors.js';
 import type { RemoteServerConfig } from '../config/remote-server-config.js';
 import { MCP_WS_SUBPROTOCOL, WebSocketTransport } from '../mcp-http/websocket-transport.js';
+import { cliCommand } from '../runtime/cli-command.js';
 import type { Fetch } from '../upstream-oauth/authorization-discovery.js';
 
 /**
@@ -122,7 +123,7 @@ function upgradeRefused(server: string, response: Response): BrokerError {
   if (response.status === 401 || response.status === 403) {
     return new BrokerError(
       'SIGNIN_NEEDED',
-      `Remote server "${server}" refused the WebSocket connection (HTTP ${String(response.status)}${error ? ` ${error}` : ''}). Sign in with: mcp-auth-broker login --server ${server}`,
+      `Remote server "${server}" refused the WebSocket connection (HTTP ${String(response.status)}${error ? ` ${error}` : ''}). Sign in with: ${cliCommand(`login --server ${server}`)}`,
     );
   }
   return new BrokerError(

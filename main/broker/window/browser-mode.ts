@@ -12,6 +12,7 @@ import { readJsonBody, sendJson } from '../net/http-json.js';
 import type { LoopbackHttp } from '../net/loopback-http.js';
 import { mediaTypeOf } from '../net/media-type.js';
 import { createRouteTable, type Route, route, routeRequest, sendRefusal } from '../net/route-table.js';
+import { cliCommand } from '../runtime/cli-command.js';
 import type { BrokerApiCore } from './broker-api-core.js';
 import { consentHandlers } from './broker-features.js';
 import { refuseUiApiRequest } from './ui-api-guard.js';
@@ -78,8 +79,8 @@ function page(
   );
 }
 
-const NOT_SIGNED_IN =
-  'This browser has no session. Run "mcp-auth-broker ui" in a terminal and open the one-time login link it prints.';
+const NOT_SIGNED_IN = () =>
+  `This browser has no session. Run "${cliCommand('ui')}" in a terminal and open the one-time login link it prints.`;
 
 const NOT_BUILT = 'The UI has not been built. Run "npm run build" in the project folder.';
 
@@ -111,7 +112,7 @@ export function mountBrowserMode(options: BrowserModeOptions): void {
   http.route('/ui', (req, res, url) => {
     if (url.pathname === '/ui/login') login(res, url, sessions, dir);
     else if (url.pathname === '/ui') redirect(res, '/ui/');
-    else if (!sessions.hasSessionCookie(req)) page(res, 401, 'Sign-in needed', NOT_SIGNED_IN);
+    else if (!sessions.hasSessionCookie(req)) page(res, 401, 'Sign-in needed', NOT_SIGNED_IN());
     else serveStatic(res, dir, url.pathname.slice('/ui/'.length));
   });
   const table = createRouteTable(apiRoutes(options, redact), { noun: 'API call' });
@@ -168,7 +169,7 @@ function login(res: ServerResponse, url: URL, sessions: UiSessions, dir: string)
       res,
       401,
       'Login link not valid',
-      'This login link was already used or has expired (links work once, for 5 minutes). Run "mcp-auth-broker ui" for a new one.',
+      `This login link was already used or has expired (links work once, for 5 minutes). Run "${cliCommand('ui')}" for a new one.`,
     );
     return;
   }

@@ -5,6 +5,7 @@ import { BrokerError } from '../base/errors.js';
 import type { ProviderConfig } from '../providers/provider-config.js';
 import type { ProviderService } from '../providers/provider-service.js';
 import type { SignInEvent } from '../providers/sign-in-events.js';
+import { cliCommand } from '../runtime/cli-command.js';
 import type { ClientsFeature, ProvidersFeature } from './broker-features.js';
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -109,7 +110,7 @@ export function clientsFeature(grants: ClientGrantsApi): ClientsFeature {
         return Promise.reject(
           new BrokerError(
             'CLIENT_NOT_FOUND',
-            `No OAuth client "${clientId}"; see "mcp-auth-broker clients".`,
+            `No OAuth client "${clientId}"; see "${cliCommand('clients')}".`,
           ),
         );
       }

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 
+import { cliCommand } from '../runtime/cli-command.js';
 import type { UiSessions } from './ui-session.js';
 
 /** Why a browser-mode API request is refused: the status, a stable code and what the user can do. */
@@ -9,10 +10,10 @@ export interface UiApiRefusal {
   message: string;
 }
 
-const NO_SESSION =
-  'This browser has no session. Run "mcp-auth-broker ui" in a terminal and open the one-time login link it prints.';
-const NO_SECRET =
-  'This request does not carry the window’s session secret (the page was reloaded, or the request did not come from the broker’s window). Run "mcp-auth-broker ui" and open the new login link.';
+const NO_SESSION = () =>
+  `This browser has no session. Run "${cliCommand('ui')}" in a terminal and open the one-time login link it prints.`;
+const NO_SECRET = () =>
+  `This request does not carry the window’s session secret (the page was reloaded, or the request did not come from the broker’s window). Run "${cliCommand('ui')}" and open the new login link.`;
 
 /** `Sec-Fetch-Site` values of requests made by the broker's own page (or typed by the person). */
 const OWN_FETCH_SITES = new Set(['same-origin', 'none']);
@@ -34,7 +35,11 @@ export function refuseUiApiRequest(
 ): UiApiRefusal | undefined {
   const auth = sessions.authenticate(req);
   if (auth !== 'ok')
-    return { status: 401, code: 'UNAUTHENTICATED', message: auth === 'no-session' ? NO_SESSION : NO_SECRET };
+    return {
+      status: 401,
+      code: 'UNAUTHENTICATED',
+      message: auth === 'no-session' ? NO_SESSION() : NO_SECRET(),
+    };
   const site = req.headers['sec-fetch-site'];
   if (site !== undefined && !OWN_FETCH_SITES.has(site))
     return { status: 403, code: 'FORBIDDEN', message: `API calls from a ${site} page are refused.` };
