@@ -1,6 +1,7 @@
 import type { StdioServerConfig } from '../config/config-schema.js';
 import { resolveServerEnv } from './child-env.js';
 import { describeExit, ObservedStdioTransport } from './observed-stdio-transport.js';
+import { ProcessGroupTransport } from './process-group-transport.js';
 import { describeStartFailure } from './upstream-connection.js';
 import type { ConnectorEvents, OpenedTransport, UpstreamConnector } from './upstream-connector.js';
 import type { UpstreamDeps } from './upstream-types.js';
@@ -9,11 +10,17 @@ import type { UpstreamDeps } from './upstream-types.js';
  * A stdio MCP server: each connection spawns the child with its environment built from the config
  * (secrets and provider tokens injected, nothing else of the broker's), stderr piped to the
  * supervisor, pid and exit observed for status and audit.
+ *
+ * On POSIX the child leads a process group of its own and stopping it ends the whole group
+ * (`ProcessGroupTransport`). On Windows the SDK's transport is used: it ends the child only, and a
+ * grandchild (`npx` → `node mcp-remote`) can outlive it. Ending the tree there needs a job object
+ * (`AssignProcessToJobObject` with JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE), which Node cannot create
+ * without a native module; that gap is known and documented in the README.
  */
 export function stdioConnector(
   name: string,
   config: StdioServerConfig,
-  deps: Pick<UpstreamDeps, 'secrets' | 'redactor' | 'credentials'>,
+  deps: Pick<UpstreamDeps, 'secrets' | 'redactor' | 'credentials' | 'timing'>,
 ): UpstreamConnector {
   return {
     async open(events: ConnectorEvents): Promise<OpenedTransport> {
@@ -24,13 +31,17 @@ export function stdioConnector(
         name,
         deps.credentials,
       );
-      const transport = new ObservedStdioTransport({
+      const params = {
         command: config.command,
         args: config.args,
         env,
-        stderr: 'pipe',
+        stderr: 'pipe' as const,
         ...(config.cwd === undefined ? {} : { cwd: config.cwd }),
-      });
+      };
+      const transport =
+        process.platform === 'win32'
+          ? new ObservedStdioTransport(params)
+          : new ProcessGroupTransport({ ...params, graceMs: deps.timing.stopGraceMs });
       transport.stderr?.on('data', (chunk: unknown) => {
         if (typeof chunk === 'string' || Buffer.isBuffer(chunk)) events.onStderr(chunk);
       });

@@ -23,6 +23,11 @@ export interface UpstreamTiming extends BackoffTiming {
    * default). Calls still running then are failed with an error saying so, and new calls go on.
    */
   drainTimeoutMs: number;
+  /**
+   * Stopping a stdio server: how long it gets to leave after its stdin closes, and again after
+   * SIGTERM to its process group, before SIGKILL (ms; 2 s by default).
+   */
+  stopGraceMs: number;
 }
 
 export const DEFAULT_UPSTREAM_TIMING: UpstreamTiming = {
@@ -30,6 +35,7 @@ export const DEFAULT_UPSTREAM_TIMING: UpstreamTiming = {
   startWaitMs: 15_000,
   startTimeoutMs: 30_000,
   drainTimeoutMs: 5_000,
+  stopGraceMs: 2_000,
 };
 
 /** A `notifications/message` from an upstream server, payload redacted. */
