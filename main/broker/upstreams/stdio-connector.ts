@@ -49,5 +49,6 @@ export function stdioConnector(
     },
     describeStartFailure: (error, transport) => describeStartFailure(error, config.command, transport),
     describeLoss: (transport) => `it ${describeExit(transport?.exit)}`,
+    endsCrashLoops: true,
   };
 }

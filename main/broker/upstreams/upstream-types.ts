@@ -28,6 +28,11 @@ export interface UpstreamTiming extends BackoffTiming {
    * SIGTERM to its process group, before SIGKILL (ms; 2 s by default).
    */
   stopGraceMs: number;
+  /**
+   * A stdio server that failed this many tries in a row (failed starts, or runs shorter than
+   * `resetAfterMs`) is stopped and shown as failed until the person restarts it (5 by default).
+   */
+  crashLoopLimit: number;
 }
 
 export const DEFAULT_UPSTREAM_TIMING: UpstreamTiming = {
@@ -36,6 +41,7 @@ export const DEFAULT_UPSTREAM_TIMING: UpstreamTiming = {
   startTimeoutMs: 30_000,
   drainTimeoutMs: 5_000,
   stopGraceMs: 2_000,
+  crashLoopLimit: 5,
 };
 
 /** A `notifications/message` from an upstream server, payload redacted. */
