@@ -36,6 +36,9 @@ export class ProcessGroupTransport implements Transport {
   spawnedPid: number | undefined;
   /** Set once the process has exited. */
   exit: ChildExit | undefined;
+  /** Resolves with the exit once the process has exited (never, when it could not be spawned). */
+  readonly exited: Promise<ChildExit>;
+  private onExit: (exit: ChildExit) => void = () => undefined;
   /** The child's stderr, available before `start()` so no early output is lost. */
   readonly stderr = new PassThrough();
 
@@ -46,6 +49,7 @@ export class ProcessGroupTransport implements Transport {
 
   constructor(private readonly params: ProcessGroupTransportOptions) {
     this.graceMs = params.graceMs ?? DEFAULT_STOP_GRACE_MS;
+    this.exited = new Promise((resolve) => (this.onExit = resolve));
   }
 
   start(): Promise<void> {
@@ -69,6 +73,7 @@ export class ProcessGroupTransport implements Transport {
       });
       child.once('exit', (code, signal) => {
         this.exit = { code, signal };
+        this.onExit(this.exit);
         // Whatever it started and left behind goes too (it may hold stdout open, or a port).
         void this.endGroup(false);
       });

@@ -20,8 +20,9 @@ import type { UpstreamDeps } from './upstream-types.js';
 export function stdioConnector(
   name: string,
   config: StdioServerConfig,
-  deps: Pick<UpstreamDeps, 'secrets' | 'redactor' | 'credentials' | 'timing'>,
+  deps: Pick<UpstreamDeps, 'secrets' | 'redactor' | 'credentials' | 'timing' | 'serverLogs'>,
 ): UpstreamConnector {
+  const log = deps.serverLogs?.forServer(name);
   return {
     async open(events: ConnectorEvents): Promise<OpenedTransport> {
       const { env, secretNames } = await resolveServerEnv(
@@ -42,8 +43,18 @@ export function stdioConnector(
         process.platform === 'win32'
           ? new ObservedStdioTransport(params)
           : new ProcessGroupTransport({ ...params, graceMs: deps.timing.stopGraceMs });
+      log?.mark(`starting ${config.command}`);
       transport.stderr?.on('data', (chunk: unknown) => {
-        if (typeof chunk === 'string' || Buffer.isBuffer(chunk)) events.onStderr(chunk);
+        if (typeof chunk !== 'string' && !Buffer.isBuffer(chunk)) return;
+        events.onStderr(chunk);
+        log?.write(chunk);
+      });
+      // Logged after the last stderr line ('exit' and the end of stderr come in either order).
+      const exited = transport instanceof ProcessGroupTransport ? transport.exited : Promise.resolve();
+      transport.stderr?.once('end', () => {
+        void exited.then(() =>
+          log?.mark(`process ${String(transport.spawnedPid)} ${describeExit(transport.exit)}`),
+        );
       });
       return { transport, secretNames };
     },

@@ -8,6 +8,7 @@ import type { SecretRedactor } from '../secrets/secret-redactor.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import type { ProviderCredentials } from './child-env.js';
 import { type BackoffTiming, DEFAULT_BACKOFF } from './restart-backoff.js';
+import type { ServerLogs } from './server-logs.js';
 
 /** Where one upstream server is in its life. */
 export type UpstreamState = ServerState;
@@ -71,6 +72,8 @@ export interface UpstreamDeps {
   clock: Clock;
   redactor: SecretRedactor;
   timing: UpstreamTiming;
+  /** Where stdio servers' stderr is kept on disk (issue 15 point 3); none: memory tail only. */
+  serverLogs?: ServerLogs | undefined;
   /** Sent to the server in `initialize`. */
   clientInfo: { name: string; version: string };
 }
