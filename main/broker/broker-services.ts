@@ -5,9 +5,11 @@ import type { BrokerConfig } from './config/config-schema.js';
 import { Gateway } from './gateway/gateway.js';
 import { wireLiveRotation } from './providers/credential-rotation.js';
 import { ProviderService } from './providers/provider-service.js';
+import { dataDirPath } from './runtime/paths.js';
 import type { SecretRedactor } from './secrets/secret-redactor.js';
 import type { SecretStore } from './secrets/secret-store.js';
 import { RemoteServers } from './upstream-oauth/remote-servers.js';
+import { ServerLogs } from './upstreams/server-logs.js';
 
 export interface CoreServicesDeps {
   config: BrokerConfig;
@@ -27,6 +29,8 @@ export interface CoreServices {
   providers: ProviderService;
   /** Remote MCP servers and their authorization (issue #5). */
   remote: RemoteServers;
+  /** Stdio servers' stderr on disk (issue 15 point 3). */
+  serverLogs: ServerLogs;
   /** Undoes the wiring between them (live rotation, remote sign-in hooks). */
   unwire: () => void;
 }
@@ -46,8 +50,9 @@ export function createCoreServices(deps: CoreServicesDeps): CoreServices {
     ...{ providers: config.providers, secrets, dataDir: deps.dataDir, audit, clock, logger, redactor },
     extraProvider: (id) => remote.authorizations.provider(id),
   });
+  const serverLogs = new ServerLogs(dataDirPath(deps.dataDir, 'serverLogs'), redactor);
   const gateway = new Gateway({
-    ...{ servers: config.servers, secrets, credentials: providers.refresher },
+    ...{ servers: config.servers, secrets, credentials: providers.refresher, serverLogs },
     ...{ audit, logger, clock, redactor },
     extraUpstreams: (upstreamDeps) => remote.upstreams(upstreamDeps, providers),
   });
@@ -57,6 +62,7 @@ export function createCoreServices(deps: CoreServicesDeps): CoreServices {
     gateway,
     providers,
     remote,
+    serverLogs,
     unwire: () => {
       unwireRemote();
       unwireRotation();

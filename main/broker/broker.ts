@@ -103,6 +103,7 @@ export class Broker {
     this.control = createBrokerControl({
       ...{ status: () => this.status(), store: parts.store, audit: parts.audit, gateway: this.gateway },
       ...{ providers: parts.services.providers, remote: parts.services.remote },
+      serverLogs: parts.services.serverLogs,
       authz: () => this.features?.authz,
       ui: () => this.features?.ui,
     });
@@ -170,6 +171,7 @@ export class Broker {
       lock.update({ url: http.url });
       const started = `pid ${String(process.pid)} ${http.url} version ${BROKER_VERSION}`;
       audit.record({ type: 'broker.start', outcome: 'ok', message: started });
+      disposers.add('server logs', () => services.serverLogs.close());
       disposers.add('servers', () => services.gateway.stop());
       disposers.add('token refresher', () => services.providers.refresher.stop());
       // The servers start while the HTTP features are attached (issue 11 point 5: start to ready is

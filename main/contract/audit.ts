@@ -16,6 +16,7 @@ export const AUDIT_EVENT_TYPES = [
   'server.exit',
   'server.crash',
   'server.start_failed',
+  'server.gave_up',
   'server.credential',
   'client.connect',
   'client.disconnect',

@@ -33,6 +33,12 @@ export const InstallBodySchema = z
 export const ApproveConsentBodySchema = z
   .object({ scopes: z.array(z.string().min(1).max(200)).max(200).optional() })
   .strict();
+/** How many log lines a log route returns at most. */
+export const MAX_LOG_LINES = 10_000;
+/** `POST /servers/:name/logs/follow`: the last `lines` lines first (default 100), then new ones. */
+export const FollowServerLogBodySchema = z
+  .object({ lines: z.number().int().min(0).max(MAX_LOG_LINES).optional() })
+  .strict();
 /** `POST /providers/:account/login` (its answer is an NDJSON stream of `SignInEvent`s). */
 export const LoginBodySchema = z.object({ mode: z.enum(['device', 'browser']) }).strict();
 
@@ -48,6 +54,14 @@ export const SetSecretResponseSchema = z.object({ restarted: z.array(z.string())
 export const DeleteSecretResponseSchema = z.object({ deleted: z.boolean() });
 /** `POST /servers/:name/restart`. */
 export const RestartServerResponseSchema = z.object({ restarted: z.string() });
+/**
+ * `GET /servers/:name/logs?lines=N` (default 100): the last lines of a server's stderr log, oldest
+ * first, each `<ISO time> <text>`, redacted before they were written; broker lines (start, exit)
+ * read `<time> ── … ──`. A server that never wrote to stderr (or a remote one) has none.
+ */
+export const ServerLogResponseSchema = z.object({ server: z.string(), lines: z.array(z.string()) });
+/** One NDJSON line of `POST /servers/:name/logs/follow`: a batch of lines as they were written. */
+export const ServerLogBatchSchema = z.object({ lines: z.array(z.string()) });
 /** `POST /ui/login-link`: a one-time browser-mode login link on the broker's loopback origin. */
 export const UiLoginLinkResponseSchema = z.object({ url: z.string().startsWith('http://127.0.0.1:') });
 /** `POST /import`. */
@@ -77,6 +91,8 @@ export const TokensResponseSchema = z.object({ accounts: z.array(AccountListingS
 export const LogoutResponseSchema = LogoutResultSchema;
 
 export type RestartServerResponse = z.infer<typeof RestartServerResponseSchema>;
+export type ServerLogResponse = z.infer<typeof ServerLogResponseSchema>;
+export type ServerLogBatch = z.infer<typeof ServerLogBatchSchema>;
 export type ClientsResponse = z.infer<typeof ClientsResponseSchema>;
 export type RevokeClientResponse = z.infer<typeof RevokeClientResponseSchema>;
 export type ConsentsResponse = z.infer<typeof ConsentsResponseSchema>;

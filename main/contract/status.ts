@@ -22,6 +22,12 @@ export const ServerStatusSchema = z.object({
   restarts: z.number(),
   /** Why it is not running, with the last stderr lines. */
   lastError: z.string().optional(),
+  /**
+   * Failed or crashed: whether the broker tries again by itself. False once it gave up after a crash
+   * loop (issue 15 point 4) or after an error only the person can fix; then it stays down until
+   * restarted, or until its config or a secret it uses changes.
+   */
+  retrying: z.boolean().optional(),
   stderrTail: z.array(z.string()),
   /** ISO time the current process finished starting. */
   startedAt: z.string().optional(),

@@ -15,6 +15,7 @@ import { importCommand, importHelp } from './import-command.js';
 import { installCommand, installHelp, uninstallCommand } from './install-command.js';
 import { loginCommand, loginHelp } from './login-command.js';
 import { logoutCommand, logoutHelp } from './logout-command.js';
+import { logsCommand, logsHelp } from './logs-command.js';
 import { secretCommand, secretHelp } from './secret-command.js';
 import { serveCommand, serveHelp } from './serve-command.js';
 import { statusCommand, statusHelp } from './status-command.js';
@@ -31,6 +32,7 @@ const COMMANDS: Record<string, { run: Command; help: string; summary: string }> 
     summary: 'stdio shim for Claude Desktop (relays to the broker)',
   },
   status: { run: statusCommand, help: statusHelp, summary: 'broker and server state' },
+  logs: { run: logsCommand, help: logsHelp, summary: "a server's stderr log (-f to follow)" },
   secret: { run: secretCommand, help: secretHelp, summary: 'set, list or delete keychain secrets' },
   audit: { run: auditCommand, help: auditHelp, summary: 'verify or tail the audit log' },
   config: { run: configCommand, help: configHelp, summary: 'check the config file' },

@@ -9,6 +9,7 @@ import type { SignInListener } from '../providers/sign-in-events.js';
 import { cliCommand } from '../runtime/cli-command.js';
 import { assertSecretName, type SecretStore } from '../secrets/secret-store.js';
 import type { RemoteServers } from '../upstream-oauth/remote-servers.js';
+import type { ServerLogs } from '../upstreams/server-logs.js';
 import type { BrowserUi } from '../window/browser-ui.js';
 import type { BrokerControl } from './control-api.js';
 
@@ -21,6 +22,7 @@ export interface BrokerControlPorts {
   gateway: Pick<Gateway, 'status' | 'serversUsingSecret' | 'restartServer'>;
   providers: Pick<ProviderService, 'login' | 'logout' | 'list'>;
   remote: Pick<RemoteServers, 'signInFailed' | 'signedIn'>;
+  serverLogs: Pick<ServerLogs, 'tail' | 'follow'>;
   /** The HTTP features (authorization server, window); `undefined` until they are mounted. */
   authz: () => AuthorizationServer | undefined;
   ui: () => BrowserUi | undefined;
@@ -36,6 +38,11 @@ export function createBrokerControl(ports: BrokerControlPorts): BrokerControl {
     const found = ports.ui();
     if (!found) throw new BrokerError('FEATURE_UNAVAILABLE', 'Browser mode is not running.');
     return found;
+  };
+  const configured = (name: string): string => {
+    if (!gateway.status().some((s) => s.name === name))
+      throw new BrokerError('SERVER_NOT_FOUND', `No server named "${name}" in the config.`);
+    return name;
   };
   const consents = (): PendingConsents => {
     const authz = ports.authz();
@@ -61,11 +68,11 @@ export function createBrokerControl(ports: BrokerControlPorts): BrokerControl {
       return deleted;
     },
     async restartServer(name: string) {
-      if (!gateway.status().some((s) => s.name === name)) {
-        throw new BrokerError('SERVER_NOT_FOUND', `No server named "${name}" in the config.`);
-      }
-      await gateway.restartServer(name);
+      await gateway.restartServer(configured(name));
     },
+    serverLog: (name: string, lines: number) => ports.serverLogs.tail(configured(name), lines),
+    followServerLog: (name: string, listener: (lines: string[]) => void, ended: () => void) =>
+      ports.serverLogs.follow(configured(name), listener, ended),
     /** Signs a provider account in here, in the one broker process (`login`), streaming events. */
     async providerLogin(
       account: string,

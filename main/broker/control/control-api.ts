@@ -24,9 +24,10 @@ import type { Logger } from '../base/logger.js';
 import { readJsonBody, sendJson } from '../net/http-json.js';
 import { createRouteTable, type Route, route, routeRequest, sendRefusal } from '../net/route-table.js';
 import { type ProviderControl, providerRoutes } from '../providers/provider-routes.js';
+import { type ServerLogControl, serverLogRoutes } from '../upstreams/server-log-routes.js';
 
 /** What the control API can ask of the running broker. Implemented by the Broker. */
-export interface BrokerControl extends ProviderControl {
+export interface BrokerControl extends ProviderControl, ServerLogControl {
   status(): Status;
   listSecrets(): Promise<string[]>;
   setSecret(name: string, value: string): Promise<{ restarted: string[] }>;
@@ -61,6 +62,7 @@ export interface BrokerControl extends ProviderControl {
 function routes(control: BrokerControl): Route[] {
   return [
     ...providerRoutes(control),
+    ...serverLogRoutes(control),
     route('GET', '/status', (_q, res) => sendJson(res, 200, control.status())),
     route('GET', '/secrets', async (_q, res) => sendJson(res, 200, { names: await control.listSecrets() })),
     route('PUT', '/secrets/:name', async (req, res, { name }) => {

@@ -22,6 +22,7 @@ import type { StdioServerConfig } from '../config/config-schema.js';
 import type { SecretRedactor } from '../secrets/secret-redactor.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import type { ProviderCredentials } from '../upstreams/child-env.js';
+import type { ServerLogs } from '../upstreams/server-logs.js';
 import { serverStatus } from '../upstreams/server-status.js';
 import { stdioConnector } from '../upstreams/stdio-connector.js';
 import { stdioPolicy } from '../upstreams/upstream-policy.js';
@@ -68,6 +69,8 @@ export interface GatewayDeps {
   clock: Clock;
   redactor: SecretRedactor;
   timing?: Partial<GatewayTiming>;
+  /** Where stdio servers' stderr is kept on disk (issue 15 point 3). */
+  serverLogs?: ServerLogs | undefined;
   /** Upstreams of other kinds (remote MCP servers, issue 5), built with the gateway's upstream deps. */
   extraUpstreams?: (deps: UpstreamDeps) => UpstreamSupervisor[];
 }

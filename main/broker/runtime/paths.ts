@@ -28,6 +28,8 @@ export const DATA_DIR_LAYOUT = {
   lock: 'broker.lock',
   /** Output of a broker the `connect` shim started in the background. */
   backgroundLog: 'broker.log',
+  /** Each stdio server's stderr, `<server>.log` and one `.1` rotation (issue 15 point 3). */
+  serverLogs: 'server-logs',
   /** Socket folder, when its path fits the socket path limit. */
   runDir: 'run',
   /** Names the socket folder when `run/` is too long for a socket. */

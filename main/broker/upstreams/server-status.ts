@@ -3,7 +3,7 @@ import type { UpstreamSupervisor } from './upstream-supervisor.js';
 
 /** The status of `upstream` (all text in it is redacted), whose allowed tools are exposed as `tools`. */
 export function serverStatus(upstream: UpstreamSupervisor, tools: string[]): ServerStatus {
-  const { pid, lastError, startedAt } = upstream;
+  const { pid, lastError, startedAt, retrying } = upstream;
   return {
     name: upstream.name,
     state: upstream.state,
@@ -13,6 +13,7 @@ export function serverStatus(upstream: UpstreamSupervisor, tools: string[]): Ser
     tools,
     restarts: upstream.restarts,
     ...(lastError === undefined ? {} : { lastError }),
+    ...(retrying === undefined ? {} : { retrying }),
     stderrTail: upstream.stderrTail(),
     ...(startedAt === undefined ? {} : { startedAt: new Date(startedAt).toISOString() }),
   };

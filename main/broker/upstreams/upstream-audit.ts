@@ -10,6 +10,8 @@ export interface UpstreamAuditor {
   startFailed(errorCode: string, message: string): void;
   crashed(exit: ChildExit | undefined, message: string): void;
   stopped(pid: number): void;
+  /** The broker stopped retrying a server that failed `tries` times in a row (once per give-up). */
+  gaveUp(tries: number, message: string): void;
 }
 
 /** Audit records for the server named `server`. */
@@ -35,6 +37,10 @@ export function upstreamAuditor(audit: AuditSink, server: string): UpstreamAudit
         ...(code === undefined ? {} : { errorCode: code }),
         message,
       });
+    },
+    gaveUp(tries, message) {
+      const errorCode = 'CRASH_LOOP';
+      audit.record({ type: 'server.gave_up', outcome: 'error', server, errorCode, message, count: tries });
     },
     stopped(pid) {
       audit.record({ type: 'server.exit', outcome: 'ok', server, message: `stopped, pid ${pid}` });

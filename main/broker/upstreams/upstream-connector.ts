@@ -26,4 +26,10 @@ export interface UpstreamConnector {
   describeStartFailure(error: unknown, transport: UpstreamTransport | undefined): string;
   /** Why a running connection ended: "it exited with code 1", "the connection to … was lost". */
   describeLoss(transport: UpstreamTransport | undefined): string;
+  /**
+   * True when a crash loop ends (`crashLoopLimit` failed tries in a row stop the server): a local
+   * process that keeps failing needs the person. Unset for remote servers, which keep retrying at
+   * the backoff ceiling so a network that comes back brings them back.
+   */
+  readonly endsCrashLoops?: boolean;
 }

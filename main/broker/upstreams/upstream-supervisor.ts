@@ -100,6 +100,14 @@ export class UpstreamSupervisor extends EventEmitter<UpstreamEvents> {
   get startedAt(): number | undefined {
     return this.current === 'running' ? this.startedAtMs : undefined;
   }
+  /**
+   * For a failed or crashed server: whether the broker will try again by itself (false once it gave
+   * up after a crash loop, or after an error only the person can fix). Undefined in other states.
+   */
+  get retrying(): boolean | undefined {
+    if (this.current !== 'failed' && this.current !== 'crashed') return undefined;
+    return this.retryTimer !== undefined || this.current === 'crashed';
+  }
   /** Last known catalog (kept while the server is down). */
   get catalog(): Readonly<UpstreamCatalog> {
     return this.catalogValue;
@@ -342,7 +350,8 @@ export class UpstreamSupervisor extends EventEmitter<UpstreamEvents> {
     this.auditor.startFailed(errorCode, this.deps.redactor.redact(this.lastErrorText));
     this.setState('failed');
     const retry = !NO_RETRY_CODES.some((code) => isBrokerError(error, code));
-    if (retry) this.scheduleRetry();
+    // A locked keychain is not the server failing: those tries do not count toward the limit.
+    if (retry) this.retryOrGiveUp(!isBrokerError(error, 'SECRET_STORE_UNAVAILABLE'));
   }
 
   private withStderr(reason: string): string {
@@ -381,7 +390,26 @@ export class UpstreamSupervisor extends EventEmitter<UpstreamEvents> {
     this.auditor.crashed(exit, this.deps.redactor.redact(this.lastErrorText));
     this.backoff.noteRunEnded(this.deps.clock.now() - (this.startedAtMs ?? 0));
     this.emit('statusChanged');
-    this.scheduleRetry();
+    this.retryOrGiveUp(true);
+  }
+
+  /**
+   * Schedules the next try, unless this failure (when it `counts`) is the `crashLoopLimit`-th in a
+   * row of a connector that ends crash loops: then the server stays failed until the person
+   * restarts it (or its config or a secret it uses changes), with one `server.gave_up` record.
+   */
+  private retryOrGiveUp(counts: boolean): void {
+    const tries = counts ? this.backoff.noteFailure() : 0;
+    if (this.connector.endsCrashLoops !== true || tries < this.deps.timing.crashLoopLimit) {
+      this.scheduleRetry();
+      return;
+    }
+    this.clearRetry();
+    this.lastErrorText =
+      `Stopped after ${String(tries)} failed tries in a row; restart it once the cause is fixed. ` +
+      `Last failure: ${this.lastErrorText ?? 'unknown.'}`;
+    this.auditor.gaveUp(tries, this.deps.redactor.redact(this.lastErrorText));
+    this.setState('failed');
   }
 
   private scheduleRetry(): void {

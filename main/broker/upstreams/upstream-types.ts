@@ -8,6 +8,7 @@ import type { SecretRedactor } from '../secrets/secret-redactor.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import type { ProviderCredentials } from './child-env.js';
 import { type BackoffTiming, DEFAULT_BACKOFF } from './restart-backoff.js';
+import type { ServerLogs } from './server-logs.js';
 
 /** Where one upstream server is in its life. */
 export type UpstreamState = ServerState;
@@ -23,6 +24,16 @@ export interface UpstreamTiming extends BackoffTiming {
    * default). Calls still running then are failed with an error saying so, and new calls go on.
    */
   drainTimeoutMs: number;
+  /**
+   * Stopping a stdio server: how long it gets to leave after its stdin closes, and again after
+   * SIGTERM to its process group, before SIGKILL (ms; 2 s by default).
+   */
+  stopGraceMs: number;
+  /**
+   * A stdio server that failed this many tries in a row (failed starts, or runs shorter than
+   * `resetAfterMs`) is stopped and shown as failed until the person restarts it (5 by default).
+   */
+  crashLoopLimit: number;
 }
 
 export const DEFAULT_UPSTREAM_TIMING: UpstreamTiming = {
@@ -30,6 +41,8 @@ export const DEFAULT_UPSTREAM_TIMING: UpstreamTiming = {
   startWaitMs: 15_000,
   startTimeoutMs: 30_000,
   drainTimeoutMs: 5_000,
+  stopGraceMs: 2_000,
+  crashLoopLimit: 5,
 };
 
 /** A `notifications/message` from an upstream server, payload redacted. */
@@ -59,6 +72,8 @@ export interface UpstreamDeps {
   clock: Clock;
   redactor: SecretRedactor;
   timing: UpstreamTiming;
+  /** Where stdio servers' stderr is kept on disk (issue 15 point 3); none: memory tail only. */
+  serverLogs?: ServerLogs | undefined;
   /** Sent to the server in `initialize`. */
   clientInfo: { name: string; version: string };
 }
