@@ -10,6 +10,7 @@ import { configCommand, configHelp } from './config-command.js';
 import { connectCommand, connectHelp } from './connect-command.js';
 import { doctorCommand, doctorHelp } from './doctor-command.js';
 import { importCommand, importHelp } from './import-command.js';
+import { keysCommand, keysHelp } from './keys-command.js';
 import { loginCommand, loginHelp } from './login-command.js';
 import { logoutCommand, logoutHelp } from './logout-command.js';
 import { secretCommand, secretHelp } from './secret-command.js';
@@ -38,6 +39,11 @@ const COMMANDS: Record<string, { run: Command; help: string; summary: string }> 
     run: clientsCommand,
     help: clientsHelp,
     summary: 'OAuth clients and their grants; approve or deny a consent request, revoke a client',
+  },
+  keys: {
+    run: keysCommand,
+    help: keysHelp,
+    summary: 'API keys for local scripts: create (shown once), list, revoke',
   },
   ui: { run: uiCommand, help: uiHelp, summary: 'print a one-time login link to the window in the browser' },
   import: {
