@@ -228,6 +228,38 @@ describe('API keys for local non-interactive clients (issue 13.7)', () => {
     await kit.cli(['keys', 'revoke', 'typo']);
   }, 30_000);
 
+  it('13.7 the window lists keys (no value) and revokes one through browser mode’s /api bridge', async () => {
+    const key = await createKey('from-window', 'beta');
+    const page = await rawRequest(kit.broker.ui!.loginUrl());
+    const setCookie = page.headers['set-cookie'];
+    const cookie = (Array.isArray(setCookie) ? (setCookie[0] ?? '') : '').split(';')[0] ?? '';
+    const secret = /<meta name="mab-session" content="([\w-]+)">/.exec(page.body)?.[1] ?? '';
+    const call = (method: string, body: unknown) =>
+      rawRequest(`${kit.broker.url}/api/call/${method}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          origin: kit.broker.url,
+          cookie,
+          'x-broker-session': secret,
+        },
+        body: JSON.stringify(body),
+      });
+    const listed = await call('listApiKeys', {});
+    expect(listed.status).toBe(200);
+    expect(listed.body).not.toContain(key);
+    expect(JSON.parse(listed.body)).toMatchObject({
+      available: true,
+      keys: [{ name: 'from-window', clientId: 'key:from-window', servers: ['beta'], expired: false }],
+    });
+    expect((await call('revokeApiKey', { name: 'from-window' })).status).toBe(200);
+    expect((await post(key)).status).toBe(401);
+    const unknown = await call('revokeApiKey', { name: 'from-window' });
+    expect(unknown.status).toBe(404);
+    expect(JSON.parse(unknown.body)).toMatchObject({ code: 'CLIENT_NOT_FOUND' });
+    expect((await call('revokeApiKey', { name: '../etc' })).status).toBe(400);
+  }, 30_000);
+
   it('13.7 no key value ever reaches the audit log, the debug log, the state files or an error', () => {
     expect(keysSeen.length).toBeGreaterThan(3);
     const audit = kit.auditText();
