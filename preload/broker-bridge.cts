@@ -48,6 +48,8 @@ const broker = {
   revokeToken: invoke('broker:revokeToken'),
   listClients: invoke('broker:listClients'),
   revokeClient: invoke('broker:revokeClient'),
+  listApiKeys: invoke('broker:listApiKeys'),
+  revokeApiKey: invoke('broker:revokeApiKey'),
   approveConsent: invoke('broker:approveConsent'),
   denyConsent: invoke('broker:denyConsent'),
   onEvent(listener: (event: BrokerEvent) => void): () => void {

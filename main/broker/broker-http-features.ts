@@ -66,7 +66,7 @@ export async function attachHttpFeatures(deps: HttpFeaturesDeps): Promise<HttpFe
   if (Object.keys(config.providers).length > 0) {
     ui.api.features.providers = providersFeature(providers, config.providers, clock);
   }
-  ui.api.features.clients = clientsFeature(authz.clients);
+  ui.api.features.clients = clientsFeature(authz.clients, authz.apiKeys);
   ui.api.features.consents = authz.pendingConsents;
   ui.api.features.remoteServers = remote.feature();
   return { authz, resource, ui };

@@ -40,6 +40,8 @@ export const AUDIT_EVENT_TYPES = [
   'token.revoked',
   'token.denied',
   'authorization.denied',
+  'apikey.created',
+  'apikey.revoked',
   'upstream.signin',
   'upstream.token_refresh',
   'upstream.step_up',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { ApiKeySummarySchema, CreatedApiKeySchema } from './api-keys.js';
 import { ClientGrantSummarySchema, ConsentRequestSchema } from './consent.js';
 import { AccountListingSchema, LogoutResultSchema } from './providers.js';
 import { StartingStatusSchema, StatusSchema } from './status.js';
@@ -78,6 +79,12 @@ export const ClientsResponseSchema = z.object({
 });
 /** `DELETE /clients/:id`: how many grants were revoked. */
 export const RevokeClientResponseSchema = z.object({ clientId: z.string(), grants: z.number() });
+/** `GET /keys`: API keys, metadata only (never a value or hash). */
+export const ApiKeysResponseSchema = z.object({ keys: z.array(ApiKeySummarySchema) });
+/** `POST /keys` (body `CreateApiKeyBodySchema`): the new key's value, shown once. */
+export const CreateApiKeyResponseSchema = CreatedApiKeySchema;
+/** `DELETE /keys/:name`. */
+export const RevokeApiKeyResponseSchema = z.object({ name: z.string(), revoked: z.literal(true) });
 /** `GET /consents`: consent requests waiting on the person. */
 export const ConsentsResponseSchema = z.object({ pending: z.array(ConsentRequestSchema) });
 /** `POST /consents/:code/approve` and `…/deny`. */
@@ -95,5 +102,7 @@ export type ServerLogResponse = z.infer<typeof ServerLogResponseSchema>;
 export type ServerLogBatch = z.infer<typeof ServerLogBatchSchema>;
 export type ClientsResponse = z.infer<typeof ClientsResponseSchema>;
 export type RevokeClientResponse = z.infer<typeof RevokeClientResponseSchema>;
+export type ApiKeysResponse = z.infer<typeof ApiKeysResponseSchema>;
+export type RevokeApiKeyResponse = z.infer<typeof RevokeApiKeyResponseSchema>;
 export type ConsentsResponse = z.infer<typeof ConsentsResponseSchema>;
 export type ConsentDecisionResponse = z.infer<typeof ConsentDecisionResponseSchema>;

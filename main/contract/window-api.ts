@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { ApiKeyNameSchema, ApiKeySummarySchema } from './api-keys.js';
 import { AuditPageSchema, AuditQuerySchema, AuditRecordSchema, AuditVerifySchema } from './audit.js';
 import { ConsentRequestSchema, ConsentStateSchema } from './consent.js';
 import { StatusSchema } from './status.js';
@@ -61,6 +62,12 @@ export const ClientListSchema = z.object({
       approvedAt: z.string().optional(),
     }),
   ),
+});
+
+/** API keys of local non-interactive clients (issue 13.7): metadata only, never a value. */
+export const ApiKeyListSchema = z.object({
+  ...Availability,
+  keys: z.array(ApiKeySummarySchema),
 });
 
 /** The MCP clients the broker installs itself into. */
@@ -223,6 +230,9 @@ export const BROKER_API_METHODS = {
   revokeToken: { input: z.object({ id: Name }).strict(), output: Ok },
   listClients: { input: Empty, output: ClientListSchema },
   revokeClient: { input: z.object({ clientId: z.string().min(1).max(2048) }).strict(), output: Ok },
+  listApiKeys: { input: Empty, output: ApiKeyListSchema },
+  /** Revokes an API key at once: the next request that sends it gets 401. */
+  revokeApiKey: { input: z.object({ name: ApiKeyNameSchema }).strict(), output: Ok },
   /**
    * The person approves a waiting consent request by its request code (SEC-1), granting `scopes`
    * (default: the servers it asked for). Only the person's own sessions reach this call.
@@ -245,6 +255,7 @@ export type ApiParsedInput<M extends BrokerApiMethod> = z.output<(typeof BROKER_
 export type ProviderList = z.infer<typeof ProviderListSchema>;
 export type TokenList = z.infer<typeof TokenListSchema>;
 export type ClientList = z.infer<typeof ClientListSchema>;
+export type ApiKeyList = z.infer<typeof ApiKeyListSchema>;
 export type ConnectTarget = z.infer<typeof ConnectTargetSchema>;
 export type ImportSource = z.infer<typeof ImportSourceSchema>;
 export type ImportPlan = z.infer<typeof ImportPlanSchema>;

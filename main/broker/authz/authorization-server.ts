@@ -13,6 +13,8 @@ import { dataDirPath } from '../runtime/paths.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { type AccessTokenVerifier, scopeForServer } from './access-token.js';
 import { JwtAccessTokenVerifier } from './access-token-verifier.js';
+import { looksLikeApiKey } from './api-key-format.js';
+import { ApiKeys } from './api-keys.js';
 import { auditProviderEvents } from './authz-audit.js';
 import { type AuthzKeys, loadAuthzKeys } from './authz-keys.js';
 import { AuthzStateStore } from './authz-state-store.js';
@@ -58,6 +60,8 @@ export interface AuthorizationServer {
   verifier: AccessTokenVerifier;
   /** `clients` / `clients revoke`. */
   clients: ClientGrantsApi;
+  /** `keys create` / `keys list` / `keys revoke` and the window's Clients screen (issue 13.7). */
+  apiKeys: ApiKeysApi;
   /** False when no key store was usable: registrations and grants end with this run. */
   persistent: boolean;
   /**
@@ -69,6 +73,9 @@ export interface AuthorizationServer {
 
 /** What the control API and the window use of ClientGrants. */
 export type ClientGrantsApi = Pick<ClientGrants, 'list' | 'revoke' | 'revokeGrant'>;
+
+/** What the control API and the window use of ApiKeys. */
+export type ApiKeysApi = Pick<ApiKeys, 'create' | 'list' | 'revoke'>;
 
 /** A locked keychain may wait on an unlock prompt; the broker starts anyway and retries. */
 const KEY_STORE_TIMEOUT_MS = 15_000;
@@ -129,6 +136,7 @@ interface AuthzCore {
   interaction: ConsentInteraction;
   verifier: AccessTokenVerifier;
   clients: ClientGrants;
+  apiKeys: ApiKeys;
   persistent: boolean;
 }
 
@@ -261,19 +269,39 @@ export async function attachAuthorizationServer(deps: AuthorizationServerDeps): 
       clock: deps.clock,
     });
     const clients = new ClientGrants(state, consents, deps.audit);
+    const apiKeys = new ApiKeys({
+      state,
+      clock: deps.clock,
+      audit: deps.audit,
+      resource,
+      servers: deps.servers,
+    });
     const callback = provider.callback();
     const engine = async (req: IncomingMessage, res: ServerResponse) => {
       await callback(req, res);
     };
-    return { provider, engine, interaction, verifier, clients, persistent };
+    return { provider, engine, interaction, verifier, clients, apiKeys, persistent };
   };
   const found = await keysFor(deps);
   let core = found ? await build(found.keys, found.persistent) : undefined;
   if (!core && deps.store) retryKeys(deps, deps.store, async (keys) => (core = await build(keys, true)));
   mountRoutes(deps, () => core);
   const waiting = () => new BrokerError('SECRET_STORE_UNAVAILABLE', WAITING_MESSAGE);
+  // An API key is told from a JWT by its prefix and never tried as one (nor a JWT as a key).
   const verifier: AccessTokenVerifier = {
-    verify: (token) => (core ? core.verifier.verify(token) : Promise.reject(waiting())),
+    verify: (token) => {
+      if (!core) return Promise.reject(waiting());
+      return looksLikeApiKey(token) ? core.apiKeys.verify(token) : core.verifier.verify(token);
+    },
+  };
+  const ready = (): AuthzCore => {
+    if (!core) throw waiting();
+    return core;
+  };
+  const apiKeys: ApiKeysApi = {
+    create: (request) => ready().apiKeys.create(request),
+    list: () => core?.apiKeys.list() ?? [],
+    revoke: (name) => ready().apiKeys.revoke(name),
   };
   const clients: ClientGrantsApi = {
     list: () => core?.clients.list() ?? [],
@@ -291,6 +319,7 @@ export async function attachAuthorizationServer(deps: AuthorizationServerDeps): 
     resource,
     verifier,
     clients,
+    apiKeys,
     get persistent() {
       return core?.persistent ?? true;
     },

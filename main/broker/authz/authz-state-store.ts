@@ -10,14 +10,21 @@ import { seal, unseal } from '../base/sealed-box.js';
 
 /**
  * The authorization server's state: registered clients, grants, sessions, refresh tokens and
- * remembered consents, kept in memory and — for the durable kinds — written to one file encrypted
+ * remembered consents and API key hashes, kept in memory and — for the durable kinds — written to one file encrypted
  * with AES-256-GCM under a 256-bit key that lives in the SecretStore (never on disk). The file
  * therefore holds no readable refresh token, grant or client record. Short-lived kinds
  * (interactions, authorization codes, replay markers) stay in memory only.
  */
 
-/** oidc-provider models (and the broker's own consent records) that survive a restart. */
-export const DURABLE_KINDS = new Set(['Client', 'Grant', 'RefreshToken', 'Session', 'BrokerConsent']);
+/** oidc-provider models (and the broker's own consent records and API keys) that survive a restart. */
+export const DURABLE_KINDS = new Set([
+  'Client',
+  'Grant',
+  'RefreshToken',
+  'Session',
+  'BrokerConsent',
+  'ApiKey',
+]);
 
 export interface StoredEntry {
   payload: Record<string, unknown>;

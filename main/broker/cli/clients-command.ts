@@ -27,7 +27,8 @@ asks you again. Needs a running broker.`;
 const USAGE =
   'Usage: clients [--json] | clients revoke CLIENT_ID | clients pending | clients approve CODE [--servers a,b] | clients deny CODE';
 
-async function control<S extends z.ZodType>(
+/** A control-socket request that says how to start the broker when it is not running. */
+export async function control<S extends z.ZodType>(
   dataDir: string,
   method: string,
   path: string,

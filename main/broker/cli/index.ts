@@ -13,6 +13,7 @@ import { connectCommand, connectHelp } from './connect-command.js';
 import { doctorCommand, doctorHelp } from './doctor-command.js';
 import { importCommand, importHelp } from './import-command.js';
 import { installCommand, installHelp, uninstallCommand } from './install-command.js';
+import { keysCommand, keysHelp } from './keys-command.js';
 import { loginCommand, loginHelp } from './login-command.js';
 import { logoutCommand, logoutHelp } from './logout-command.js';
 import { logsCommand, logsHelp } from './logs-command.js';
@@ -43,6 +44,11 @@ const COMMANDS: Record<string, { run: Command; help: string; summary: string }> 
     run: clientsCommand,
     help: clientsHelp,
     summary: 'OAuth clients and their grants; approve or deny a consent request, revoke a client',
+  },
+  keys: {
+    run: keysCommand,
+    help: keysHelp,
+    summary: 'API keys for local scripts: create (shown once), list, revoke',
   },
   ui: { run: uiCommand, help: uiHelp, summary: 'print a one-time login link to the window in the browser' },
   import: {

@@ -44,11 +44,12 @@ export function createBrokerControl(ports: BrokerControlPorts): BrokerControl {
       throw new BrokerError('SERVER_NOT_FOUND', `No server named "${name}" in the config.`);
     return name;
   };
-  const consents = (): PendingConsents => {
-    const authz = ports.authz();
-    if (!authz) throw new BrokerError('FEATURE_UNAVAILABLE', 'The authorization server is not running.');
-    return authz.pendingConsents;
+  const authz = (): AuthorizationServer => {
+    const found = ports.authz();
+    if (!found) throw new BrokerError('FEATURE_UNAVAILABLE', 'The authorization server is not running.');
+    return found;
   };
+  const consents = (): PendingConsents => authz().pendingConsents;
   return {
     status: ports.status,
     listSecrets: () => store.list(),
@@ -109,6 +110,13 @@ export function createBrokerControl(ports: BrokerControlPorts): BrokerControl {
         );
       }
       return { clientId, grants: result.grants };
+    },
+    listApiKeys: () => ({ keys: ports.authz()?.apiKeys.list() ?? [] }),
+    createApiKey: (request) => authz().apiKeys.create(request),
+    revokeApiKey(name: string) {
+      if (!authz().apiKeys.revoke(name))
+        throw new BrokerError('CLIENT_NOT_FOUND', `No API key "${name}"; see "mcp-auth-broker keys list".`);
+      return { name, revoked: true as const };
     },
     listConsents: () => ({ pending: consents().list() }),
     decideConsent(requestCode: string, decision: 'approve' | 'deny', scopes?: string[]) {

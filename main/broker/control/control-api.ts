@@ -1,6 +1,12 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 
 import {
+  type CreateApiKeyBody,
+  CreateApiKeyBodySchema,
+  type CreatedApiKey,
+} from '../../contract/api-keys.js';
+import {
+  type ApiKeysResponse,
   ApproveConsentBodySchema,
   type ClientsResponse,
   type ConsentDecisionResponse,
@@ -8,6 +14,7 @@ import {
   ImportBodySchema,
   InstallBodySchema,
   type RestartServerResponse,
+  type RevokeApiKeyResponse,
   type RevokeClientResponse,
   SetSecretBodySchema,
 } from '../../contract/control-api.js';
@@ -46,6 +53,15 @@ export interface BrokerControl extends ProviderControl, ServerLogControl {
   listClients(): ClientsResponse;
   /** Revokes every grant of a client; its tokens stop working at once (`clients revoke <id>`). */
   revokeClient(clientId: string): RevokeClientResponse;
+  /** API keys, metadata only (`keys list`). */
+  listApiKeys(): ApiKeysResponse;
+  /**
+   * Creates an API key (`keys create`): a person's act (SEC-1), so only this socket and the window
+   * reach it. The answer carries the key's value, once.
+   */
+  createApiKey(request: CreateApiKeyBody): CreatedApiKey;
+  /** Revokes an API key at once (`keys revoke NAME`). */
+  revokeApiKey(name: string): RevokeApiKeyResponse;
   /** Consent requests waiting on the person (`clients pending`). */
   listConsents(): ConsentsResponse;
   /**
@@ -95,6 +111,17 @@ function routes(control: BrokerControl): Route[] {
     }),
     route('GET', '/clients', (_q, res) => sendJson(res, 200, control.listClients())),
     route('DELETE', '/clients/:id', (_q, res, { id }) => sendJson(res, 200, control.revokeClient(id))),
+    route('GET', '/keys', (_q, res) => sendJson(res, 200, control.listApiKeys())),
+    route('POST', '/keys', async (req, res) => {
+      const body = CreateApiKeyBodySchema.safeParse(await readJsonBody(req));
+      if (!body.success)
+        throw new BrokerError(
+          'USAGE',
+          `Body must be {"name", "servers": [..], "expiresInSeconds"?}: ${body.error.issues[0]?.message ?? ''}`,
+        );
+      sendJson(res, 200, control.createApiKey(body.data));
+    }),
+    route('DELETE', '/keys/:name', (_q, res, { name }) => sendJson(res, 200, control.revokeApiKey(name))),
     route('GET', '/consents', (_q, res) => sendJson(res, 200, control.listConsents())),
     route('POST', '/consents/:code/approve', async (req, res, { code }) => {
       const body = ApproveConsentBodySchema.safeParse((await readJsonBody(req)) ?? {});

@@ -13,6 +13,8 @@ import { MCP_WS_SUBPROTOCOL, WebSocketTransport } from './websocket-transport.js
 
 /** WebSocket close code for "policy violation" (RFC 6455 §7.4.1): the token stopped being valid. */
 const POLICY_VIOLATION = 1008;
+/** Longest delay setTimeout keeps (≈24.8 days); a longer one would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * The `/ws` MCP endpoint: the handshake needs the same bearer token as `/mcp` in its
@@ -58,11 +60,14 @@ async function accept(
   };
   const id = newSessionId();
   const transport = new WebSocketTransport(ws, { admit: stillValid });
-  const expiry = setTimeout(
-    () => ws.close(POLICY_VIOLATION, 'access token expired'),
-    Math.max(0, claims.expiresAt * 1000 - Date.now()),
-  );
-  expiry.unref();
+  // An API key may live for months (or never expire): beyond the timer's range there is no timer,
+  // and the per-message check (`admit`) refuses the key once it has expired.
+  const untilExpiry = claims.expiresAt * 1000 - Date.now();
+  const expiry =
+    untilExpiry > MAX_TIMER_MS
+      ? undefined
+      : setTimeout(() => ws.close(POLICY_VIOLATION, 'access token expired'), Math.max(0, untilExpiry));
+  expiry?.unref();
   transport.onclose = () => {
     clearTimeout(expiry);
     ctx.sessions.remove(id);

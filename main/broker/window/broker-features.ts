@@ -1,4 +1,5 @@
 import type {
+  ApiKeyList,
   ApiOutput,
   BrokerApiHandlers,
   ClientList,
@@ -28,6 +29,9 @@ export interface ProvidersFeature {
 export interface ClientsFeature {
   listClients(): Promise<ClientList['clients']>;
   revokeClient(clientId: string): Promise<void>;
+  /** API keys of local non-interactive clients (issue 13.7), metadata only. */
+  listApiKeys(): Promise<ApiKeyList['keys']>;
+  revokeApiKey(name: string): Promise<void>;
 }
 
 /** Remote MCP servers (issue #5): their entries, and how to swap one in after a config edit. */
@@ -56,6 +60,9 @@ export const CONSENTS_MISSING =
 export const CLIENTS_MISSING =
   'No MCP clients have been approved: clients that connect over HTTP (Cursor, Claude Code, VS Code) appear here once the broker’s authorization server approves them. Clients using the stdio "connect" command need no approval.';
 
+export const API_KEYS_MISSING =
+  'The broker’s authorization server is not running, so there are no API keys. Start the broker with its HTTP endpoint, then create one with "mcp-auth-broker keys create".';
+
 type FeatureCalls =
   | 'listProviders'
   | 'signIn'
@@ -64,7 +71,9 @@ type FeatureCalls =
   | 'refreshToken'
   | 'revokeToken'
   | 'listClients'
-  | 'revokeClient';
+  | 'revokeClient'
+  | 'listApiKeys'
+  | 'revokeApiKey';
 
 const OK = { ok: true } as const;
 
@@ -117,6 +126,11 @@ export function featureHandlers(
         ? { available: true, clients: await features.clients.listClients() }
         : { available: false, message: CLIENTS_MISSING, clients: [] },
     revokeClient: async ({ clientId }) => (await clients().revokeClient(clientId), OK),
+    listApiKeys: async () =>
+      features.clients
+        ? { available: true, keys: await features.clients.listApiKeys() }
+        : { available: false, message: API_KEYS_MISSING, keys: [] },
+    revokeApiKey: async ({ name }) => (await clients().revokeApiKey(name), OK),
     ...consentHandlers(features, 'window'),
   };
 }

@@ -1,5 +1,5 @@
 import type { ApiOutput } from '../../contract/window-api.js';
-import type { ClientGrantsApi } from '../authz/authorization-server.js';
+import type { ApiKeysApi, ClientGrantsApi } from '../authz/authorization-server.js';
 import type { Clock } from '../base/clock.js';
 import { BrokerError } from '../base/errors.js';
 import type { ProviderConfig } from '../providers/provider-config.js';
@@ -92,8 +92,8 @@ export function providersFeature(
   };
 }
 
-/** Clients approved by the broker's authorization server (issue #4). */
-export function clientsFeature(grants: ClientGrantsApi): ClientsFeature {
+/** Clients approved by the broker's authorization server (issue #4) and API keys (issue 13.7). */
+export function clientsFeature(grants: ClientGrantsApi, apiKeys: ApiKeysApi): ClientsFeature {
   return {
     listClients: () =>
       Promise.resolve(
@@ -116,5 +116,12 @@ export function clientsFeature(grants: ClientGrantsApi): ClientsFeature {
       }
       return Promise.resolve();
     },
+    listApiKeys: () => Promise.resolve(apiKeys.list()),
+    revokeApiKey: (name) =>
+      apiKeys.revoke(name)
+        ? Promise.resolve()
+        : Promise.reject(
+            new BrokerError('CLIENT_NOT_FOUND', `No API key "${name}"; see "mcp-auth-broker keys list".`),
+          ),
   };
 }

@@ -1,8 +1,12 @@
 import { useAction, useBrokerApi, useLoad } from '../api-context.js';
 import { EmptyState, ErrorBanner } from '../components/feedback.js';
 import { PendingConsentBanner } from '../components/pending-consent-banner.js';
+import { ApiKeysSection } from './api-keys-section.js';
 
-/** Clients: MCP clients approved by the broker's authorization server, their grants, revoke. */
+/**
+ * Clients: MCP clients approved by the broker's authorization server, their grants, revoke; and the
+ * API keys of local non-interactive clients.
+ */
 export function ClientsScreen() {
   const api = useBrokerApi();
   const loaded = useLoad((a) => a.listClients({}));
@@ -56,6 +60,7 @@ export function ClientsScreen() {
           </li>
         ))}
       </ul>
+      <ApiKeysSection />
     </div>
   );
 }

@@ -2,6 +2,7 @@ import type { AuditRecordView } from '../../../main/contract/audit.js';
 import type { ServerInfo } from '../../../main/contract/status.js';
 import type {
   ApiInput,
+  ApiKeyList,
   ApiOutput,
   BrokerApi,
   BrokerEvent,
@@ -22,6 +23,7 @@ export interface FakeState {
   audit: AuditRecordView[];
   tokens?: TokenList;
   clients?: ClientList;
+  apiKeys?: ApiKeyList;
   plan?: ImportPlan;
   providers?: ProviderList;
   signIn?: ApiOutput<'signIn'>;
@@ -159,6 +161,8 @@ export function fakeBrokerApi(
     listClients: (i) =>
       rec('listClients', i, state.clients ?? { available: false, message: 'No clients yet.', clients: [] }),
     revokeClient: (i) => rec('revokeClient', i, ok),
+    listApiKeys: (i) => rec('listApiKeys', i, state.apiKeys ?? { available: true, keys: [] }),
+    revokeApiKey: (i) => rec('revokeApiKey', i, ok),
     approveConsent: (i) => rec('approveConsent', i, ok),
     denyConsent: (i) => rec('denyConsent', i, ok),
   };
