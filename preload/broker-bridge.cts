@@ -38,6 +38,7 @@ const broker = {
   verifyAudit: invoke('broker:verifyAudit'),
   listSecrets: invoke('broker:listSecrets'),
   getConnectInfo: invoke('broker:getConnectInfo'),
+  getServerLog: invoke('broker:getServerLog'),
   installConnect: invoke('broker:installConnect'),
   uninstallConnect: invoke('broker:uninstallConnect'),
   listProviders: invoke('broker:listProviders'),

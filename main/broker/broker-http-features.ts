@@ -69,5 +69,6 @@ export async function attachHttpFeatures(deps: HttpFeaturesDeps): Promise<HttpFe
   ui.api.features.clients = clientsFeature(authz.clients, authz.apiKeys);
   ui.api.features.consents = authz.pendingConsents;
   ui.api.features.remoteServers = remote.feature();
+  ui.api.features.serverLogs = services.serverLogs;
   return { authz, resource, ui };
 }

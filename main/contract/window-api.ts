@@ -205,6 +205,10 @@ export const BROKER_API_METHODS = {
   exportAudit: { input: AuditQuerySchema, output: z.object({ jsonl: z.string() }) },
   verifyAudit: { input: Empty, output: AuditVerifySchema },
   listSecrets: { input: Empty, output: z.object({ names: z.array(z.string()) }) },
+  getServerLog: {
+    input: z.object({ name: Name, lines: z.number().int().min(1).max(2000).optional() }).strict(),
+    output: z.object({ server: z.string(), lines: z.array(z.string()) }),
+  },
   getConnectInfo: { input: Empty, output: ConnectInfoSchema },
   installConnect: { input: InstallRequestSchema, output: InstallResultSchema },
   uninstallConnect: {

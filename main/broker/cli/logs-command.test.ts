@@ -49,6 +49,17 @@ describe('15.3 mcp-auth-broker logs (real CLI, real broker)', () => {
     expect(one.stdout.trim().split('\n')).toHaveLength(1);
   });
 
+  it('15.3 the window reads the same redacted log through its API', async () => {
+    const broker = await leakyBroker();
+    const api = broker.broker.ui?.api;
+    await expect
+      .poll(async () => (await api?.getServerLog({ name: 'srv' }))?.lines.join('\n'), { timeout: 5000 })
+      .toContain('starting with TOKEN=[REDACTED]');
+    const { lines } = (await api?.getServerLog({ name: 'srv', lines: 50 })) ?? { lines: [] };
+    for (const part of CANARY_PARTS) expect(lines.join('\n')).not.toContain(part);
+    await expect(api?.getServerLog({ name: 'nope' })).rejects.toThrow('No server named "nope"');
+  });
+
   it('15.3 refuses an unknown server and a bad -n', async () => {
     const broker = await leakyBroker();
     const unknown = await broker.cli(['logs', 'nope']);

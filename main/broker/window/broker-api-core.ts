@@ -122,6 +122,10 @@ export function createBrokerApiCore(deps: BrokerApiCoreDeps): BrokerApiCore {
     exportAudit: (query) => Promise.resolve({ jsonl: exportAudit(deps.auditDir, query) }),
     verifyAudit: () => Promise.resolve(verifyAuditChain(deps.auditDir)),
     listSecrets: async () => ({ names: await deps.store.list() }),
+    getServerLog: async ({ name, lines }) => {
+      requireServer(name);
+      return { server: name, lines: (await features.serverLogs?.tail(name, lines ?? 200)) ?? [] };
+    },
     getConnectInfo: () => Promise.resolve(clients.info()),
     installConnect: (request) =>
       clients.install({

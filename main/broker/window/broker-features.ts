@@ -46,7 +46,13 @@ export type ConsentsFeature = Pick<PendingConsents, 'approve' | 'deny'>;
 /** Which of the person's sessions a call came through: the desktop window, or browser mode. */
 export type UiChannel = 'window' | 'ui';
 
+/** Each stdio server's redacted stderr log on disk (issue 15.3). */
+export interface ServerLogsFeature {
+  tail(name: string, count: number): Promise<string[]>;
+}
+
 export interface BrokerFeatures {
+  serverLogs?: ServerLogsFeature;
   providers?: ProvidersFeature;
   clients?: ClientsFeature;
   consents?: ConsentsFeature;

@@ -33,6 +33,15 @@ describe('ServersScreen', () => {
     expect(within(notes).getByText('fatal: bad config')).toBeInTheDocument();
   });
 
+  it("opens a server's log from disk only when asked (15.3)", async () => {
+    const api = fakeBrokerApi({ servers: [server('alpha')], audit: [] });
+    const user = userEvent.setup();
+    renderWithApi(<ServersScreen />, api);
+    await user.click(await screen.findByText('Log'));
+    expect(await screen.findByLabelText('alpha log')).toHaveTextContent('listening on stdio');
+    expect(api.calls.find((c) => c.method === 'getServerLog')?.input).toEqual({ name: 'alpha', lines: 200 });
+  });
+
   it('restarts and disables a server with the keyboard', async () => {
     const api = fakeBrokerApi({ servers: [server('alpha')], audit: [] });
     const user = userEvent.setup();

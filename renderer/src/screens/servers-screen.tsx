@@ -1,4 +1,4 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 
 import type { ServerInfo, Status } from '../../../main/contract/status.js';
 import type { BrokerEvent } from '../../../main/contract/window-api.js';
@@ -95,6 +95,7 @@ function ServerCard({ server, onChanged }: { server: ServerInfo; onChanged: () =
           ) : null}
         </div>
       ) : null}
+      <ServerLog name={server.name} />
       {server.tools.length > 0 ? (
         <details>
           <summary>Tools</summary>
@@ -129,5 +130,31 @@ function ServerCard({ server, onChanged }: { server: ServerInfo; onChanged: () =
       </div>
       <ErrorBanner error={action.error} onDismiss={action.clear} />
     </li>
+  );
+}
+
+/** The server's stderr log (redacted, from disk), refreshed every 2 s while it is open (15.3). */
+function ServerLog({ name }: { name: string }) {
+  const [open, setOpen] = useState(false);
+  const log = useLoad(
+    (api) => (open ? api.getServerLog({ name, lines: 200 }) : Promise.resolve(undefined)),
+    [open],
+  );
+  const { reload } = log;
+  useEffect(() => {
+    if (!open) return undefined;
+    const timer = setInterval(reload, 2000);
+    return () => clearInterval(timer);
+  }, [open, reload]);
+  return (
+    <details onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary>Log</summary>
+      {log.data ? (
+        <pre className="log" aria-label={`${name} log`}>
+          {log.data.lines.length ? log.data.lines.join('\n') : '(nothing written yet)'}
+        </pre>
+      ) : null}
+      <ErrorBanner error={log.error} />
+    </details>
   );
 }

@@ -120,6 +120,11 @@ export function fakeBrokerApi(
     verifyAudit: (i) =>
       rec('verifyAudit', i, { ok: true, records: state.audit.length, files: ['audit.jsonl'] }),
     listSecrets: (i) => rec('listSecrets', i, { names: [] }),
+    getServerLog: (i) =>
+      rec('getServerLog', i, {
+        server: i.name,
+        lines: ['2026-12-03T10:00:00.000Z ── starting ──', '2026-12-03T10:00:00.100Z listening on stdio'],
+      }),
     getConnectInfo: (i) =>
       rec('getConnectInfo', i, {
         mcpUrl: 'http://127.0.0.1:47821/mcp',
