@@ -1,4 +1,4 @@
-import Provider, { type Configuration, errors } from 'oidc-provider';
+import Provider, { type ClientMetadata, type Configuration, errors } from 'oidc-provider';
 
 import { hostOidcProvider } from './oidc-host.js';
 
@@ -25,16 +25,25 @@ export interface RemoteAuthServer {
 
 export interface RemoteAuthServerOptions {
   accessTokenTtlS?: number;
+  /** Clients registered beforehand, as an administrator would (pre-registered, issue 13.1/13.2). */
+  clients?: ClientMetadata[];
+  /** The token endpoint auth methods it accepts and advertises (oidc-provider's default otherwise). */
+  clientAuthMethods?: string[];
 }
 
 function configuration(state: { resource: string }, options: RemoteAuthServerOptions): Configuration {
   const ttl = options.accessTokenTtlS ?? 300;
   return {
+    ...(options.clients ? { clients: options.clients } : {}),
+    ...(options.clientAuthMethods
+      ? { clientAuthMethods: options.clientAuthMethods as Configuration['clientAuthMethods'] }
+      : {}),
     findAccount: (_ctx, sub) => Promise.resolve({ accountId: sub, claims: () => ({ sub }) }),
     scopes: ['openid', 'offline_access', ...REMOTE_SCOPES],
     features: {
       devInteractions: { enabled: true },
       registration: { enabled: true },
+      clientCredentials: { enabled: true },
       revocation: { enabled: true },
       resourceIndicators: {
         enabled: true,
@@ -67,6 +76,15 @@ function configuration(state: { resource: string }, options: RemoteAuthServerOpt
   };
 }
 
+/** ` auth=basic|post|jwt` on a token request that authenticated its client (never the values). */
+function clientAuth(ctx: { path: string; get(h: string): string }, params?: Record<string, unknown>) {
+  if (ctx.path !== '/token') return '';
+  if (ctx.get('authorization').startsWith('Basic ')) return ' auth=basic';
+  if (typeof params?.['client_secret'] === 'string') return ' auth=post';
+  if (typeof params?.['client_assertion'] === 'string') return ' auth=jwt';
+  return '';
+}
+
 /** Starts the authorization server on 127.0.0.1, ephemeral port. */
 export async function startRemoteAuthServer(
   options: RemoteAuthServerOptions = {},
@@ -84,7 +102,9 @@ export async function startRemoteAuthServer(
       const params = (ctx as { oidc?: { params?: Record<string, unknown> } }).oidc?.params;
       const grant = typeof params?.['grant_type'] === 'string' ? ` ${params['grant_type']}` : '';
       const resource = typeof params?.['resource'] === 'string' ? ` resource=${params['resource']}` : '';
-      log.push(`${ctx.method} ${ctx.path}${grant}${resource} ${String(ctx.status)}`);
+      log.push(
+        `${ctx.method} ${ctx.path}${grant}${resource}${clientAuth(ctx, params)} ${String(ctx.status)}`,
+      );
     });
     return provider;
   });

@@ -148,7 +148,7 @@ export class TokenRefresher extends EventEmitter<RefresherEvents> {
 
   private async refreshOnce(account: AccountId, force: boolean): Promise<StoredTokens> {
     const tokens = await this.deps.store.load(account);
-    if (!tokens) throw signInNeededError(account);
+    if (!tokens) return this.requestMachineTokens(account);
     if (this.deps.store.isHeld(account.id)) {
       // A refreshed set the keychain did not take yet: its refresh token is the only live one, so it
       // is stored before anything else and no refresh is sent until it is.
@@ -157,6 +157,7 @@ export class TokenRefresher extends EventEmitter<RefresherEvents> {
     // Someone else refreshed while this caller waited: nothing to do.
     if (!force && !this.isDue(tokens)) return tokens;
     if (!force && !(await this.rateAllows(account, tokens))) return tokens;
+    if (tokens.grant === 'client_credentials') return this.requestMachineTokens(account);
     if (tokens.refreshToken === undefined) {
       if (tokens.expiresAt !== undefined && this.deps.clock.now() >= tokens.expiresAt) {
         return this.onSignInNeeded(account, 'the access token expired and there is no refresh token');
@@ -188,8 +189,29 @@ export class TokenRefresher extends EventEmitter<RefresherEvents> {
       }
       return this.onTransientFailure(account, error);
     }
+    return this.keep(account, toStoredTokens(response, this.deps.clock.now(), tokens));
+  }
+
+  /**
+   * A machine client's tokens (client credentials, issue 13.2): requested again rather than refreshed,
+   * through the same single flight, storage and schedule. Not a machine client and no tokens: sign-in.
+   */
+  private async requestMachineTokens(account: AccountId): Promise<StoredTokens> {
+    const provider = await this.deps.provider(account.provider);
+    if (provider.requestTokens === undefined) throw signInNeededError(account);
+    let response;
+    try {
+      response = await provider.requestTokens();
+    } catch (error) {
+      return this.onTransientFailure(account, error);
+    }
+    const next = toStoredTokens(response, this.deps.clock.now(), { scopes: provider.scopes });
+    return this.keep(account, { ...next, grant: 'client_credentials' });
+  }
+
+  /** New tokens of the account: in memory at once, stored before they are handed out, scheduled. */
+  private async keep(account: AccountId, next: StoredTokens): Promise<StoredTokens> {
     const now = this.deps.clock.now();
-    const next = toStoredTokens(response, now, tokens);
     this.deps.redactor.add(next.accessToken);
     if (next.refreshToken !== undefined) this.deps.redactor.add(next.refreshToken);
     // The provider has rotated: from here on `next` is the account's set, in memory at once, and it
@@ -227,7 +249,9 @@ export class TokenRefresher extends EventEmitter<RefresherEvents> {
   }
 
   private scheduleDue(account: AccountId, tokens: StoredTokens): void {
-    if (tokens.refreshToken !== undefined) this.schedule(account, tokens);
+    if (tokens.refreshToken !== undefined || tokens.grant === 'client_credentials') {
+      this.schedule(account, tokens);
+    }
   }
 
   /**

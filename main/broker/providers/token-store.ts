@@ -26,6 +26,8 @@ const StoredTokensSchema = z.object({
   scopes: z.array(z.string()),
   tokenType: z.string(),
   subject: z.string().optional(),
+  /** Obtained with the client credentials grant: renewed by asking again, not by a refresh token. */
+  grant: z.literal('client_credentials').optional(),
 });
 export type StoredTokens = z.infer<typeof StoredTokensSchema>;
 

@@ -54,6 +54,14 @@ function withToken(init: RequestInit | undefined, token: string | undefined): Re
 }
 
 async function currentToken(deps: AuthorizedFetchDeps, account: string): Promise<string | undefined> {
+  if (deps.authorizations.isMachineClient(deps.server)) {
+    // Client credentials (13.2): the token is requested at connect and again when due, by the
+    // refresher (one request in flight), with no sign-in.
+    return deps.tokens.refresh(account, false).then(
+      (tokens) => tokens.accessToken,
+      (error: unknown) => refreshFailed(deps, error),
+    );
+  }
   const meta = deps.tokens.metadata(account);
   if (meta === undefined) return undefined;
   if (meta.status !== 'ok')

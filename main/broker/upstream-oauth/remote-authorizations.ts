@@ -15,6 +15,7 @@ import {
   type Fetch,
   type RemoteAuthorization,
 } from './authorization-discovery.js';
+import { type ClientAuthChoice, type ClientAuthMethod, preRegisteredAuth } from './client-authentication.js';
 import { forgetClient, obtainClient } from './client-registration.js';
 
 /**
@@ -43,6 +44,8 @@ interface ServerAuthState {
   stepUp: Set<string>;
   resolved: Promise<ResolvedProvider> | undefined;
   authorization: RemoteAuthorization | undefined;
+  /** How the broker authenticated at the token endpoint last (the doctor shows it). */
+  clientAuthMethod: ClientAuthMethod | undefined;
 }
 
 const PREFIX = 'mcp-';
@@ -71,6 +74,33 @@ export function tokenEndpointAuthMethod(
   return supported.includes('client_secret_post') ? 'client_secret_post' : 'client_secret_basic';
 }
 
+/** The client authentication of a registered (DCR) client, by `tokenEndpointAuthMethod`. */
+function registeredAuth(
+  clientSecret: string | undefined,
+  metadata: Pick<AuthorizationServerMetadata, 'token_endpoint_auth_methods_supported'>,
+): ClientAuthChoice {
+  const method = tokenEndpointAuthMethod(clientSecret, metadata);
+  if (clientSecret === undefined) return { method, auth: oidc.None() };
+  const auth =
+    method === 'client_secret_post'
+      ? oidc.ClientSecretPost(clientSecret)
+      : oidc.ClientSecretBasic(clientSecret);
+  return { method, auth };
+}
+
+/**
+ * The client credentials grant of a machine client (issue 13.2), `resource` and scopes as for a
+ * person's sign-in.
+ *
+ * @see RFC 6749 §4.4; RFC 8707 §2
+ */
+function clientCredentials(configuration: oidc.Configuration, scopes: string[], resource: string) {
+  return oidc.clientCredentialsGrant(configuration, {
+    ...(scopes.length ? { scope: scopes.join(' ') } : {}),
+    resource,
+  });
+}
+
 /** The command that signs a remote server in. */
 export const loginCommand = (server: string) => `mcp-auth-broker login --server ${server}`;
 
@@ -89,6 +119,7 @@ export class RemoteAuthorizations {
         stepUp: new Set(),
         resolved: undefined,
         authorization: undefined,
+        clientAuthMethod: undefined,
       });
     }
   }
@@ -121,6 +152,16 @@ export class RemoteAuthorizations {
   /** What discovery found last for `server` (the doctor and status show it). */
   authorization(server: string): RemoteAuthorization | undefined {
     return this.states.get(server)?.authorization;
+  }
+
+  /** How the broker authenticates at `server`'s token endpoint, once resolved. */
+  clientAuthMethod(server: string): ClientAuthMethod | undefined {
+    return this.states.get(server)?.clientAuthMethod;
+  }
+
+  /** True for a machine client (`"grant": "client_credentials"`): tokens need no person. */
+  isMachineClient(server: string): boolean {
+    return this.deps.servers[server]?.oauth?.grant === 'client_credentials';
   }
 
   /** Remembers a 401 challenge (`resource_metadata`, `scope`) for the next discovery. */
@@ -176,13 +217,10 @@ export class RemoteAuthorizations {
     const found = await discoverRemoteAuthorization(config.url, state.challenge, this.fetchFn);
     state.authorization = found;
     const client = await obtainClient(server, config, found, { ...this.deps, fetch: this.fetchFn });
-    const method = tokenEndpointAuthMethod(client.clientSecret, found.metadata);
-    const auth =
-      client.clientSecret === undefined
-        ? oidc.None()
-        : method === 'client_secret_post'
-          ? oidc.ClientSecretPost(client.clientSecret)
-          : oidc.ClientSecretBasic(client.clientSecret);
+    const { method, auth } = config.oauth
+      ? await preRegisteredAuth(server, config.oauth, found.metadata, this.deps.secrets)
+      : registeredAuth(client.clientSecret, found.metadata);
+    state.clientAuthMethod = method;
     const configuration = new oidc.Configuration(
       found.metadata as oidc.ServerMetadata,
       client.clientId,
@@ -202,6 +240,9 @@ export class RemoteAuthorizations {
       scopes: [...scopes],
       resource: found.resource,
       redirectPort: undefined,
+      ...(config.oauth?.grant === 'client_credentials'
+        ? { requestTokens: () => clientCredentials(configuration, [...scopes], found.resource) }
+        : {}),
     };
   }
 }
