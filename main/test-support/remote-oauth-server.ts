@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 import Provider, { type ClientMetadata, type Configuration, errors } from 'oidc-provider';
 
 import { hostOidcProvider } from './oidc-host.js';
@@ -29,6 +31,8 @@ export interface RemoteAuthServerOptions {
   clients?: ClientMetadata[];
   /** The token endpoint auth methods it accepts and advertises (oidc-provider's default otherwise). */
   clientAuthMethods?: string[];
+  /** DPoP (RFC 9449) with server nonces required on every token request (issue 13.3). */
+  dpop?: boolean;
 }
 
 function configuration(state: { resource: string }, options: RemoteAuthServerOptions): Configuration {
@@ -44,6 +48,9 @@ function configuration(state: { resource: string }, options: RemoteAuthServerOpt
       devInteractions: { enabled: true },
       registration: { enabled: true },
       clientCredentials: { enabled: true },
+      ...(options.dpop === true
+        ? { dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true } }
+        : {}),
       revocation: { enabled: true },
       resourceIndicators: {
         enabled: true,
@@ -102,8 +109,9 @@ export async function startRemoteAuthServer(
       const params = (ctx as { oidc?: { params?: Record<string, unknown> } }).oidc?.params;
       const grant = typeof params?.['grant_type'] === 'string' ? ` ${params['grant_type']}` : '';
       const resource = typeof params?.['resource'] === 'string' ? ` resource=${params['resource']}` : '';
+      const dpop = ctx.get('dpop') ? ' dpop' : '';
       log.push(
-        `${ctx.method} ${ctx.path}${grant}${resource}${clientAuth(ctx, params)} ${String(ctx.status)}`,
+        `${ctx.method} ${ctx.path}${grant}${resource}${clientAuth(ctx, params)}${dpop} ${String(ctx.status)}`,
       );
     });
     return provider;

@@ -182,7 +182,8 @@ export class TokenRefresher extends EventEmitter<RefresherEvents> {
     const resource = provider.resource === undefined ? {} : { resource: provider.resource };
     let response;
     try {
-      response = await client.refreshTokenGrant(provider.config, tokens.refreshToken, resource);
+      const dpop = provider.dpop ? { DPoP: provider.dpop } : undefined;
+      response = await client.refreshTokenGrant(provider.config, tokens.refreshToken, resource, dpop);
     } catch (error) {
       if (error instanceof client.ResponseBodyError && error.error === 'invalid_grant') {
         return this.onSignInNeeded(account, 'invalid_grant: the provider refused the refresh token');

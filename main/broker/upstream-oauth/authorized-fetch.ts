@@ -5,6 +5,7 @@ import type { AuditSink } from '../audit/audit-event.js';
 import { BrokerError, isBrokerError, messageOf } from '../base/errors.js';
 import type { StoredTokens } from '../providers/token-store.js';
 import { type Fetch, guardedFetch } from './authorization-discovery.js';
+import { dpopResourceFetch } from './dpop-binding.js';
 import { loginCommand, remoteAccountId, type RemoteAuthorizations } from './remote-authorizations.js';
 
 /**
@@ -136,14 +137,20 @@ export function authorizedFetch(deps: AuthorizedFetchDeps): Fetch {
   const base = guardedFetch(deps.fetch);
   return async (url, init) => {
     const token = await currentToken(deps, account);
-    let response = await base(url, withToken(init, token));
+    const dpop = token === undefined ? undefined : await deps.authorizations.dpop(deps.server);
+    // 13.3: a DPoP-bound token goes with a proof (and the server's nonce); a bearer token as is.
+    const send = (value: string | undefined) =>
+      dpop && value !== undefined
+        ? dpopResourceFetch(base, url, init, value, dpop)
+        : base(url, withToken(init, value));
+    let response = await send(token);
     if (response.status === 401) {
       const challenge = extractWWWAuthenticateParams(response);
       deps.authorizations.noteChallenge(deps.server, challenge);
       if (token === undefined) {
         throw refused(deps, authFailed(deps, 401, signInNeeded(deps.server, 'requires sign-in')));
       }
-      response = await base(url, withToken(init, await refreshAfter401(deps, account)));
+      response = await send(await refreshAfter401(deps, account));
       if (response.status === 401) {
         throw refused(
           deps,

@@ -17,6 +17,7 @@ import {
 } from './authorization-discovery.js';
 import { type ClientAuthChoice, type ClientAuthMethod, preRegisteredAuth } from './client-authentication.js';
 import { forgetClient, obtainClient } from './client-registration.js';
+import { dpopKeyName, dpopKeyPair, usesDPoP } from './dpop-binding.js';
 
 /**
  * The MCP authorization client state of every `"auth": "oauth"` remote server. Each server is a
@@ -46,6 +47,8 @@ interface ServerAuthState {
   authorization: RemoteAuthorization | undefined;
   /** How the broker authenticated at the token endpoint last (the doctor shows it). */
   clientAuthMethod: ClientAuthMethod | undefined;
+  /** The DPoP handle of the server (13.3); null: its AS does not use DPoP; undefined: not known yet. */
+  dpop: oidc.DPoPHandle | null | undefined;
 }
 
 const PREFIX = 'mcp-';
@@ -94,11 +97,14 @@ function registeredAuth(
  *
  * @see RFC 6749 §4.4; RFC 8707 §2
  */
-function clientCredentials(configuration: oidc.Configuration, scopes: string[], resource: string) {
-  return oidc.clientCredentialsGrant(configuration, {
-    ...(scopes.length ? { scope: scopes.join(' ') } : {}),
-    resource,
-  });
+function clientCredentials(
+  configuration: oidc.Configuration,
+  scopes: string[],
+  resource: string,
+  dpop: oidc.DPoPHandle | undefined,
+) {
+  const parameters = { ...(scopes.length ? { scope: scopes.join(' ') } : {}), resource };
+  return oidc.clientCredentialsGrant(configuration, parameters, dpop ? { DPoP: dpop } : undefined);
 }
 
 /** The command that signs a remote server in. */
@@ -120,6 +126,7 @@ export class RemoteAuthorizations {
         resolved: undefined,
         authorization: undefined,
         clientAuthMethod: undefined,
+        dpop: undefined,
       });
     }
   }
@@ -162,6 +169,20 @@ export class RemoteAuthorizations {
   /** True for a machine client (`"grant": "client_credentials"`): tokens need no person. */
   isMachineClient(server: string): boolean {
     return this.deps.servers[server]?.oauth?.grant === 'client_credentials';
+  }
+
+  /**
+   * The DPoP handle for `server`'s resource requests (13.3), or undefined when its tokens are plain
+   * bearer tokens. After a restart a stored DPoP key means bound tokens: the provider is resolved
+   * once to bind the handle; otherwise nothing is fetched.
+   */
+  async dpop(server: string): Promise<oidc.DPoPHandle | undefined> {
+    const state = this.state(server);
+    if (state.dpop === undefined) {
+      if ((await this.deps.secrets.get(dpopKeyName(server))) === undefined) state.dpop = null;
+      else await this.provider(remoteAccountId(server));
+    }
+    return state.dpop ?? undefined;
   }
 
   /** Remembers a 401 challenge (`resource_metadata`, `scope`) for the next discovery. */
@@ -232,6 +253,10 @@ export class RemoteAuthorizations {
       // eslint-disable-next-line @typescript-eslint/no-deprecated
       oidc.allowInsecureRequests(configuration);
     }
+    state.dpop = usesDPoP(found.metadata, found.resourceMetadata)
+      ? oidc.getDPoPHandle(configuration, await dpopKeyPair(server, this.deps.secrets))
+      : null;
+    const dpop = state.dpop ?? undefined;
     const scopes = new Set([...found.scopes, ...(config.scopes ?? []), ...state.stepUp]);
     return {
       id: remoteAccountId(server),
@@ -240,8 +265,9 @@ export class RemoteAuthorizations {
       scopes: [...scopes],
       resource: found.resource,
       redirectPort: undefined,
+      dpop,
       ...(config.oauth?.grant === 'client_credentials'
-        ? { requestTokens: () => clientCredentials(configuration, [...scopes], found.resource) }
+        ? { requestTokens: () => clientCredentials(configuration, [...scopes], found.resource, dpop) }
         : {}),
     };
   }
