@@ -29,8 +29,13 @@ export interface ProtectedServerOptions {
   metadataAt?: 'path' | 'root' | 'none';
   /** Put `resource_metadata` in the 401 challenge (default true). */
   challengeMetadata?: boolean;
-  /** The authorization server named in the metadata; undefined = no bearer auth at all. */
+  /**
+   * The authorization server named in the metadata; undefined = no bearer auth at all;
+   * `same-origin`: this server's own origin, with `otherwise` serving it (issue 13.4).
+   */
   authorizationServer?: string;
+  /** Handles every request that is not MCP or RFC 9728 metadata (an AS on the same origin). */
+  otherwise?: (req: IncomingMessage, res: ServerResponse) => unknown;
   /** For `websocket`: the X-Api-Key value the upgrade must carry (static header auth). */
   apiKey?: string;
   /**
@@ -186,10 +191,16 @@ async function routeMcp(site: Site, req: IncomingMessage, res: ServerResponse, b
   await transport.handleRequest(req, res, body);
 }
 
+const MCP_PATHS = ['/mcp', '/sse', '/messages', '/ws'];
+
 function requestHandler(site: Site, verify: Verify) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const u = new URL(req.url ?? '/', site.origin);
     if (serveMetadata(site, u.pathname, res)) return;
+    if (site.options.otherwise && !MCP_PATHS.includes(u.pathname)) {
+      await site.options.otherwise(req, res);
+      return;
+    }
     const verified = await verify(req);
     if (verified === 'use_dpop_nonce') {
       res
@@ -260,6 +271,7 @@ export async function startProtectedRemoteServer(
   const url = kind === 'websocket' ? `ws://127.0.0.1:${String(port)}/ws` : `${origin}${path}`;
   const wellKnown = `${origin}/.well-known/oauth-protected-resource`;
   const prmUrl = options.metadataAt === 'root' ? wellKnown : `${wellKnown}${path}`;
+  if (options.authorizationServer === 'same-origin') options = { ...options, authorizationServer: origin };
   const site: Site = { kind, origin, url, prmUrl, options, sessions: new Map() };
   const verify = bearerVerifier(options.authorizationServer, url, origin, options.dpop === true);
   const handle = requestHandler(site, verify);

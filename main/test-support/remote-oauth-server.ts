@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import Provider, { type ClientMetadata, type Configuration, errors } from 'oidc-provider';
 
@@ -22,6 +23,8 @@ export interface RemoteAuthServer {
   setResource(resource: string): void;
   /** Forgets every dynamically registered client (the AS "lost" them: next use is invalid_client). */
   forgetClients(): Promise<void>;
+  /** Its request handler (for `mountedAt`: the MCP server hands it what is not MCP). */
+  callback: (req: IncomingMessage, res: ServerResponse) => unknown;
   close(): Promise<void>;
 }
 
@@ -33,11 +36,21 @@ export interface RemoteAuthServerOptions {
   clientAuthMethods?: string[];
   /** DPoP (RFC 9449) with server nonces required on every token request (issue 13.3). */
   dpop?: boolean;
+  /**
+   * Served at this origin through `callback` instead of listening: the MCP server's own origin, as
+   * 2025-03-26 servers without RFC 9728 metadata have it (issue 13.4).
+   */
+  mountedAt?: string;
+  /** No metadata at all, endpoints at the 2025-03-26 defaults `/authorize`, `/token`, `/register`. */
+  defaultEndpoints?: boolean;
 }
 
 function configuration(state: { resource: string }, options: RemoteAuthServerOptions): Configuration {
   const ttl = options.accessTokenTtlS ?? 300;
   return {
+    ...(options.defaultEndpoints === true
+      ? { routes: { authorization: '/authorize', token: '/token', registration: '/register' } }
+      : {}),
     ...(options.clients ? { clients: options.clients } : {}),
     ...(options.clientAuthMethods
       ? { clientAuthMethods: options.clientAuthMethods as Configuration['clientAuthMethods'] }
@@ -99,8 +112,14 @@ export async function startRemoteAuthServer(
   const state = { resource: 'http://127.0.0.1/unset' };
   const log: string[] = [];
   const registered = new Set<string>();
-  const host = await hostOidcProvider((issuer) => {
+  const create = (issuer: string) => {
     const provider = new Provider(issuer, configuration(state, options));
+    if (options.defaultEndpoints === true) {
+      provider.use(async (ctx, next) => {
+        if (ctx.path.startsWith('/.well-known/')) ctx.status = 404;
+        else await next();
+      });
+    }
     provider.on('registration_create.success', (_ctx: unknown, client: { clientId: string }) => {
       registered.add(client.clientId);
     });
@@ -115,9 +134,14 @@ export async function startRemoteAuthServer(
       );
     });
     return provider;
-  });
+  };
+  const host =
+    options.mountedAt === undefined
+      ? await hostOidcProvider(create)
+      : { issuer: options.mountedAt, provider: create(options.mountedAt), close: () => Promise.resolve() };
   const { provider } = host;
   return {
+    callback: provider.callback(),
     issuer: host.issuer,
     provider,
     log,

@@ -30,6 +30,22 @@ export function secretAuthMethod(metadata: Methods): 'client_secret_basic' | 'cl
     : 'client_secret_basic';
 }
 
+/** `application/x-www-form-urlencoded` as WHATWG URLSearchParams writes it (RFC 6749 Appendix B). */
+const formEncoded = (value: string) => new URLSearchParams({ v: value }).toString().slice(2);
+
+/**
+ * `client_secret_basic` (RFC 6749 §2.3.1): id and secret form-encoded, then Base64. openid-client's
+ * own helper also percent-encodes `-`, `.`, `_`, `*`, which authorization servers that compare the
+ * header without decoding refuse (the conformance suite's `auth/pre-registration`); WHATWG form
+ * encoding leaves those characters alone and is equally valid for every AS that does decode.
+ */
+export function clientSecretBasic(secret: string): oidc.ClientAuth {
+  return (_as, client, _body, headers) => {
+    const pair = `${formEncoded(client.client_id)}:${formEncoded(secret)}`;
+    headers.set('authorization', `Basic ${Buffer.from(pair).toString('base64')}`);
+  };
+}
+
 async function keychainValue(server: string, name: string, what: string): Promise<never> {
   return Promise.reject(
     new BrokerError(
@@ -92,7 +108,7 @@ export async function preRegisteredAuth(
     const method = secretAuthMethod(metadata);
     return {
       method,
-      auth: method === 'client_secret_post' ? oidc.ClientSecretPost(secret) : oidc.ClientSecretBasic(secret),
+      auth: method === 'client_secret_post' ? oidc.ClientSecretPost(secret) : clientSecretBasic(secret),
     };
   }
   return { method: 'none', auth: oidc.None() };

@@ -15,7 +15,12 @@ import {
   type Fetch,
   type RemoteAuthorization,
 } from './authorization-discovery.js';
-import { type ClientAuthChoice, type ClientAuthMethod, preRegisteredAuth } from './client-authentication.js';
+import {
+  type ClientAuthChoice,
+  type ClientAuthMethod,
+  clientSecretBasic,
+  preRegisteredAuth,
+} from './client-authentication.js';
 import { forgetClient, obtainClient } from './client-registration.js';
 import { dpopKeyName, dpopKeyPair, usesDPoP } from './dpop-binding.js';
 
@@ -85,9 +90,7 @@ function registeredAuth(
   const method = tokenEndpointAuthMethod(clientSecret, metadata);
   if (clientSecret === undefined) return { method, auth: oidc.None() };
   const auth =
-    method === 'client_secret_post'
-      ? oidc.ClientSecretPost(clientSecret)
-      : oidc.ClientSecretBasic(clientSecret);
+    method === 'client_secret_post' ? oidc.ClientSecretPost(clientSecret) : clientSecretBasic(clientSecret);
   return { method, auth };
 }
 
