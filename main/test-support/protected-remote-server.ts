@@ -51,6 +51,8 @@ export interface ProtectedRemoteServer {
   url: string;
   /** `METHOD path status` of every request (no headers, no tokens). */
   log: string[];
+  /** From now on trusts (and names in its metadata) another authorization server (issue 13.5). */
+  switchAuthorizationServer(issuer: string): void;
   /** Closes and listens again on the same port: every session is gone. */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -273,8 +275,13 @@ export async function startProtectedRemoteServer(
   const prmUrl = options.metadataAt === 'root' ? wellKnown : `${wellKnown}${path}`;
   if (options.authorizationServer === 'same-origin') options = { ...options, authorizationServer: origin };
   const site: Site = { kind, origin, url, prmUrl, options, sessions: new Map() };
-  const verify = bearerVerifier(options.authorizationServer, url, origin, options.dpop === true);
+  let verifier = bearerVerifier(options.authorizationServer, url, origin, options.dpop === true);
+  const verify: Verify = (req) => verifier(req);
   const handle = requestHandler(site, verify);
+  const switchAuthorizationServer = (issuer: string) => {
+    site.options = { ...site.options, authorizationServer: issuer };
+    verifier = bearerVerifier(issuer, url, origin, options.dpop === true);
+  };
   const log: string[] = [];
   http.on('request', (req, res) => {
     res.on('finish', () =>
@@ -294,5 +301,5 @@ export async function startProtectedRemoteServer(
     site.sessions = new Map();
     await new Promise<void>((resolve) => http.listen(port, '127.0.0.1', resolve));
   };
-  return { origin, url, log, restart, close };
+  return { origin, url, log, restart, close, switchAuthorizationServer };
 }

@@ -109,6 +109,7 @@ export class ProviderService {
       const tokens = {
         ...toStoredTokens(response, now, { scopes: provider.scopes }),
         ...(machine ? { grant: 'client_credentials' as const } : {}),
+        issuer: provider.config.serverMetadata().issuer,
       };
       this.deps.redactor.add(tokens.accessToken);
       if (tokens.refreshToken !== undefined) this.deps.redactor.add(tokens.refreshToken);

@@ -59,6 +59,23 @@ export function signInNeededError(account: AccountId, reason?: string): BrokerEr
 }
 
 /**
+ * Tokens of one authorization server met another (a remote server moved to a new AS, issue 13.5):
+ * they are not sent there; the account needs a new sign-in.
+ */
+export class IssuerChangedError extends BrokerError {
+  constructor(
+    readonly account: string,
+    readonly from: string,
+    readonly to: string,
+  ) {
+    super(
+      'SIGNIN_NEEDED',
+      `The authorization server of "${account}" changed from ${from} to ${to}; sign in again: mcp-auth-broker login ${account}`,
+    );
+  }
+}
+
+/**
  * The one owner of refreshing: only the broker process runs this. Per account, one refresh is in
  * flight at a time and every caller shares it; the rotated refresh token is saved before the new
  * access token is handed out; a refresh is scheduled ahead of expiry; transient failures retry with
@@ -179,6 +196,10 @@ export class TokenRefresher extends EventEmitter<RefresherEvents> {
       }
     }
     const provider = await this.deps.provider(account.provider);
+    const issuer = provider.config.serverMetadata().issuer;
+    if (tokens.issuer !== undefined && tokens.issuer !== issuer) {
+      return this.onIssuerChanged(account, new IssuerChangedError(account.id, tokens.issuer, issuer));
+    }
     const resource = provider.resource === undefined ? {} : { resource: provider.resource };
     let response;
     try {
@@ -190,7 +211,8 @@ export class TokenRefresher extends EventEmitter<RefresherEvents> {
       }
       return this.onTransientFailure(account, error);
     }
-    return this.keep(account, toStoredTokens(response, this.deps.clock.now(), tokens));
+    const next = toStoredTokens(response, this.deps.clock.now(), tokens);
+    return this.keep(account, { ...next, issuer });
   }
 
   /**
@@ -207,7 +229,8 @@ export class TokenRefresher extends EventEmitter<RefresherEvents> {
       return this.onTransientFailure(account, error);
     }
     const next = toStoredTokens(response, this.deps.clock.now(), { scopes: provider.scopes });
-    return this.keep(account, { ...next, grant: 'client_credentials' });
+    const issuer = provider.config.serverMetadata().issuer;
+    return this.keep(account, { ...next, grant: 'client_credentials', issuer });
   }
 
   /** New tokens of the account: in memory at once, stored before they are handed out, scheduled. */
@@ -283,6 +306,23 @@ export class TokenRefresher extends EventEmitter<RefresherEvents> {
     });
     this.emit('signInNeeded', account.id);
     throw signInNeededError(account, reason.split(':')[0]);
+  }
+
+  /**
+   * 13.5: marks the account "sign-in needed" like a refused refresh token, but throws the error that
+   * names both servers (not emitted: the caller's servers report this error rather than a generic one).
+   */
+  private async onIssuerChanged(account: AccountId, error: IssuerChangedError): Promise<never> {
+    this.forget(account.id);
+    await this.deps.store.markSignInNeeded(account, 'issuer_changed');
+    this.deps.audit.record({
+      type: 'token.refresh_failed',
+      outcome: 'error',
+      secretName: tokenSecretName(account),
+      errorCode: 'SIGNIN_NEEDED',
+      message: `the authorization server changed from ${error.from} to ${error.to}; not refreshed there, sign-in needed`,
+    });
+    throw error;
   }
 
   private onTransientFailure(account: AccountId, error: unknown): never {

@@ -3,6 +3,7 @@ import * as oidc from 'openid-client';
 
 import type { AuditSink } from '../audit/audit-event.js';
 import { BrokerError, isBrokerError, messageOf } from '../base/errors.js';
+import { IssuerChangedError } from '../providers/token-refresher.js';
 import type { StoredTokens } from '../providers/token-store.js';
 import { type Fetch, guardedFetch } from './authorization-discovery.js';
 import { dpopResourceFetch } from './dpop-binding.js';
@@ -22,7 +23,7 @@ export interface RemoteTokenSource {
   accessToken(accountId: string): Promise<string>;
   refresh(accountId: string, force?: boolean): Promise<StoredTokens>;
   /** Non-secret facts of the account (undefined: never signed in). */
-  metadata(accountId: string): { status: string; scopes: string[] } | undefined;
+  metadata(accountId: string): { status: string; scopes: string[]; reason?: string | undefined } | undefined;
 }
 
 export interface AuthorizedFetchDeps {
@@ -65,8 +66,11 @@ async function currentToken(deps: AuthorizedFetchDeps, account: string): Promise
   }
   const meta = deps.tokens.metadata(account);
   if (meta === undefined) return undefined;
-  if (meta.status !== 'ok')
-    throw refused(deps, signInNeeded(deps.server, 'needs sign-in again (its refresh token was refused)'));
+  if (meta.status !== 'ok') {
+    const why =
+      meta.reason === 'issuer_changed' ? 'its authorization server changed' : 'its refresh token was refused';
+    throw refused(deps, signInNeeded(deps.server, `needs sign-in again (${why})`));
+  }
   try {
     return await deps.tokens.accessToken(account);
   } catch (error) {
@@ -79,6 +83,16 @@ async function currentToken(deps: AuthorizedFetchDeps, account: string): Promise
  * next sign-in registers once more; anything else asks for a sign-in.
  */
 async function refreshFailed(deps: AuthorizedFetchDeps, error: unknown): Promise<never> {
+  if (error instanceof IssuerChangedError) {
+    // 13.5: the old tokens were not sent to the new AS; the registration there is already new.
+    throw refused(
+      deps,
+      new BrokerError(
+        'SIGNIN_NEEDED',
+        `The authorization server of remote server "${deps.server}" changed from ${error.from} to ${error.to}; sign in again: ${loginCommand(deps.server)}`,
+      ),
+    );
+  }
   const cause = error instanceof Error ? error.cause : undefined;
   if (cause instanceof oidc.ResponseBodyError && cause.error === 'invalid_client') {
     await deps.authorizations.clientRejected(deps.server);
@@ -150,6 +164,8 @@ export function authorizedFetch(deps: AuthorizedFetchDeps): Fetch {
       if (token === undefined) {
         throw refused(deps, authFailed(deps, 401, signInNeeded(deps.server, 'requires sign-in')));
       }
+      // A refused token may mean the server trusts another AS now (13.5): discover afresh first.
+      deps.authorizations.rediscover(deps.server);
       response = await send(await refreshAfter401(deps, account));
       if (response.status === 401) {
         throw refused(

@@ -188,6 +188,11 @@ export class RemoteAuthorizations {
     return state.dpop ?? undefined;
   }
 
+  /** Forgets what discovery found for `server`, so the next use discovers (and registers) afresh. */
+  rediscover(server: string): void {
+    this.state(server).resolved = undefined;
+  }
+
   /** Remembers a 401 challenge (`resource_metadata`, `scope`) for the next discovery. */
   noteChallenge(server: string, challenge: Challenge): void {
     const state = this.state(server);
