@@ -78,6 +78,13 @@ async function currentToken(deps: AuthorizedFetchDeps, account: string): Promise
   }
 }
 
+/** The OAuth error code of a token endpoint answer: in its body, or (a 401) in its challenge. */
+function oauthErrorOf(cause: unknown): string | undefined {
+  if (cause instanceof oidc.ResponseBodyError) return cause.error;
+  if (cause instanceof oidc.WWWAuthenticateChallengeError) return cause.cause[0]?.parameters.error;
+  return undefined;
+}
+
 /**
  * A failed refresh as the caller's error: `invalid_client` (CL-4) drops the registration so the
  * next sign-in registers once more; anything else asks for a sign-in.
@@ -93,8 +100,17 @@ async function refreshFailed(deps: AuthorizedFetchDeps, error: unknown): Promise
       ),
     );
   }
-  const cause = error instanceof Error ? error.cause : undefined;
-  if (cause instanceof oidc.ResponseBodyError && cause.error === 'invalid_client') {
+  if (oauthErrorOf(error instanceof Error ? error.cause : undefined) === 'invalid_client') {
+    if (deps.authorizations.isPreRegistered(deps.server)) {
+      // 13.1: a configured client is the person's to fix; there is nothing to register again.
+      throw refused(
+        deps,
+        new BrokerError(
+          'UPSTREAM_AUTH_FAILED',
+          `The authorization server of remote server "${deps.server}" refused its pre-registered client (invalid_client). Check "oauth.clientId" and the secret or key it names in the keychain (mcp-auth-broker secret set <name>), then run: ${loginCommand(deps.server)}`,
+        ),
+      );
+    }
     await deps.authorizations.clientRejected(deps.server);
     throw refused(
       deps,

@@ -218,6 +218,21 @@ describe('issue 13.2 client credentials of a remote server: no browser, renewed 
     expect(kit.auditText()).toContain('"upstream.token_refresh"');
   });
 
+  it('13.1 13.2 a wrong client secret: a clear error naming what to check, the secret nowhere', async () => {
+    kit = await machine(
+      serviceAccount('client_secret_basic'),
+      { clientSecret: { secret: 'REMOTE_CLIENT_SECRET' } },
+      { secrets: { REMOTE_CLIENT_SECRET: `${SECRET}-wrong` } },
+    );
+    const status = remoteStatus(kit);
+    expect(status?.state).not.toBe('running');
+    expect(status?.lastError).toMatch(
+      /refused its pre-registered client \(invalid_client\)\. Check "oauth\.clientId"/,
+    );
+    expect(JSON.stringify(kit.broker.status())).not.toContain(SECRET);
+    expect(kit.auditText()).not.toContain(SECRET);
+  });
+
   it('13.2 login --server for a client-credentials entry just fetches a token and says so', async () => {
     kit = await machine(serviceAccount('client_secret_basic'), {
       clientSecret: { secret: 'REMOTE_CLIENT_SECRET' },

@@ -169,6 +169,12 @@ export class RemoteAuthorizations {
     return this.states.get(server)?.clientAuthMethod;
   }
 
+  /** True when the config names the client (`oauth` or `clientId`): never registered by the broker. */
+  isPreRegistered(server: string): boolean {
+    const config = this.deps.servers[server];
+    return config?.oauth !== undefined || config?.clientId !== undefined;
+  }
+
   /** True for a machine client (`"grant": "client_credentials"`): tokens need no person. */
   isMachineClient(server: string): boolean {
     return this.deps.servers[server]?.oauth?.grant === 'client_credentials';
