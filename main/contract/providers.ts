@@ -64,6 +64,8 @@ export const SignInEventSchema = z.discriminatedUnion('event', [
     scopes: z.array(z.string()),
     expiresAt: z.string().optional(),
     subject: z.string().optional(),
+    /** A machine client got its token with the client credentials grant: no person signed in. */
+    grant: z.literal('client_credentials').optional(),
   }),
   z.object({ event: z.literal('failure'), account: z.string(), code: z.string(), message: z.string() }),
 ]);

@@ -37,8 +37,16 @@ const MAX_SIGN_INS = 3;
 /** The CIMD URL the harness expects as `client_id` when its AS supports client ID metadata documents. */
 const CIMD_URL = 'https://conformance-test.local/client-metadata.json';
 
-/** The part of `MCP_CONFORMANCE_CONTEXT` the broker can use (a pre-registered client id). */
-const ContextSchema = z.object({ client_id: z.string().min(1).optional() });
+/**
+ * The part of `MCP_CONFORMANCE_CONTEXT` the broker can use: a pre-registered client id, with a
+ * secret or a private key (issue 13.1), for a person or as a machine client (13.2).
+ */
+const ContextSchema = z.object({
+  name: z.string().optional(),
+  client_id: z.string().min(1).optional(),
+  client_secret: z.string().min(1).optional(),
+  private_key_pem: z.string().min(1).optional(),
+});
 type ConformanceContext = z.infer<typeof ContextSchema>;
 
 function scenarioContext(): ConformanceContext {
@@ -49,15 +57,18 @@ function scenarioContext(): ConformanceContext {
 
 /** The broker config entry for the server under test (what a user would write). */
 function serverEntry(url: string, context: ConformanceContext): RemoteServerConfig {
-  return {
-    url,
-    transport: 'streamable-http',
-    auth: 'oauth',
-    enabled: true,
-    clientMetadataUrl: CIMD_URL,
-    ...(context.client_id === undefined ? {} : { clientId: context.client_id }),
-  };
+  const base = { url, transport: 'streamable-http', auth: 'oauth', enabled: true } as const;
+  const confidential = context.client_secret !== undefined || context.private_key_pem !== undefined;
+  if (context.client_id === undefined) return { ...base, clientMetadataUrl: CIMD_URL };
+  if (!confidential) return { ...base, clientMetadataUrl: CIMD_URL, clientId: context.client_id };
+  // What a person would configure for a service account the scenario names, its keys by name.
+  const grant = context.name?.includes('client-credentials') ? 'client_credentials' : 'authorization_code';
+  const credential =
+    context.private_key_pem === undefined ? { clientSecret: SECRET_REF } : { clientKey: SECRET_REF };
+  return { ...base, oauth: { clientId: context.client_id, grant, ...credential } };
 }
+
+const SECRET_REF = { secret: 'CONFORMANCE_CLIENT_CREDENTIAL' };
 
 /**
  * The person: opens the authorization URL and lets the redirect reach the loopback listener. Like a
@@ -95,10 +106,13 @@ async function session(url: string, fetchFn: Fetch): Promise<string> {
 
 async function main(url: string): Promise<void> {
   const dataDir = makeTempDir('mab-conf-');
-  const secrets = new MemorySecretStore({}, 'memory (conformance)');
+  const context = scenarioContext();
+  const credential = context.private_key_pem ?? context.client_secret;
+  const stored = credential === undefined ? {} : { [SECRET_REF.secret]: credential };
+  const secrets = new MemorySecretStore(stored, 'memory (conformance)');
   const audit = { record: () => undefined };
   const authorizations = new RemoteAuthorizations({
-    servers: { [SERVER]: serverEntry(url, scenarioContext()) },
+    servers: { [SERVER]: serverEntry(url, context) },
     secrets,
     audit,
   });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -6,7 +6,7 @@ import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { calculateJwkThumbprint, createRemoteJWKSet, EmbeddedJWK, jwtVerify } from 'jose';
 import { WebSocketServer } from 'ws';
 import { z } from 'zod';
 
@@ -29,10 +29,20 @@ export interface ProtectedServerOptions {
   metadataAt?: 'path' | 'root' | 'none';
   /** Put `resource_metadata` in the 401 challenge (default true). */
   challengeMetadata?: boolean;
-  /** The authorization server named in the metadata; undefined = no bearer auth at all. */
+  /**
+   * The authorization server named in the metadata; undefined = no bearer auth at all;
+   * `same-origin`: this server's own origin, with `otherwise` serving it (issue 13.4).
+   */
   authorizationServer?: string;
+  /** Handles every request that is not MCP or RFC 9728 metadata (an AS on the same origin). */
+  otherwise?: (req: IncomingMessage, res: ServerResponse) => unknown;
   /** For `websocket`: the X-Api-Key value the upgrade must carry (static header auth). */
   apiKey?: string;
+  /**
+   * DPoP-bound tokens (RFC 9449 §7): `Authorization: DPoP …` with a proof signed by the token's
+   * key (`cnf.jkt`) carrying this server's current `DPoP-Nonce`; a bound token as a bearer fails.
+   */
+  dpop?: boolean;
 }
 
 export interface ProtectedRemoteServer {
@@ -41,6 +51,8 @@ export interface ProtectedRemoteServer {
   url: string;
   /** `METHOD path status` of every request (no headers, no tokens). */
   log: string[];
+  /** From now on trusts (and names in its metadata) another authorization server (issue 13.5). */
+  switchAuthorizationServer(issuer: string): void;
   /** Closes and listens again on the same port: every session is gone. */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -79,7 +91,9 @@ const needsAdmin = (body: unknown) =>
   (body as { params?: { name?: unknown } }).params?.name === 'admin_action';
 
 type Session = StreamableHTTPServerTransport | SSEServerTransport;
-type Verify = (req: IncomingMessage) => Promise<{ sub: string; scopes: string[] } | undefined>;
+type Verified = { sub: string; scopes: string[] };
+/** The caller, or `use_dpop_nonce` (a valid proof without this server's nonce), or undefined. */
+type Verify = (req: IncomingMessage) => Promise<Verified | 'use_dpop_nonce' | undefined>;
 
 /** Where the server lives and what it serves; `sessions` is replaced on restart. */
 interface Site {
@@ -91,14 +105,42 @@ interface Site {
   sessions: Map<string, Session>;
 }
 
+/** The server's current DPoP nonce: a new one every few proofs, as RFC 9449 §9 allows. */
+const DPOP_NONCE = { value: randomUUID(), uses: 0 };
+
+/** RFC 9449 §4.3 checks of the proof of a request with a DPoP-bound token; `ok`, `nonce` or `bad`. */
+async function checkProof(req: IncomingMessage, origin: string, token: string, jkt: unknown) {
+  const proof = req.headers['dpop'];
+  if (typeof proof !== 'string') return 'bad';
+  const { payload, protectedHeader } = await jwtVerify(proof, EmbeddedJWK, {
+    typ: 'dpop+jwt',
+    maxTokenAge: '60s',
+  });
+  const ath = createHash('sha256').update(token).digest('base64url');
+  const htu = `${origin}${(req.url ?? '/').split('?')[0] ?? ''}`;
+  const bound = protectedHeader.jwk && (await calculateJwkThumbprint(protectedHeader.jwk)) === jkt;
+  if (!bound || payload['htm'] !== req.method || payload['htu'] !== htu || payload['ath'] !== ath)
+    return 'bad';
+  if (payload['nonce'] !== DPOP_NONCE.value) return 'nonce';
+  DPOP_NONCE.uses += 1;
+  if (DPOP_NONCE.uses >= 5) Object.assign(DPOP_NONCE, { value: randomUUID(), uses: 0 });
+  return 'ok';
+}
+
 /** Verifies a JWT access token of the authorization server with `aud` = this server (RFC 9068). */
-function bearerVerifier(as: string | undefined, audience: string): Verify {
+function bearerVerifier(as: string | undefined, audience: string, origin: string, dpop: boolean): Verify {
   const jwks = as === undefined ? undefined : createRemoteJWKSet(new URL(`${as}/jwks`));
   return async (req) => {
-    const header = req.headers.authorization;
-    if (!jwks || as === undefined || !header?.startsWith('Bearer ')) return undefined;
+    const [scheme, token] = req.headers.authorization?.split(' ') ?? [];
+    if (!jwks || as === undefined || token === undefined) return undefined;
     try {
-      const { payload } = await jwtVerify(header.slice(7), jwks, { issuer: as, audience });
+      const { payload } = await jwtVerify(token, jwks, { issuer: as, audience });
+      const jkt = (payload['cnf'] as { jkt?: unknown } | undefined)?.jkt;
+      if (dpop !== (scheme === 'DPoP') || (scheme === 'DPoP') !== (jkt !== undefined)) return undefined;
+      if (scheme === 'DPoP') {
+        const proof = await checkProof(req, origin, token, jkt);
+        if (proof !== 'ok') return proof === 'nonce' ? 'use_dpop_nonce' : undefined;
+      }
       const scope = typeof payload['scope'] === 'string' ? payload['scope'] : '';
       return { sub: String(payload.sub), scopes: scope.split(' ').filter(Boolean) };
     } catch {
@@ -122,6 +164,9 @@ function serveMetadata(site: Site, path: string, res: ServerResponse): boolean {
     resource: site.url,
     authorization_servers: as ? [as] : [],
     scopes_supported: ['mcp:read'],
+    ...(site.options.dpop === true
+      ? { dpop_signing_alg_values_supported: ['ES256'], dpop_bound_access_tokens_required: true }
+      : {}),
   };
   res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(metadata));
   return true;
@@ -148,11 +193,27 @@ async function routeMcp(site: Site, req: IncomingMessage, res: ServerResponse, b
   await transport.handleRequest(req, res, body);
 }
 
+const MCP_PATHS = ['/mcp', '/sse', '/messages', '/ws'];
+
 function requestHandler(site: Site, verify: Verify) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const u = new URL(req.url ?? '/', site.origin);
     if (serveMetadata(site, u.pathname, res)) return;
-    const auth = await verify(req);
+    if (site.options.otherwise && !MCP_PATHS.includes(u.pathname)) {
+      await site.options.otherwise(req, res);
+      return;
+    }
+    const verified = await verify(req);
+    if (verified === 'use_dpop_nonce') {
+      res
+        .writeHead(401, {
+          'www-authenticate': 'DPoP error="use_dpop_nonce", error_description="a nonce is required"',
+          'dpop-nonce': DPOP_NONCE.value,
+        })
+        .end();
+      return;
+    }
+    const auth = verified;
     if (auth) {
       const info: AuthInfo = {
         token: 'verified',
@@ -191,7 +252,7 @@ function attachWebSocket(http: Server, site: Site, verify: Verify): WebSocketSer
         return;
       }
       void verify(info.req).then((auth) => {
-        if (auth) done(true);
+        if (auth && auth !== 'use_dpop_nonce') done(true);
         else done(false, 401, 'Unauthorized', { 'WWW-Authenticate': challengeHeader(info.req) });
       });
     },
@@ -212,9 +273,15 @@ export async function startProtectedRemoteServer(
   const url = kind === 'websocket' ? `ws://127.0.0.1:${String(port)}/ws` : `${origin}${path}`;
   const wellKnown = `${origin}/.well-known/oauth-protected-resource`;
   const prmUrl = options.metadataAt === 'root' ? wellKnown : `${wellKnown}${path}`;
+  if (options.authorizationServer === 'same-origin') options = { ...options, authorizationServer: origin };
   const site: Site = { kind, origin, url, prmUrl, options, sessions: new Map() };
-  const verify = bearerVerifier(options.authorizationServer, url);
+  let verifier = bearerVerifier(options.authorizationServer, url, origin, options.dpop === true);
+  const verify: Verify = (req) => verifier(req);
   const handle = requestHandler(site, verify);
+  const switchAuthorizationServer = (issuer: string) => {
+    site.options = { ...site.options, authorizationServer: issuer };
+    verifier = bearerVerifier(issuer, url, origin, options.dpop === true);
+  };
   const log: string[] = [];
   http.on('request', (req, res) => {
     res.on('finish', () =>
@@ -234,5 +301,5 @@ export async function startProtectedRemoteServer(
     site.sessions = new Map();
     await new Promise<void>((resolve) => http.listen(port, '127.0.0.1', resolve));
   };
-  return { origin, url, log, restart, close };
+  return { origin, url, log, restart, close, switchAuthorizationServer };
 }

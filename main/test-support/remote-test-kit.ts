@@ -61,6 +61,8 @@ export interface RemoteKitOptions {
     server: ProtectedRemoteServer;
     register: () => Promise<string>;
   }) => Promise<Record<string, unknown>>;
+  /** The AS is served on the MCP server's own origin (`as.mountedAt`), as on 2025-03-26 servers. */
+  sameOrigin?: boolean;
   /** Test-only broker options. */
   allowLoopbackClientMetadataUrl?: boolean;
 }
@@ -80,12 +82,30 @@ async function registerNativeClient(issuer: string): Promise<string> {
   return ((await response.json()) as { client_id: string }).client_id;
 }
 
-export async function startRemoteKit(options: RemoteKitOptions = {}): Promise<RemoteKit> {
-  const as = await startRemoteAuthServer(options.as);
+/** The MCP server with its AS on its own origin (13.4: no RFC 9728 metadata, the 2025-03-26 rule). */
+async function sameOrigin(options: RemoteKitOptions) {
+  const mounted: { callback?: RemoteAuthServer['callback'] } = {};
   const server = await startProtectedRemoteServer({
     ...options.server,
-    ...(options.withoutAuth === true ? {} : { authorizationServer: as.issuer }),
+    authorizationServer: 'same-origin',
+    otherwise: (req, res) => mounted.callback?.(req, res),
   });
+  const as = await startRemoteAuthServer({ ...options.as, mountedAt: server.origin });
+  mounted.callback = as.callback;
+  return { as, server };
+}
+
+export async function startRemoteKit(options: RemoteKitOptions = {}): Promise<RemoteKit> {
+  const { as, server } =
+    options.sameOrigin === true
+      ? await sameOrigin(options)
+      : await startRemoteAuthServer(options.as).then(async (as) => ({
+          as,
+          server: await startProtectedRemoteServer({
+            ...options.server,
+            ...(options.withoutAuth === true ? {} : { authorizationServer: as.issuer }),
+          }),
+        }));
   as.setResource(server.url);
   const transport = options.server?.kind ?? 'streamable-http';
   const clientId = options.preRegister === true ? await registerNativeClient(as.issuer) : undefined;

@@ -41,6 +41,9 @@ export function describeSignInEvent(event: SignInEvent, noOpen: boolean): string
         ? `Open this URL in your browser to sign in to ${event.account}:\n${event.url}`
         : `Opening your browser to sign in to ${event.account}. If it does not open, visit:\n${event.url}`;
     case 'success':
+      if (event.grant === 'client_credentials') {
+        return `Got an access token for ${event.account} with the client credentials grant (no sign-in needed; the broker requests a new one before it expires). Scopes: ${event.scopes.join(' ') || '(none)'}${event.expiresAt ? `; valid until ${event.expiresAt}` : ''}.`;
+      }
       return `Signed in to ${event.account}${event.subject ? ` as ${event.subject}` : ''}. Scopes: ${event.scopes.join(' ') || '(none)'}${event.expiresAt ? `; access token valid until ${event.expiresAt}` : ''}.`;
     case 'failure':
       return undefined; // thrown as the command's error

@@ -31,6 +31,30 @@ export const RemoteAuthSchema = z.union(
   },
 );
 
+const SecretRefSchema = z.object({ secret: z.string().regex(SECRET_NAME_PATTERN, 'a secret name') }).strict();
+
+/**
+ * A client registered beforehand at the server's authorization server (issue 13.1, 13.2): its id,
+ * and for a confidential client a secret (`client_secret_basic` / `_post`) or a private key (JWK or
+ * PKCS#8 PEM, `private_key_jwt`), by keychain name only. `client_credentials` makes it a machine
+ * client: tokens without a person (RFC 6749 §4.4).
+ */
+export const RemoteOAuthClientSchema = z
+  .object({
+    clientId: z.string().min(1),
+    clientSecret: SecretRefSchema.optional(),
+    clientKey: SecretRefSchema.optional(),
+    grant: z.enum(['authorization_code', 'client_credentials']).default('authorization_code'),
+  })
+  .strict()
+  .refine((o) => o.clientSecret === undefined || o.clientKey === undefined, {
+    error: 'give "clientSecret" or "clientKey", not both',
+  })
+  .refine((o) => o.grant !== 'client_credentials' || o.clientSecret || o.clientKey, {
+    error: '"grant": "client_credentials" needs a "clientSecret" or a "clientKey"',
+  });
+export type RemoteOAuthClient = z.infer<typeof RemoteOAuthClientSchema>;
+
 /** https (or loopback http, for tests) with a non-root path, as CIMD and the SDK require. */
 function isClientMetadataUrl(text: string): boolean {
   const url = new URL(text);
@@ -76,6 +100,8 @@ export const RemoteServerSchema = z
       .url({ protocol: /^https?$/, error: 'an https URL of a client ID metadata document' })
       .refine(isClientMetadataUrl, 'an https URL with a path, e.g. https://example.com/mcp-client.json')
       .optional(),
+    /** A pre-registered (confidential or machine) client; replaces the plain `clientId`. */
+    oauth: RemoteOAuthClientSchema.optional(),
     /** Extra scopes to ask for on top of what the server advertises. */
     scopes: z.array(z.string().min(1)).optional(),
     enabled: z.boolean().default(true),
@@ -83,7 +109,15 @@ export const RemoteServerSchema = z
     prefix: ServerPrefixSchema,
     tools: ToolFilterSchema.optional(),
   })
-  .strict();
+  .strict()
+  .refine((e) => e.oauth === undefined || e.auth === 'oauth', {
+    error: '"oauth" is only used with "auth": "oauth"',
+    path: ['oauth'],
+  })
+  .refine((e) => e.oauth === undefined || e.clientId === undefined, {
+    error: 'give the client id once: "oauth": {"clientId": …} or "clientId", not both',
+    path: ['clientId'],
+  });
 
 export type RemoteServerConfig = z.infer<typeof RemoteServerSchema>;
 

@@ -102,6 +102,7 @@ export async function runBrowserAuthorization(
         back,
         { pkceCodeVerifier: verifier, expectedState: state },
         { redirect_uri: redirect.redirectUri, ...resource },
+        provider.dpop ? { DPoP: provider.dpop } : undefined,
       );
       respond(true, `Signed in to ${provider.id}.`);
       return tokens;

@@ -17,6 +17,14 @@ export interface ResolvedProvider {
   /** RFC 8707 resource to send, already dropped when the provider's quirks say it rejects it. */
   resource: string | undefined;
   redirectPort: number | undefined;
+  /**
+   * A machine client (client credentials, RFC 6749 §4.4): asks the token endpoint for tokens with no
+   * person involved. Sign-in and every renewal call it instead of a browser flow or a refresh grant.
+   */
+  /** DPoP (RFC 9449): proofs on this provider's token requests, tokens bound to its key. */
+  dpop?: client.DPoPHandle | undefined;
+  requestTokens?:
+    (() => Promise<client.TokenEndpointResponse & client.TokenEndpointResponseHelpers>) | undefined;
 }
 
 export interface ResolveDeps {

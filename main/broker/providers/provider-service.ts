@@ -90,8 +90,10 @@ export class ProviderService {
     try {
       const provider = await this.provider(account.provider);
       const flow = { account: account.id, onEvent: options.onEvent, clock: this.deps.clock };
-      const response =
-        options.mode === 'device'
+      const machine = provider.requestTokens !== undefined;
+      const response = provider.requestTokens
+        ? await provider.requestTokens()
+        : options.mode === 'device'
           ? await runDeviceAuthorization(provider, {
               ...flow,
               sleep: this.deps.sleep ?? realSleep,
@@ -104,7 +106,11 @@ export class ProviderService {
               ...(options.signal ? { signal: options.signal } : {}),
             });
       const now = this.deps.clock.now();
-      const tokens = toStoredTokens(response, now, { scopes: provider.scopes });
+      const tokens = {
+        ...toStoredTokens(response, now, { scopes: provider.scopes }),
+        ...(machine ? { grant: 'client_credentials' as const } : {}),
+        issuer: provider.config.serverMetadata().issuer,
+      };
       this.deps.redactor.add(tokens.accessToken);
       if (tokens.refreshToken !== undefined) this.deps.redactor.add(tokens.refreshToken);
       await this.store.save(account, tokens, now, true);
@@ -112,7 +118,7 @@ export class ProviderService {
         type: 'provider.signin',
         outcome: 'ok',
         ...base,
-        message: `${options.mode} flow`,
+        message: machine ? 'client credentials grant' : `${options.mode} flow`,
       });
       this.refresher.signedIn(account.id, tokens);
       const meta = this.store.metadata(account.id);
@@ -120,6 +126,7 @@ export class ProviderService {
         event: 'success',
         account: account.id,
         scopes: tokens.scopes,
+        ...(machine ? { grant: 'client_credentials' as const } : {}),
         ...(tokens.expiresAt === undefined ? {} : { expiresAt: new Date(tokens.expiresAt).toISOString() }),
         ...(tokens.subject === undefined ? {} : { subject: tokens.subject }),
       });

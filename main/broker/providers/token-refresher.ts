@@ -60,6 +60,23 @@ export function signInNeededError(account: AccountId, reason?: string): BrokerEr
 }
 
 /**
+ * Tokens of one authorization server met another (a remote server moved to a new AS, issue 13.5):
+ * they are not sent there; the account needs a new sign-in.
+ */
+export class IssuerChangedError extends BrokerError {
+  constructor(
+    readonly account: string,
+    readonly from: string,
+    readonly to: string,
+  ) {
+    super(
+      'SIGNIN_NEEDED',
+      `The authorization server of "${account}" changed from ${from} to ${to}; sign in again: mcp-auth-broker login ${account}`,
+    );
+  }
+}
+
+/**
  * The one owner of refreshing: only the broker process runs this. Per account, one refresh is in
  * flight at a time and every caller shares it; the rotated refresh token is saved before the new
  * access token is handed out; a refresh is scheduled ahead of expiry; transient failures retry with
@@ -149,7 +166,7 @@ export class TokenRefresher extends EventEmitter<RefresherEvents> {
 
   private async refreshOnce(account: AccountId, force: boolean): Promise<StoredTokens> {
     const tokens = await this.deps.store.load(account);
-    if (!tokens) throw signInNeededError(account);
+    if (!tokens) return this.requestMachineTokens(account);
     if (this.deps.store.isHeld(account.id)) {
       // A refreshed set the keychain did not take yet: its refresh token is the only live one, so it
       // is stored before anything else and no refresh is sent until it is.
@@ -158,6 +175,7 @@ export class TokenRefresher extends EventEmitter<RefresherEvents> {
     // Someone else refreshed while this caller waited: nothing to do.
     if (!force && !this.isDue(tokens)) return tokens;
     if (!force && !(await this.rateAllows(account, tokens))) return tokens;
+    if (tokens.grant === 'client_credentials') return this.requestMachineTokens(account);
     if (tokens.refreshToken === undefined) {
       if (tokens.expiresAt !== undefined && this.deps.clock.now() >= tokens.expiresAt) {
         return this.onSignInNeeded(account, 'the access token expired and there is no refresh token');
@@ -179,18 +197,46 @@ export class TokenRefresher extends EventEmitter<RefresherEvents> {
       }
     }
     const provider = await this.deps.provider(account.provider);
+    const issuer = provider.config.serverMetadata().issuer;
+    if (tokens.issuer !== undefined && tokens.issuer !== issuer) {
+      return this.onIssuerChanged(account, new IssuerChangedError(account.id, tokens.issuer, issuer));
+    }
     const resource = provider.resource === undefined ? {} : { resource: provider.resource };
     let response;
     try {
-      response = await client.refreshTokenGrant(provider.config, tokens.refreshToken, resource);
+      const dpop = provider.dpop ? { DPoP: provider.dpop } : undefined;
+      response = await client.refreshTokenGrant(provider.config, tokens.refreshToken, resource, dpop);
     } catch (error) {
       if (error instanceof client.ResponseBodyError && error.error === 'invalid_grant') {
         return this.onSignInNeeded(account, 'invalid_grant: the provider refused the refresh token');
       }
       return this.onTransientFailure(account, error);
     }
+    const next = toStoredTokens(response, this.deps.clock.now(), tokens);
+    return this.keep(account, { ...next, issuer });
+  }
+
+  /**
+   * A machine client's tokens (client credentials, issue 13.2): requested again rather than refreshed,
+   * through the same single flight, storage and schedule. Not a machine client and no tokens: sign-in.
+   */
+  private async requestMachineTokens(account: AccountId): Promise<StoredTokens> {
+    const provider = await this.deps.provider(account.provider);
+    if (provider.requestTokens === undefined) throw signInNeededError(account);
+    let response;
+    try {
+      response = await provider.requestTokens();
+    } catch (error) {
+      return this.onTransientFailure(account, error);
+    }
+    const next = toStoredTokens(response, this.deps.clock.now(), { scopes: provider.scopes });
+    const issuer = provider.config.serverMetadata().issuer;
+    return this.keep(account, { ...next, grant: 'client_credentials', issuer });
+  }
+
+  /** New tokens of the account: in memory at once, stored before they are handed out, scheduled. */
+  private async keep(account: AccountId, next: StoredTokens): Promise<StoredTokens> {
     const now = this.deps.clock.now();
-    const next = toStoredTokens(response, now, tokens);
     this.deps.redactor.add(next.accessToken);
     if (next.refreshToken !== undefined) this.deps.redactor.add(next.refreshToken);
     // The provider has rotated: from here on `next` is the account's set, in memory at once, and it
@@ -228,7 +274,9 @@ export class TokenRefresher extends EventEmitter<RefresherEvents> {
   }
 
   private scheduleDue(account: AccountId, tokens: StoredTokens): void {
-    if (tokens.refreshToken !== undefined) this.schedule(account, tokens);
+    if (tokens.refreshToken !== undefined || tokens.grant === 'client_credentials') {
+      this.schedule(account, tokens);
+    }
   }
 
   /**
@@ -259,6 +307,23 @@ export class TokenRefresher extends EventEmitter<RefresherEvents> {
     });
     this.emit('signInNeeded', account.id);
     throw signInNeededError(account, reason.split(':')[0]);
+  }
+
+  /**
+   * 13.5: marks the account "sign-in needed" like a refused refresh token, but throws the error that
+   * names both servers (not emitted: the caller's servers report this error rather than a generic one).
+   */
+  private async onIssuerChanged(account: AccountId, error: IssuerChangedError): Promise<never> {
+    this.forget(account.id);
+    await this.deps.store.markSignInNeeded(account, 'issuer_changed');
+    this.deps.audit.record({
+      type: 'token.refresh_failed',
+      outcome: 'error',
+      secretName: tokenSecretName(account),
+      errorCode: 'SIGNIN_NEEDED',
+      message: `the authorization server changed from ${error.from} to ${error.to}; not refreshed there, sign-in needed`,
+    });
+    throw error;
   }
 
   private onTransientFailure(account: AccountId, error: unknown): never {

@@ -27,6 +27,10 @@ const StoredTokensSchema = z.object({
   scopes: z.array(z.string()),
   tokenType: z.string(),
   subject: z.string().optional(),
+  /** The issuer that issued them: never refreshed at another authorization server (issue 13.5). */
+  issuer: z.string().optional(),
+  /** Obtained with the client credentials grant: renewed by asking again, not by a refresh token. */
+  grant: z.literal('client_credentials').optional(),
 });
 export type StoredTokens = z.infer<typeof StoredTokensSchema>;
 

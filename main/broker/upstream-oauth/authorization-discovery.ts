@@ -8,7 +8,7 @@ import type {
 } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { checkResourceAllowed } from '@modelcontextprotocol/sdk/shared/auth-utils.js';
 
-import { BrokerError, messageOf } from '../base/errors.js';
+import { BrokerError, isBrokerError, messageOf } from '../base/errors.js';
 import { requireHttpsOrLoopback } from '../net/loopback-host.js';
 
 /**
@@ -42,6 +42,11 @@ export interface RemoteAuthorization {
   metadata: AuthorizationServerMetadata;
   /** CL-7: from the challenge, else `scopes_supported`, else none. */
   scopes: string[];
+  /**
+   * 13.4: the server publishes no RFC 9728 metadata, so the 2025-03-26 rule was used (the AS at the
+   * server's origin); `default-endpoints` when that origin has no AS metadata either.
+   */
+  legacy?: 'origin-as' | 'default-endpoints' | undefined;
 }
 
 /** CL-8: https everywhere except loopback hosts (`ws`/`wss` likewise). */
@@ -100,6 +105,46 @@ export async function fetchResourceMetadata(
   }
 }
 
+/**
+ * 13.4 (MCP 2025-03-26 §2.3.2): a server without RFC 9728 metadata has its authorization server at
+ * its own origin (the URL with the path dropped), and the server itself is the resource.
+ */
+export function legacyResourceMetadata(server: URL): OAuthProtectedResourceMetadata {
+  return { resource: server.href, authorization_servers: [server.origin] };
+}
+
+/** 13.4 (MCP 2025-03-26 §2.3.3): the endpoints to use when the origin publishes no AS metadata. */
+export function defaultEndpoints(origin: string): AuthorizationServerMetadata {
+  return {
+    issuer: origin,
+    authorization_endpoint: `${origin}/authorize`,
+    token_endpoint: `${origin}/token`,
+    registration_endpoint: `${origin}/register`,
+    response_types_supported: ['code'],
+    grant_types_supported: ['authorization_code', 'refresh_token'],
+    code_challenge_methods_supported: ['S256'],
+  };
+}
+
+/**
+ * RFC 9728 metadata, or the 2025-03-26 fallback when the server answered but serves none (a network
+ * failure or a CL-8 refusal is not "no metadata" and stays an error).
+ */
+export async function resourceMetadataOrLegacy(
+  server: URL,
+  challenge: Challenge,
+  fetchFn: Fetch,
+): Promise<{ resourceMetadata: OAuthProtectedResourceMetadata; legacy: boolean }> {
+  try {
+    return { resourceMetadata: await fetchResourceMetadata(server, challenge, fetchFn), legacy: false };
+  } catch (error) {
+    const cause = error instanceof Error ? error.cause : undefined;
+    const answered = isBrokerError(error, 'UPSTREAM_AUTH_FAILED') && !(cause instanceof TypeError);
+    if (!answered || challenge.resourceMetadataUrl !== undefined) throw error;
+    return { resourceMetadata: legacyResourceMetadata(server), legacy: true };
+  }
+}
+
 /** CL-3: the issuer must be the discovered URL and PKCE S256 must be advertised. */
 export function checkAuthorizationServer(issuerUrl: string, metadata: AuthorizationServerMetadata): void {
   if (!sameIssuer(metadata.issuer, issuerUrl)) {
@@ -124,7 +169,7 @@ export async function discoverRemoteAuthorization(
 ): Promise<RemoteAuthorization> {
   const server = assertSecureRemoteUrl(serverUrl, 'The MCP server');
   const guarded = guardedFetch(fetchFn);
-  const resourceMetadata = await fetchResourceMetadata(server, challenge, guarded);
+  const { resourceMetadata, legacy } = await resourceMetadataOrLegacy(server, challenge, guarded);
   if (!checkResourceAllowed({ requestedResource: server, configuredResource: resourceMetadata.resource })) {
     throw new BrokerError(
       'UPSTREAM_AUTH_FAILED',
@@ -139,7 +184,8 @@ export async function discoverRemoteAuthorization(
     );
   }
   assertSecureRemoteUrl(authorizationServer, 'The authorization server');
-  const metadata = await discoverAuthorizationServerMetadata(authorizationServer, { fetchFn: guarded });
+  const found = await discoverAuthorizationServerMetadata(authorizationServer, { fetchFn: guarded });
+  const metadata = found ?? (legacy ? defaultEndpoints(authorizationServer) : undefined);
   if (!metadata) {
     throw new BrokerError(
       'UPSTREAM_AUTH_FAILED',
@@ -149,5 +195,8 @@ export async function discoverRemoteAuthorization(
   checkAuthorizationServer(authorizationServer, metadata);
   const fromChallenge = challenge.scope?.split(' ').filter(Boolean);
   const scopes = fromChallenge?.length ? fromChallenge : (resourceMetadata.scopes_supported ?? []);
-  return { resource: resourceMetadata.resource, resourceMetadata, authorizationServer, metadata, scopes };
+  return {
+    ...{ resource: resourceMetadata.resource, resourceMetadata, authorizationServer, metadata, scopes },
+    ...(legacy ? { legacy: found ? ('origin-as' as const) : ('default-endpoints' as const) } : {}),
+  };
 }

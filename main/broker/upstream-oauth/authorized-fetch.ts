@@ -3,8 +3,10 @@ import * as oidc from 'openid-client';
 
 import type { AuditSink } from '../audit/audit-event.js';
 import { BrokerError, isBrokerError, messageOf } from '../base/errors.js';
+import { IssuerChangedError } from '../providers/token-refresher.js';
 import type { StoredTokens } from '../providers/token-store.js';
 import { type Fetch, guardedFetch } from './authorization-discovery.js';
+import { dpopResourceFetch } from './dpop-binding.js';
 import { loginCommand, remoteAccountId, type RemoteAuthorizations } from './remote-authorizations.js';
 
 /**
@@ -21,7 +23,7 @@ export interface RemoteTokenSource {
   accessToken(accountId: string): Promise<string>;
   refresh(accountId: string, force?: boolean): Promise<StoredTokens>;
   /** Non-secret facts of the account (undefined: never signed in). */
-  metadata(accountId: string): { status: string; scopes: string[] } | undefined;
+  metadata(accountId: string): { status: string; scopes: string[]; reason?: string | undefined } | undefined;
 }
 
 export interface AuthorizedFetchDeps {
@@ -54,10 +56,21 @@ function withToken(init: RequestInit | undefined, token: string | undefined): Re
 }
 
 async function currentToken(deps: AuthorizedFetchDeps, account: string): Promise<string | undefined> {
+  if (deps.authorizations.isMachineClient(deps.server)) {
+    // Client credentials (13.2): the token is requested at connect and again when due, by the
+    // refresher (one request in flight), with no sign-in.
+    return deps.tokens.refresh(account, false).then(
+      (tokens) => tokens.accessToken,
+      (error: unknown) => refreshFailed(deps, error),
+    );
+  }
   const meta = deps.tokens.metadata(account);
   if (meta === undefined) return undefined;
-  if (meta.status !== 'ok')
-    throw refused(deps, signInNeeded(deps.server, 'needs sign-in again (its refresh token was refused)'));
+  if (meta.status !== 'ok') {
+    const why =
+      meta.reason === 'issuer_changed' ? 'its authorization server changed' : 'its refresh token was refused';
+    throw refused(deps, signInNeeded(deps.server, `needs sign-in again (${why})`));
+  }
   try {
     return await deps.tokens.accessToken(account);
   } catch (error) {
@@ -65,13 +78,39 @@ async function currentToken(deps: AuthorizedFetchDeps, account: string): Promise
   }
 }
 
+/** The OAuth error code of a token endpoint answer: in its body, or (a 401) in its challenge. */
+function oauthErrorOf(cause: unknown): string | undefined {
+  if (cause instanceof oidc.ResponseBodyError) return cause.error;
+  if (cause instanceof oidc.WWWAuthenticateChallengeError) return cause.cause[0]?.parameters.error;
+  return undefined;
+}
+
 /**
  * A failed refresh as the caller's error: `invalid_client` (CL-4) drops the registration so the
  * next sign-in registers once more; anything else asks for a sign-in.
  */
 async function refreshFailed(deps: AuthorizedFetchDeps, error: unknown): Promise<never> {
-  const cause = error instanceof Error ? error.cause : undefined;
-  if (cause instanceof oidc.ResponseBodyError && cause.error === 'invalid_client') {
+  if (error instanceof IssuerChangedError) {
+    // 13.5: the old tokens were not sent to the new AS; the registration there is already new.
+    throw refused(
+      deps,
+      new BrokerError(
+        'SIGNIN_NEEDED',
+        `The authorization server of remote server "${deps.server}" changed from ${error.from} to ${error.to}; sign in again: ${loginCommand(deps.server)}`,
+      ),
+    );
+  }
+  if (oauthErrorOf(error instanceof Error ? error.cause : undefined) === 'invalid_client') {
+    if (deps.authorizations.isPreRegistered(deps.server)) {
+      // 13.1: a configured client is the person's to fix; there is nothing to register again.
+      throw refused(
+        deps,
+        new BrokerError(
+          'UPSTREAM_AUTH_FAILED',
+          `The authorization server of remote server "${deps.server}" refused its pre-registered client (invalid_client). Check "oauth.clientId" and the secret or key it names in the keychain (mcp-auth-broker secret set <name>), then run: ${loginCommand(deps.server)}`,
+        ),
+      );
+    }
     await deps.authorizations.clientRejected(deps.server);
     throw refused(
       deps,
@@ -128,14 +167,22 @@ export function authorizedFetch(deps: AuthorizedFetchDeps): Fetch {
   const base = guardedFetch(deps.fetch);
   return async (url, init) => {
     const token = await currentToken(deps, account);
-    let response = await base(url, withToken(init, token));
+    const dpop = token === undefined ? undefined : await deps.authorizations.dpop(deps.server);
+    // 13.3: a DPoP-bound token goes with a proof (and the server's nonce); a bearer token as is.
+    const send = (value: string | undefined) =>
+      dpop && value !== undefined
+        ? dpopResourceFetch(base, url, init, value, dpop)
+        : base(url, withToken(init, value));
+    let response = await send(token);
     if (response.status === 401) {
       const challenge = extractWWWAuthenticateParams(response);
       deps.authorizations.noteChallenge(deps.server, challenge);
       if (token === undefined) {
         throw refused(deps, authFailed(deps, 401, signInNeeded(deps.server, 'requires sign-in')));
       }
-      response = await base(url, withToken(init, await refreshAfter401(deps, account)));
+      // A refused token may mean the server trusts another AS now (13.5): discover afresh first.
+      deps.authorizations.rediscover(deps.server);
+      response = await send(await refreshAfter401(deps, account));
       if (response.status === 401) {
         throw refused(
           deps,

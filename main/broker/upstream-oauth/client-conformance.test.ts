@@ -105,33 +105,28 @@ const SCENARIOS: Expected[] = [
   },
   {
     scenario: 'auth/pre-registration',
-    title: 'CL-4 pre-registered client id (no client secret: public client by design)',
-    pass: false,
-    because: /did not use Basic authentication with pre-registered credentials/,
+    title: '13.1 CL-4 pre-registered confidential client (client_secret_basic)',
+    pass: true,
   },
   {
     scenario: 'auth/2025-03-26-oauth-metadata-backcompat',
-    title: 'needs RFC 9728 metadata (2025-03-26 servers unsupported)',
-    pass: false,
-    because: /publishes no OAuth protected resource metadata/,
+    title: '13.4 no RFC 9728 metadata: the AS at the server origin (2025-03-26 rule)',
+    pass: true,
   },
   {
     scenario: 'auth/2025-03-26-oauth-endpoint-fallback',
-    title: 'needs RFC 9728 metadata (2025-03-26 servers unsupported)',
-    pass: false,
-    because: /publishes no OAuth protected resource metadata/,
+    title: '13.4 no metadata at all: the 2025-03-26 default endpoints',
+    pass: true,
   },
   {
     scenario: 'auth/client-credentials-jwt',
-    title: 'client credentials: not applicable',
-    pass: false,
-    because: /Expected grant_type=client_credentials/,
+    title: '13.2 client credentials with private_key_jwt (RFC 7523)',
+    pass: true,
   },
   {
     scenario: 'auth/client-credentials-basic',
-    title: 'client credentials: not applicable',
-    pass: false,
-    because: /Expected grant_type=client_credentials/,
+    title: '13.2 client credentials with client_secret_basic',
+    pass: true,
   },
 ];
 

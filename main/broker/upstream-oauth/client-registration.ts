@@ -80,7 +80,8 @@ export async function obtainClient(
   deps: ClientRegistrationDeps,
 ): Promise<RemoteClient> {
   const issuer = auth.authorizationServer;
-  if (config.clientId !== undefined) return { issuer, clientId: config.clientId, how: 'pre-registered' };
+  const preRegistered = config.oauth?.clientId ?? config.clientId;
+  if (preRegistered !== undefined) return { issuer, clientId: preRegistered, how: 'pre-registered' };
   const cimd = auth.metadata.client_id_metadata_document_supported === true;
   if (config.clientMetadataUrl !== undefined && cimd) {
     return { issuer, clientId: clientMetadataUrl(server, config.clientMetadataUrl, deps), how: 'cimd' };

@@ -102,11 +102,14 @@ describe('OAuth doctor diagnoses the common failures', () => {
     return runOAuthDoctor(`${meta.origin}/mcp`);
   }
 
-  it('no protected resource metadata', async () => {
+  it('13.4 no protected resource metadata: the 2025-03-26 rule, said so, then what is missing there', async () => {
     meta = await startMetadataServer({ 'POST /mcp': challenge(false) });
     const report = await runOAuthDoctor(`${meta.origin}/mcp`);
-    expect(report.diagnosis.code).toBe('no-prm');
-    expect(report.steps.at(-1)?.requests.map((r) => r.status)).toEqual([404, 404]);
+    const prm = report.steps.find((s) => s.name.startsWith('Protected resource metadata'));
+    expect(prm?.requests.map((r) => r.status)).toEqual([404, 404]);
+    expect(prm?.detail).toContain('2025-03-26 rule');
+    // The origin has no AS either: the default /register is tried and refused.
+    expect(report.diagnosis.code).toBe('registration-refused');
   });
 
   it('issuer mismatch', async () => {

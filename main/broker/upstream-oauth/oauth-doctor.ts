@@ -12,10 +12,11 @@ import {
   assertSecureRemoteUrl,
   type Challenge,
   checkAuthorizationServer,
+  defaultEndpoints,
   type DiscoveryRequest,
   type Fetch,
-  fetchResourceMetadata,
   guardedFetch,
+  resourceMetadataOrLegacy,
 } from './authorization-discovery.js';
 import { probeAuthorization } from './authorization-probe.js';
 import { brokerClientMetadata } from './client-registration.js';
@@ -100,9 +101,19 @@ async function probeChallenge(url: URL, fetchFn: Fetch): Promise<[Challenge | un
   return [{ resourceMetadataUrl, scope }, parts.join(', ')];
 }
 
-async function discoverAs(issuer: string, fetchFn: Fetch): Promise<[AuthorizationServerMetadata, string]> {
+async function discoverAs(
+  issuer: string,
+  fetchFn: Fetch,
+  legacy: boolean,
+): Promise<[AuthorizationServerMetadata, string]> {
   assertSecureRemoteUrl(issuer, 'The authorization server');
   const metadata = await discoverAuthorizationServerMetadata(issuer, { fetchFn });
+  if (!metadata && legacy) {
+    return [
+      defaultEndpoints(issuer),
+      `none published: 2025-03-26 default endpoints /authorize, /token, /register at ${issuer}`,
+    ];
+  }
   if (!metadata) throw new Stop('no-as-metadata', `no RFC 8414 / OpenID metadata found for ${issuer}`);
   return [metadata, `issuer ${metadata.issuer}`];
 }
@@ -154,13 +165,20 @@ export async function runOAuthDoctor(url: string, options: DoctorOptions = {}): 
     );
     const challenge = await walk.step('401 challenge', 'unreachable', (f) => probeChallenge(server, f));
     if (!challenge) throw new Stop('no-auth-needed', 'the server does not ask for authorization');
-    const prm = await walk.step('Protected resource metadata (RFC 9728)', 'no-prm', async (f) => {
-      const found = await fetchResourceMetadata(server, challenge, f);
-      return [
-        found,
-        `resource ${found.resource}; authorization_servers ${JSON.stringify(found.authorization_servers ?? [])}`,
-      ];
-    });
+    const { resourceMetadata: prm, legacy } = await walk.step(
+      'Protected resource metadata (RFC 9728)',
+      'no-prm',
+      async (f) => {
+        const found = await resourceMetadataOrLegacy(server, challenge, f);
+        const { resource, authorization_servers: servers } = found.resourceMetadata;
+        return [
+          found,
+          found.legacy
+            ? `none published: 2025-03-26 rule, authorization server at ${server.origin} (the server's origin)`
+            : `resource ${resource}; authorization_servers ${JSON.stringify(servers ?? [])}`,
+        ];
+      },
+    );
     const issuer = await walk.step('Resource and authorization server', 'resource-mismatch', () => {
       if (!checkResourceAllowed({ requestedResource: server, configuredResource: prm.resource })) {
         throw new Stop('resource-mismatch', `metadata is for ${prm.resource}, not ${server.href}`);
@@ -172,7 +190,7 @@ export async function runOAuthDoctor(url: string, options: DoctorOptions = {}): 
     const metadata = await walk.step(
       'Authorization server metadata (RFC 8414 / OIDC)',
       'no-as-metadata',
-      (f) => discoverAs(issuer, f),
+      (f) => discoverAs(issuer, f, legacy),
     );
     await walk.step('Issuer and PKCE S256 checks', 'no-s256', () => checkAs(issuer, metadata));
     const clientId = await walk.step('Client identity', 'registration-refused', (f) =>

@@ -15,7 +15,14 @@ import {
   type Fetch,
   type RemoteAuthorization,
 } from './authorization-discovery.js';
+import {
+  type ClientAuthChoice,
+  type ClientAuthMethod,
+  clientSecretBasic,
+  preRegisteredAuth,
+} from './client-authentication.js';
 import { forgetClient, obtainClient } from './client-registration.js';
+import { dpopKeyName, dpopKeyPair, usesDPoP } from './dpop-binding.js';
 
 /**
  * The MCP authorization client state of every `"auth": "oauth"` remote server. Each server is a
@@ -43,6 +50,10 @@ interface ServerAuthState {
   stepUp: Set<string>;
   resolved: Promise<ResolvedProvider> | undefined;
   authorization: RemoteAuthorization | undefined;
+  /** How the broker authenticated at the token endpoint last (the doctor shows it). */
+  clientAuthMethod: ClientAuthMethod | undefined;
+  /** The DPoP handle of the server (13.3); null: its AS does not use DPoP; undefined: not known yet. */
+  dpop: oidc.DPoPHandle | null | undefined;
 }
 
 const PREFIX = 'mcp-';
@@ -71,6 +82,34 @@ export function tokenEndpointAuthMethod(
   return supported.includes('client_secret_post') ? 'client_secret_post' : 'client_secret_basic';
 }
 
+/** The client authentication of a registered (DCR) client, by `tokenEndpointAuthMethod`. */
+function registeredAuth(
+  clientSecret: string | undefined,
+  metadata: Pick<AuthorizationServerMetadata, 'token_endpoint_auth_methods_supported'>,
+): ClientAuthChoice {
+  const method = tokenEndpointAuthMethod(clientSecret, metadata);
+  if (clientSecret === undefined) return { method, auth: oidc.None() };
+  const auth =
+    method === 'client_secret_post' ? oidc.ClientSecretPost(clientSecret) : clientSecretBasic(clientSecret);
+  return { method, auth };
+}
+
+/**
+ * The client credentials grant of a machine client (issue 13.2), `resource` and scopes as for a
+ * person's sign-in.
+ *
+ * @see RFC 6749 §4.4; RFC 8707 §2
+ */
+function clientCredentials(
+  configuration: oidc.Configuration,
+  scopes: string[],
+  resource: string,
+  dpop: oidc.DPoPHandle | undefined,
+) {
+  const parameters = { ...(scopes.length ? { scope: scopes.join(' ') } : {}), resource };
+  return oidc.clientCredentialsGrant(configuration, parameters, dpop ? { DPoP: dpop } : undefined);
+}
+
 /** The command that signs a remote server in. */
 export const loginCommand = (server: string) => `mcp-auth-broker login --server ${server}`;
 
@@ -89,6 +128,8 @@ export class RemoteAuthorizations {
         stepUp: new Set(),
         resolved: undefined,
         authorization: undefined,
+        clientAuthMethod: undefined,
+        dpop: undefined,
       });
     }
   }
@@ -121,6 +162,41 @@ export class RemoteAuthorizations {
   /** What discovery found last for `server` (the doctor and status show it). */
   authorization(server: string): RemoteAuthorization | undefined {
     return this.states.get(server)?.authorization;
+  }
+
+  /** How the broker authenticates at `server`'s token endpoint, once resolved. */
+  clientAuthMethod(server: string): ClientAuthMethod | undefined {
+    return this.states.get(server)?.clientAuthMethod;
+  }
+
+  /** True when the config names the client (`oauth` or `clientId`): never registered by the broker. */
+  isPreRegistered(server: string): boolean {
+    const config = this.deps.servers[server];
+    return config?.oauth !== undefined || config?.clientId !== undefined;
+  }
+
+  /** True for a machine client (`"grant": "client_credentials"`): tokens need no person. */
+  isMachineClient(server: string): boolean {
+    return this.deps.servers[server]?.oauth?.grant === 'client_credentials';
+  }
+
+  /**
+   * The DPoP handle for `server`'s resource requests (13.3), or undefined when its tokens are plain
+   * bearer tokens. After a restart a stored DPoP key means bound tokens: the provider is resolved
+   * once to bind the handle; otherwise nothing is fetched.
+   */
+  async dpop(server: string): Promise<oidc.DPoPHandle | undefined> {
+    const state = this.state(server);
+    if (state.dpop === undefined) {
+      if ((await this.deps.secrets.get(dpopKeyName(server))) === undefined) state.dpop = null;
+      else await this.provider(remoteAccountId(server));
+    }
+    return state.dpop ?? undefined;
+  }
+
+  /** Forgets what discovery found for `server`, so the next use discovers (and registers) afresh. */
+  rediscover(server: string): void {
+    this.state(server).resolved = undefined;
   }
 
   /** Remembers a 401 challenge (`resource_metadata`, `scope`) for the next discovery. */
@@ -176,13 +252,10 @@ export class RemoteAuthorizations {
     const found = await discoverRemoteAuthorization(config.url, state.challenge, this.fetchFn);
     state.authorization = found;
     const client = await obtainClient(server, config, found, { ...this.deps, fetch: this.fetchFn });
-    const method = tokenEndpointAuthMethod(client.clientSecret, found.metadata);
-    const auth =
-      client.clientSecret === undefined
-        ? oidc.None()
-        : method === 'client_secret_post'
-          ? oidc.ClientSecretPost(client.clientSecret)
-          : oidc.ClientSecretBasic(client.clientSecret);
+    const { method, auth } = config.oauth
+      ? await preRegisteredAuth(server, config.oauth, found.metadata, this.deps.secrets)
+      : registeredAuth(client.clientSecret, found.metadata);
+    state.clientAuthMethod = method;
     const configuration = new oidc.Configuration(
       found.metadata as oidc.ServerMetadata,
       client.clientId,
@@ -194,6 +267,10 @@ export class RemoteAuthorizations {
       // eslint-disable-next-line @typescript-eslint/no-deprecated
       oidc.allowInsecureRequests(configuration);
     }
+    state.dpop = usesDPoP(found.metadata, found.resourceMetadata)
+      ? oidc.getDPoPHandle(configuration, await dpopKeyPair(server, this.deps.secrets))
+      : null;
+    const dpop = state.dpop ?? undefined;
     const scopes = new Set([...found.scopes, ...(config.scopes ?? []), ...state.stepUp]);
     return {
       id: remoteAccountId(server),
@@ -202,6 +279,10 @@ export class RemoteAuthorizations {
       scopes: [...scopes],
       resource: found.resource,
       redirectPort: undefined,
+      dpop,
+      ...(config.oauth?.grant === 'client_credentials'
+        ? { requestTokens: () => clientCredentials(configuration, [...scopes], found.resource, dpop) }
+        : {}),
     };
   }
 }
