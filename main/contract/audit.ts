@@ -17,6 +17,8 @@ export const AUDIT_EVENT_TYPES = [
   'server.crash',
   'server.start_failed',
   'server.gave_up',
+  'server.added',
+  'server.removed',
   'server.credential',
   'client.connect',
   'client.disconnect',

@@ -70,6 +70,43 @@ export const ApiKeyListSchema = z.object({
   keys: z.array(ApiKeySummarySchema),
 });
 
+/** The starter catalog (issue 14.7): what each server needs, never a value. */
+export const CatalogSchema = z.object({
+  servers: z.array(
+    z.object({
+      id: z.string(),
+      title: z.string(),
+      description: z.string(),
+      homepage: z.string(),
+      /** The command it runs, or the remote URL where the person signs in. */
+      command: z.string().optional(),
+      url: z.string().optional(),
+      fields: z.array(z.object({ id: z.string(), label: z.string(), secret: z.boolean() })),
+    }),
+  ),
+});
+
+/** Adding a server: from the catalog with its field values, or any command, or any remote URL. */
+export const AddServerRequestSchema = z.union([
+  z
+    .object({ name: Name, catalog: Name, values: z.record(z.string(), z.string().max(65536)).default({}) })
+    .strict(),
+  z.object({ name: Name, command: z.string().min(1), args: z.array(z.string()).default([]) }).strict(),
+  z
+    .object({
+      name: Name,
+      url: z.url(),
+      transport: z.enum(['streamable-http', 'sse', 'websocket']).optional(),
+    })
+    .strict(),
+]);
+
+export const AddServerResultSchema = z.object({
+  name: z.string(),
+  /** Keychain secrets stored for it (names only). */
+  secrets: z.array(z.string()),
+});
+
 /** The MCP clients the broker installs itself into. */
 export const ConnectTargetSchema = z.enum([
   'claude-desktop',
@@ -205,6 +242,9 @@ export const BROKER_API_METHODS = {
   exportAudit: { input: AuditQuerySchema, output: z.object({ jsonl: z.string() }) },
   verifyAudit: { input: Empty, output: AuditVerifySchema },
   listSecrets: { input: Empty, output: z.object({ names: z.array(z.string()) }) },
+  listCatalog: { input: Empty, output: CatalogSchema },
+  addServer: { input: AddServerRequestSchema, output: AddServerResultSchema },
+  removeServer: { input: z.object({ name: Name }).strict(), output: Ok },
   getServerLog: {
     input: z.object({ name: Name, lines: z.number().int().min(1).max(2000).optional() }).strict(),
     output: z.object({ server: z.string(), lines: z.array(z.string()) }),

@@ -5,6 +5,7 @@ import { BrokerError, isBrokerError, messageOf } from '../base/errors.js';
 import { BROKER_VERSION } from '../base/version.js';
 import { setCliInvocation } from '../runtime/cli-command.js';
 import { locations } from '../runtime/paths.js';
+import { addCommand, addHelp, removeCommand } from './add-command.js';
 import { auditCommand, auditHelp } from './audit-command.js';
 import { type CliIo, EXIT, writeLine } from './cli-context.js';
 import { clientsCommand, clientsHelp } from './clients-command.js';
@@ -56,6 +57,12 @@ const COMMANDS: Record<string, { run: Command; help: string; summary: string }> 
     help: importHelp,
     summary: 'import servers from a Claude Desktop / Cursor config',
   },
+  add: {
+    run: addCommand,
+    help: addHelp,
+    summary: 'add a server from the starter catalog, or any command or URL',
+  },
+  remove: { run: removeCommand, help: addHelp, summary: 'remove a server from the config' },
   install: {
     run: installCommand,
     help: installHelp,

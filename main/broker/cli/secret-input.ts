@@ -2,7 +2,7 @@ import { BrokerError } from '../base/errors.js';
 import type { CliIo } from './cli-context.js';
 
 /** Reads a whole piped stdin; drops one trailing newline (what `echo` and here-strings add). */
-async function readPiped(stdin: NodeJS.ReadableStream): Promise<string> {
+export async function readPiped(stdin: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stdin as AsyncIterable<Buffer | string>) {
     chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);

@@ -28,29 +28,54 @@ function readRaw(file: string): RawConfig {
   return value as RawConfig;
 }
 
-/** Applies `change` to the raw servers table, validates the result and writes it. Returns the parsed config. */
-export function editServers(file: string, change: (servers: Record<string, unknown>) => void): BrokerConfig {
+/** The config `change` would give (validated with the start-up schema), without writing it. */
+function planServers(
+  file: string,
+  change: (servers: Record<string, unknown>) => void,
+): { next: RawConfig; parsed: BrokerConfig } {
   const raw = readRaw(file);
   const servers = { ...(raw.servers ?? {}) };
   change(servers);
   const next = { ...raw, servers };
-  const parsed = parseConfig(next, file);
+  return { next, parsed: parseConfig(next, file) };
+}
+
+/** Applies `change` to the raw servers table, validates the result and writes it. Returns the parsed config. */
+export function editServers(file: string, change: (servers: Record<string, unknown>) => void): BrokerConfig {
+  const { next, parsed } = planServers(file, change);
   writeConfigFile(file, next);
   return parsed;
 }
 
+const addEntries = (entries: Record<string, unknown>) => (servers: Record<string, unknown>) => {
+  for (const [name, entry] of Object.entries(entries)) {
+    if (Object.hasOwn(servers, name)) {
+      throw new BrokerError(
+        'SERVER_EXISTS',
+        `A server named "${name}" is already configured. Rename the new one or remove the old one first.`,
+      );
+    }
+    servers[name] = entry;
+  }
+};
+
 /** Adds new server entries; a name that is already configured fails with SERVER_EXISTS. */
 export function addServerEntries(file: string, entries: Record<string, unknown>): BrokerConfig {
+  return editServers(file, addEntries(entries));
+}
+
+/** Throws what {@link addServerEntries} would (SERVER_EXISTS, CONFIG_INVALID with the JSON path); writes nothing. */
+export function checkServerEntries(file: string, entries: Record<string, unknown>): BrokerConfig {
+  return planServers(file, addEntries(entries)).parsed;
+}
+
+/** Removes one server entry (stdio or remote); SERVER_NOT_FOUND when there is none. */
+export function removeServerEntry(file: string, name: string): BrokerConfig {
   return editServers(file, (servers) => {
-    for (const [name, entry] of Object.entries(entries)) {
-      if (Object.hasOwn(servers, name)) {
-        throw new BrokerError(
-          'SERVER_EXISTS',
-          `A server named "${name}" is already configured. Rename the new one or remove the old one first.`,
-        );
-      }
-      servers[name] = entry;
-    }
+    if (!Object.hasOwn(servers, name))
+      throw new BrokerError('SERVER_NOT_FOUND', `No server named "${name}" in the config.`);
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- the raw table is keyed by server name
+    delete servers[name];
   });
 }
 

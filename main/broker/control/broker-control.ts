@@ -97,6 +97,10 @@ export function createBrokerControl(ports: BrokerControlPorts): BrokerControl {
     connectInfo: () => ui().api.getConnectInfo({}),
     installClient: (request) => ui().api.installConnect(request),
     uninstallClient: (request) => ui().api.uninstallConnect(request),
+    addServer: (request) => ui().api.addServer(request),
+    removeServer: async (name) => {
+      await ui().api.removeServer({ name });
+    },
     listClients: () => {
       const authz = ports.authz();
       return { clients: authz?.clients.list() ?? [], persistent: authz?.persistent ?? false };

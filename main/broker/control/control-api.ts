@@ -1,5 +1,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 
+import type { z } from 'zod';
+
 import {
   type CreateApiKeyBody,
   CreateApiKeyBodySchema,
@@ -20,6 +22,7 @@ import {
 } from '../../contract/control-api.js';
 import type { Status } from '../../contract/status.js';
 import {
+  AddServerRequestSchema,
   type ApiInput,
   type ApiOutput,
   ConnectTargetSchema,
@@ -32,6 +35,8 @@ import { readJsonBody, sendJson } from '../net/http-json.js';
 import { createRouteTable, type Route, route, routeRequest, sendRefusal } from '../net/route-table.js';
 import { type ProviderControl, providerRoutes } from '../providers/provider-routes.js';
 import { type ServerLogControl, serverLogRoutes } from '../upstreams/server-log-routes.js';
+
+type AddServerInput = z.output<typeof AddServerRequestSchema>;
 
 /** What the control API can ask of the running broker. Implemented by the Broker. */
 export interface BrokerControl extends ProviderControl, ServerLogControl {
@@ -49,6 +54,9 @@ export interface BrokerControl extends ProviderControl, ServerLogControl {
   /** Installs the broker entry into a client's file (`install CLIENT`), or restores it (`uninstall`). */
   installClient(request: ApiInput<'installConnect'>): Promise<ApiOutput<'installConnect'>>;
   uninstallClient(request: ApiInput<'uninstallConnect'>): Promise<ApiOutput<'uninstallConnect'>>;
+  /** Adds a server from the catalog, a command or a URL (`mcp-auth-broker add`); removes one (`remove`). */
+  addServer(request: AddServerInput): Promise<ApiOutput<'addServer'>>;
+  removeServer(name: string): Promise<void>;
   /** OAuth clients of the broker's authorization server with their grants (`mcp-auth-broker clients`). */
   listClients(): ClientsResponse;
   /** Revokes every grant of a client; its tokens stop working at once (`clients revoke <id>`). */
@@ -108,6 +116,19 @@ function routes(control: BrokerControl): Route[] {
       const target = ConnectTargetSchema.safeParse(client);
       if (!target.success) throw new BrokerError('USAGE', `Unknown client "${client}".`);
       sendJson(res, 200, await control.uninstallClient({ target: target.data }));
+    }),
+    route('POST', '/servers', async (req, res) => {
+      const body = AddServerRequestSchema.safeParse(await readJsonBody(req));
+      if (!body.success)
+        throw new BrokerError(
+          'USAGE',
+          'Body must be {"name", "catalog", "values"} or {"name", "command", "args"} or {"name", "url"}.',
+        );
+      sendJson(res, 200, await control.addServer(body.data));
+    }),
+    route('DELETE', '/servers/:name', async (_q, res, { name }) => {
+      await control.removeServer(name);
+      sendJson(res, 200, { ok: true });
     }),
     route('GET', '/clients', (_q, res) => sendJson(res, 200, control.listClients())),
     route('DELETE', '/clients/:id', (_q, res, { id }) => sendJson(res, 200, control.revokeClient(id))),

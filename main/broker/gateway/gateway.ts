@@ -187,6 +187,19 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     await upstream.start();
   }
 
+  /** Stops a server and forgets it (its entry was removed from the config); false when unknown. */
+  async removeServer(name: string): Promise<boolean> {
+    const old = this.upstreams.get(name);
+    if (!old) return false;
+    await old.stop();
+    old.removeAllListeners();
+    this.upstreams.delete(name);
+    this.catalog.invalidate();
+    this.emit('toolsChanged');
+    this.emit('statusChanged');
+    return true;
+  }
+
   /** Enabled servers whose env references the secret `secretName`, sorted (to restart after a change). */
   serversUsingSecret(secretName: string): string[] {
     return [...this.upstreams.values()]

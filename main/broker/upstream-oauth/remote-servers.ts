@@ -74,6 +74,12 @@ export class RemoteServers {
         this.deps.servers[name] = config;
         await this.gateway.putUpstream(this.build(name, config).supervisor);
       },
+      remove: async (name) => {
+        // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- keyed by server name
+        delete this.deps.servers[name];
+        this.built.delete(name);
+        await this.gateway?.removeServer(name);
+      },
     };
   }
 

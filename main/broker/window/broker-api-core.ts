@@ -4,11 +4,13 @@ import type { AuditSink } from '../audit/audit-event.js';
 import { verifyAuditChain } from '../audit/audit-verify.js';
 import type { Clock } from '../base/clock.js';
 import { BrokerError } from '../base/errors.js';
+import { catalogListing, resolveAddRequest } from '../catalog/add-request.js';
+import { addServer } from '../catalog/add-server.js';
 import { createClientSetup } from '../client-setup/client-setup.js';
 import type { ConnectEnv } from '../client-setup/connect-env.js';
 import { recordImport } from '../client-setup/import-provenance.js';
 import type { RemoteServerConfig, StdioServerConfig } from '../config/config-schema.js';
-import { setServerEnabled } from '../config/server-entries.js';
+import { removeServerEntry, setServerEnabled } from '../config/server-entries.js';
 import { type FoundServer, parseMcpServers, readMcpServersFile } from '../import/mcp-config-import.js';
 import { planImport, runImport } from '../import/run-import.js';
 import type { SecretStore } from '../secrets/secret-store.js';
@@ -24,6 +26,7 @@ export interface ServersPort {
   status(): ServerStatus[];
   restartServer(name: string): Promise<void>;
   putServer(name: string, config: StdioServerConfig): Promise<void>;
+  removeServer(name: string): Promise<boolean>;
   start(): Promise<void>;
   stop(): Promise<void>;
   on(event: 'statusChanged', listener: () => void): unknown;
@@ -118,6 +121,28 @@ export function createBrokerApiCore(deps: BrokerApiCoreDeps): BrokerApiCore {
       return OK;
     },
     ...importHandlers(deps, servers, remote),
+    listCatalog: () => Promise.resolve(catalogListing()),
+    addServer: async (input) => {
+      const { config, secrets } = await addServer(deps, resolveAddRequest(input));
+      if ('url' in config) {
+        if (!features.remoteServers)
+          throw new BrokerError('FEATURE_UNAVAILABLE', 'Remote servers are not running.');
+        await features.remoteServers.put(input.name, config);
+      } else {
+        servers[input.name] = config;
+        await deps.servers.putServer(input.name, config);
+      }
+      return { name: input.name, secrets };
+    },
+    removeServer: async ({ name }) => {
+      requireServer(name);
+      removeServerEntry(deps.configPath, name);
+      // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- keyed by server name
+      delete servers[name];
+      await (remote()[name] ? features.remoteServers?.remove(name) : deps.servers.removeServer(name));
+      deps.audit.record({ type: 'server.removed', outcome: 'ok', server: name });
+      return OK;
+    },
     queryAudit: (query) => Promise.resolve(queryAudit(deps.auditDir, query)),
     exportAudit: (query) => Promise.resolve({ jsonl: exportAudit(deps.auditDir, query) }),
     verifyAudit: () => Promise.resolve(verifyAuditChain(deps.auditDir)),

@@ -38,6 +38,8 @@ export interface ClientsFeature {
 export interface RemoteServersFeature {
   configs(): Readonly<Record<string, RemoteServerConfig>>;
   put(name: string, config: RemoteServerConfig): Promise<void>;
+  /** Stops and forgets one whose entry was removed from the config. */
+  remove(name: string): Promise<void>;
 }
 
 /** The person's decisions on consent requests, by request code (SEC-1). */

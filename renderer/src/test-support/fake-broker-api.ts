@@ -120,6 +120,35 @@ export function fakeBrokerApi(
     verifyAudit: (i) =>
       rec('verifyAudit', i, { ok: true, records: state.audit.length, files: ['audit.jsonl'] }),
     listSecrets: (i) => rec('listSecrets', i, { names: [] }),
+    listCatalog: (i) =>
+      rec('listCatalog', i, {
+        servers: [
+          {
+            id: 'github',
+            title: 'GitHub',
+            description: 'Repositories, issues, pull requests and code search.',
+            homepage: 'https://github.com/modelcontextprotocol/servers',
+            command: 'npx -y @modelcontextprotocol/server-github',
+            fields: [{ id: 'token', label: 'Personal access token', secret: true }],
+          },
+          {
+            id: 'sentry',
+            title: 'Sentry',
+            description: 'Issues and events.',
+            homepage: 'https://docs.sentry.io/product/sentry-mcp/',
+            url: 'https://mcp.sentry.dev/mcp',
+            fields: [],
+          },
+        ],
+      }),
+    addServer: (i) => {
+      state.servers = [...state.servers, server(i.name)];
+      return rec('addServer', i, { name: i.name, secrets: 'catalog' in i ? [`${i.name}-GITHUB_TOKEN`] : [] });
+    },
+    removeServer: (i) => {
+      state.servers = state.servers.filter((s) => s.name !== i.name);
+      return rec('removeServer', i, ok);
+    },
     getServerLog: (i) =>
       rec('getServerLog', i, {
         server: i.name,
