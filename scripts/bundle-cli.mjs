@@ -15,6 +15,8 @@ await build({
   format: 'esm',
   target: 'node20',
   external: ['@napi-rs/keyring', 'electron'],
+  // jsonc-parser's UMD main loads its parts with a require() esbuild cannot follow; its ESM build bundles.
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
   // CommonJS packages inside an ES module bundle still expect require, __filename and __dirname.
   banner: {
     js: [

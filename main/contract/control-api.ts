@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ClientGrantSummarySchema, ConsentRequestSchema } from './consent.js';
 import { AccountListingSchema, LogoutResultSchema } from './providers.js';
 import { StartingStatusSchema, StatusSchema } from './status.js';
-import { ImportResultSchema } from './window-api.js';
+import { BROKER_API_METHODS, ImportResultSchema } from './window-api.js';
 
 /**
  * The control API's contract: what the CLI sends to the running broker over its same-user socket
@@ -17,7 +17,8 @@ import { ImportResultSchema } from './window-api.js';
 /** `PUT /secrets/:name`. */
 export const SetSecretBodySchema = z.object({ value: z.string().min(1) }).strict();
 /** `POST /import`. */
-export const ImportBodySchema = z.object({ path: z.string().min(1) }).strict();
+/** `POST /import`: the window's `runImport` input (source, chosen servers, the person's options). */
+export const ImportBodySchema = BROKER_API_METHODS.runImport.input;
 /** `POST /consents/:code/approve` (default: the servers the client asked for). */
 export const ApproveConsentBodySchema = z
   .object({ scopes: z.array(z.string().min(1).max(200)).max(200).optional() })

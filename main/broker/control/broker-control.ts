@@ -84,7 +84,7 @@ export function createBrokerControl(ports: BrokerControlPorts): BrokerControl {
     providerLogout: (account: string) => ports.providers.logout(account),
     providerTokens: () => ports.providers.list(),
     uiLoginUrl: () => ui().loginUrl(),
-    importServers: (path: string) => ui().api.runImport({ source: { path } }),
+    importServers: (input) => ui().api.runImport(input),
     listClients: () => {
       const authz = ports.authz();
       return { clients: authz?.clients.list() ?? [], persistent: authz?.persistent ?? false };

@@ -11,7 +11,7 @@ import {
   SetSecretBodySchema,
 } from '../../contract/control-api.js';
 import type { Status } from '../../contract/status.js';
-import type { ImportResult } from '../../contract/window-api.js';
+import type { ApiParsedInput, ImportResult } from '../../contract/window-api.js';
 import { codeOf, httpStatusForCode } from '../base/error-codes.js';
 import { BrokerError, messageOf } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
@@ -28,8 +28,8 @@ export interface BrokerControl extends ProviderControl {
   restartServer(name: string): Promise<void>;
   /** A one-time browser-mode login link (`mcp-auth-broker ui`). */
   uiLoginUrl(): string;
-  /** Imports the MCP servers of a Claude Desktop / Cursor config file (`mcp-auth-broker import`). */
-  importServers(path: string): Promise<ImportResult>;
+  /** Imports the MCP servers of MCP client files (`mcp-auth-broker import`), with the person's choices. */
+  importServers(input: ApiParsedInput<'runImport'>): Promise<ImportResult>;
   /** OAuth clients of the broker's authorization server with their grants (`mcp-auth-broker clients`). */
   listClients(): ClientsResponse;
   /** Revokes every grant of a client; its tokens stop working at once (`clients revoke <id>`). */
@@ -63,8 +63,13 @@ function routes(control: BrokerControl): Route[] {
     route('POST', '/ui/login-link', (_q, res) => sendJson(res, 200, { url: control.uiLoginUrl() })),
     route('POST', '/import', async (req, res) => {
       const body = ImportBodySchema.safeParse(await readJsonBody(req));
-      if (!body.success) throw new BrokerError('USAGE', 'Body must be {"path": "<config file>"}.');
-      sendJson(res, 200, await control.importServers(body.data.path));
+      if (!body.success) {
+        throw new BrokerError(
+          'USAGE',
+          'Body must be {"source": {"path": "<client file>"} | {"paths": […]}, "options"?: {…}}.',
+        );
+      }
+      sendJson(res, 200, await control.importServers(body.data));
     }),
     route('GET', '/clients', (_q, res) => sendJson(res, 200, control.listClients())),
     route('DELETE', '/clients/:id', (_q, res, { id }) => sendJson(res, 200, control.revokeClient(id))),
