@@ -5,6 +5,7 @@ import { ClientGrantSummarySchema, ConsentRequestSchema } from './consent.js';
 import { AccountListingSchema, LogoutResultSchema } from './providers.js';
 import { StartingStatusSchema, StatusSchema } from './status.js';
 import {
+  BROKER_API_METHODS,
   BrokerViaSchema,
   ConnectInfoSchema,
   ImportResultSchema,
@@ -24,7 +25,8 @@ import {
 /** `PUT /secrets/:name`. */
 export const SetSecretBodySchema = z.object({ value: z.string().min(1) }).strict();
 /** `POST /import`. */
-export const ImportBodySchema = z.object({ path: z.string().min(1) }).strict();
+/** `POST /import`: the window's `runImport` input (source, chosen servers, the person's options). */
+export const ImportBodySchema = BROKER_API_METHODS.runImport.input;
 /** `POST /consents/:code/approve` (default: the servers the client asked for). */
 /** `POST /connect/:client/install`. */
 export const InstallBodySchema = z

@@ -173,6 +173,8 @@ export const UninstallResultSchema = z.object({
 
 export const ImportSourceSchema = z.union([
   z.object({ path: z.string().min(1).max(4096) }).strict(),
+  /** Several client files at once (`import --all`): identical entries become one server. */
+  z.object({ paths: z.array(z.string().min(1).max(4096)).min(1).max(50) }).strict(),
   z
     .object({
       text: z
@@ -183,21 +185,54 @@ export const ImportSourceSchema = z.union([
     .strict(),
 ]);
 
+/** Where an imported server came from: client, file, and the key path of the entry in that file. */
+export const ImportOriginSchema = z.object({
+  client: z.string(),
+  file: z.string().optional(),
+  path: z.array(z.string()),
+});
+
+/** The person's choices about an import (`import --no-secret/--secret/--update`, or the window). */
+export const ImportOptionsSchema = z
+  .object({
+    /** Secret ids (`SERVER.VAR`, `SERVER.args[N]`, `SERVER.url`, `SERVER.header.NAME`) to leave as they are. */
+    noSecret: z.array(z.string().min(1).max(300)).max(500).optional(),
+    /** Ids whose whole value is a secret although detection said no. */
+    secret: z.array(z.string().min(1).max(300)).max(500).optional(),
+    /** Replace servers that already exist, keeping their tools, enabled and prefix. */
+    update: z.boolean().optional(),
+  })
+  .strict();
+
 export const ImportPlanSchema = z.object({
   servers: z.array(
     z.object({
       name: z.string(),
+      /** Command line (stdio) or URL (remote), every secret shown as `${VAR}`. */
       command: z.string(),
-      /** Env variables that will move into the secret store: variable → secret name. */
+      /** import (stdio), convert (to a remote server), update (re-import) or skip. */
+      action: z.enum(['import', 'convert', 'update', 'skip']).optional(),
+      kind: z.enum(['stdio', 'remote']).optional(),
+      origins: z.array(ImportOriginSchema).optional(),
+      /** What the import changed or cannot carry over (cmd /c unwrapped, mcp-remote converted …). */
+      notes: z.array(z.string()).optional(),
+      enabled: z.boolean().optional(),
+      /** Values that will move into the secret store (names only, never values). */
       secrets: z.array(
         z.object({
           variable: z.string(),
           secret: z.string(),
-          /** Why the secret name is not `<server>-<VAR>` (that name was already taken). */
+          /** Why the secret name is not `<server>-<VAR>` (that name was already taken), or reuse/set-later. */
           note: z.string().optional(),
+          /** Override handle for `--no-secret` / `--secret`. */
+          id: z.string().optional(),
+          place: z.enum(['env', 'arg', 'url', 'header']).optional(),
+          /** Why it counts as a secret ("a GitHub token (gh*_)" …). */
+          reason: z.string().optional(),
+          action: z.enum(['move', 'reuse', 'set-later']).optional(),
         }),
       ),
-      /** Why it cannot be imported (name clash, remote server …), if so. */
+      /** Why it cannot be imported (name clash, secret in a URL …), if so. */
       problem: z.string().optional(),
     }),
   ),
@@ -206,10 +241,19 @@ export const ImportPlanSchema = z.object({
 export const ImportResultSchema = z.object({
   imported: z.array(z.string()),
   skipped: z.array(z.object({ name: z.string(), reason: z.string() })),
-  /** Which env values moved into the secret store (names only). */
+  /** Which values moved into the secret store (names only). */
   moved: z.array(
-    z.object({ server: z.string(), variable: z.string(), secret: z.string(), note: z.string().optional() }),
+    z.object({
+      server: z.string(),
+      variable: z.string(),
+      secret: z.string(),
+      note: z.string().optional(),
+      id: z.string().optional(),
+      action: z.enum(['move', 'reuse', 'set-later']).optional(),
+    }),
   ),
+  /** For each imported server, the client file entries it stands for (for install to remove them). */
+  origins: z.array(z.object({ server: z.string(), origins: z.array(ImportOriginSchema) })).optional(),
 });
 
 export const BrokerEventSchema = z.discriminatedUnion('type', [
@@ -235,7 +279,13 @@ export const BROKER_API_METHODS = {
   pauseAllServers: { input: z.object({ paused: z.boolean() }).strict(), output: Ok },
   planImport: { input: ImportSourceSchema, output: ImportPlanSchema },
   runImport: {
-    input: z.object({ source: ImportSourceSchema, servers: z.array(Name).max(200).optional() }).strict(),
+    input: z
+      .object({
+        source: ImportSourceSchema,
+        servers: z.array(Name).max(200).optional(),
+        options: ImportOptionsSchema.optional(),
+      })
+      .strict(),
     output: ImportResultSchema,
   },
   queryAudit: { input: AuditQuerySchema, output: AuditPageSchema },
@@ -304,6 +354,7 @@ export type ConnectTarget = z.infer<typeof ConnectTargetSchema>;
 export type ImportSource = z.infer<typeof ImportSourceSchema>;
 export type ImportPlan = z.infer<typeof ImportPlanSchema>;
 export type ImportResult = z.infer<typeof ImportResultSchema>;
+export type ImportOptions = z.infer<typeof ImportOptionsSchema>;
 export type BrokerEvent = z.infer<typeof BrokerEventSchema>;
 
 /** The calls, one function each, plus the live event stream. */

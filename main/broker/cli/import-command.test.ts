@@ -60,7 +60,18 @@ describe('mcp-auth-broker import', () => {
       expect(JSON.parse(result.stdout)).toEqual({
         imported: ['gh'],
         skipped: [],
-        moved: [{ server: 'gh', variable: 'GITHUB_TOKEN', secret: 'gh-GITHUB_TOKEN' }],
+        moved: [
+          {
+            server: 'gh',
+            variable: 'GITHUB_TOKEN',
+            secret: 'gh-GITHUB_TOKEN',
+            id: 'gh.GITHUB_TOKEN',
+            action: 'move',
+          },
+        ],
+        origins: [
+          { server: 'gh', origins: [{ client: 'claude-desktop', file: claude, path: ['mcpServers', 'gh'] }] },
+        ],
       });
       const status = await runCli(['status', '--json', ...where], { env });
       expect(status.stdout).toContain('"gh"');

@@ -55,7 +55,7 @@ const COMMANDS: Record<string, { run: Command; help: string; summary: string }> 
   import: {
     run: importCommand,
     help: importHelp,
-    summary: 'import servers from a Claude Desktop / Cursor config',
+    summary: 'import servers from MCP client configs (Claude, Cursor, VS Code, Codex, Zed …)',
   },
   add: {
     run: addCommand,

@@ -93,7 +93,7 @@ export function createBrokerControl(ports: BrokerControlPorts): BrokerControl {
     providerLogout: (account: string) => ports.providers.logout(account),
     providerTokens: () => ports.providers.list(),
     uiLoginUrl: () => ui().loginUrl(),
-    importServers: (path: string) => ui().api.runImport({ source: { path } }),
+    importServers: (input) => ui().api.runImport(input),
     connectInfo: () => ui().api.getConnectInfo({}),
     installClient: (request) => ui().api.installConnect(request),
     uninstallClient: (request) => ui().api.uninstallConnect(request),

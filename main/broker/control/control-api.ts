@@ -25,6 +25,7 @@ import {
   AddServerRequestSchema,
   type ApiInput,
   type ApiOutput,
+  type ApiParsedInput,
   ConnectTargetSchema,
   type ImportResult,
 } from '../../contract/window-api.js';
@@ -47,8 +48,8 @@ export interface BrokerControl extends ProviderControl, ServerLogControl {
   restartServer(name: string): Promise<void>;
   /** A one-time browser-mode login link (`mcp-auth-broker ui`). */
   uiLoginUrl(): string;
-  /** Imports the MCP servers of a Claude Desktop / Cursor config file (`mcp-auth-broker import`). */
-  importServers(path: string): Promise<ImportResult>;
+  /** Imports the MCP servers of MCP client files (`mcp-auth-broker import`), with the person's choices. */
+  importServers(input: ApiParsedInput<'runImport'>): Promise<ImportResult>;
   /** MCP clients the broker installs into (`mcp-auth-broker install --list`). */
   connectInfo(): Promise<ApiOutput<'getConnectInfo'>>;
   /** Installs the broker entry into a client's file (`install CLIENT`), or restores it (`uninstall`). */
@@ -100,8 +101,13 @@ function routes(control: BrokerControl): Route[] {
     route('POST', '/ui/login-link', (_q, res) => sendJson(res, 200, { url: control.uiLoginUrl() })),
     route('POST', '/import', async (req, res) => {
       const body = ImportBodySchema.safeParse(await readJsonBody(req));
-      if (!body.success) throw new BrokerError('USAGE', 'Body must be {"path": "<config file>"}.');
-      sendJson(res, 200, await control.importServers(body.data.path));
+      if (!body.success) {
+        throw new BrokerError(
+          'USAGE',
+          'Body must be {"source": {"path": "<client file>"} | {"paths": […]}, "options"?: {…}}.',
+        );
+      }
+      sendJson(res, 200, await control.importServers(body.data));
     }),
     route('GET', '/connect', async (_q, res) => sendJson(res, 200, await control.connectInfo())),
     route('POST', '/connect/:client/install', async (req, res, { client }) => {

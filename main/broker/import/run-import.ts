@@ -1,117 +1,120 @@
 import type { AuditSink } from '../audit/audit-event.js';
+import { BrokerError } from '../base/errors.js';
 import type { BrokerConfig } from '../config/config-schema.js';
-import { addServerEntries } from '../config/server-entries.js';
+import { addServerEntries, editServers } from '../config/server-entries.js';
 import type { SecretStore } from '../secrets/secret-store.js';
-import { type FoundServer, SECRET_NAME_MAX_LENGTH, secretsOf } from './mcp-config-import.js';
-
-/** One env value the import moves into the secret store. */
-export interface PlannedSecret {
-  variable: string;
-  secret: string;
-  /** Set when `secret` is not the usual `<server>-<VAR>`: why (that name was taken). */
-  note?: string;
-}
-
-/** One server of an import plan: what will happen to it. */
-export interface PlannedServer {
-  name: string;
-  command: string;
-  secrets: PlannedSecret[];
-  problem?: string;
-}
-
-/** `base`, or `base-2`, `base-3` … (cut to the name length limit) — the first not in `taken`. */
-function uniqueSecretName(base: string, taken: ReadonlySet<string>): string {
-  if (!taken.has(base)) return base;
-  for (let n = 2; ; n += 1) {
-    const suffix = `-${String(n)}`;
-    const candidate = `${base.slice(0, SECRET_NAME_MAX_LENGTH - suffix.length)}${suffix}`;
-    if (!taken.has(candidate)) return candidate;
-  }
-}
+import type { EntryOrigin } from './client-entry.js';
+import type { FoundServer } from './found-server.js';
+import { planImport, type PlannedServer, type PlanOptions } from './import-plan.js';
 
 /**
- * What importing `found` into a broker that already has `existing` servers and `existingSecrets`
- * would do. A secret name already in the store, or already given to another variable of this plan,
- * is never reused: the variable gets the next free `<name>-<n>` and the plan says so (SEC-8), so an
- * import never overwrites a stored secret nor makes two variables share one.
+ * Carries out an import plan: stores each `move` secret in the keychain (checking again that the
+ * name is still free: SEC-8), then writes every imported entry into the broker config in one atomic
+ * edit. Secrets are stored first, so a config never points at a secret that was not saved. A
+ * re-imported server (`update`) keeps its broker fields: `tools`, `enabled`, `prefix`, `callTimeoutMs`.
  */
-export function planImport(
-  found: FoundServer[],
-  existing: ReadonlySet<string>,
-  existingSecrets: ReadonlySet<string>,
-): PlannedServer[] {
-  const taken = new Set(existingSecrets);
-  return found.map((server) => {
-    const secrets = secretsOf(server).map(({ variable, secret: wanted }): PlannedSecret => {
-      const secret = uniqueSecretName(wanted, taken);
-      taken.add(secret);
-      return secret === wanted
-        ? { variable, secret }
-        : { variable, secret, note: `"${wanted}" is already used` };
-    });
-    const planned: PlannedServer = {
-      name: server.name,
-      command: [server.command, ...server.args].join(' ').trim(),
-      secrets,
-    };
-    const problem =
-      server.problem ??
-      (existing.has(server.name) ? `a server named "${server.name}" is already configured` : undefined);
-    if (problem !== undefined) planned.problem = problem;
-    return planned;
-  });
+
+export interface MovedSecret {
+  server: string;
+  variable: string;
+  secret: string;
+  id: string;
+  action: 'move' | 'reuse' | 'set-later';
+  note?: string;
 }
 
 export interface ImportOutcome {
   imported: string[];
   skipped: { name: string; reason: string }[];
-  moved: { server: string; variable: string; secret: string; note?: string }[];
+  moved: MovedSecret[];
+  /** For each imported server, the client file entries it replaces (for `install` to remove them). */
+  origins: { server: string; origins: EntryOrigin[] }[];
+  /** The full plan as carried out. */
+  plan: PlannedServer[];
   /** The config after the import (to start the new servers). */
   config: BrokerConfig | undefined;
 }
 
-/**
- * Imports the chosen servers: every secret-looking env value is stored under `<server>-<VAR>` (or the
- * free name {@link planImport} picked when that one is taken) and replaced by `{"secret": …}`; then the entries are added to the broker config in one atomic write.
- * Secrets are stored first, so a config never points at a secret that was not saved.
- */
+const KEPT_FIELDS = ['tools', 'enabled', 'prefix', 'callTimeoutMs'] as const;
+
+function keptFields(previous: unknown): Record<string, unknown> {
+  if (typeof previous !== 'object' || previous === null) return {};
+  const kept: Record<string, unknown> = {};
+  for (const field of KEPT_FIELDS) {
+    const value = (previous as Record<string, unknown>)[field];
+    if (value !== undefined) kept[field] = value;
+  }
+  return kept;
+}
+
+async function storeSecrets(
+  plan: PlannedServer[],
+  values: Map<string, string>,
+  store: SecretStore,
+  audit: AuditSink | undefined,
+): Promise<void> {
+  for (const server of plan) {
+    for (const secret of server.secrets) {
+      if (secret.action !== 'move') continue;
+      if ((await store.get(secret.secret)) !== undefined) {
+        throw new BrokerError(
+          'IMPORT_INVALID',
+          `Secret "${secret.secret}" appeared in the keychain while importing; nothing was overwritten. Run the import again.`,
+        );
+      }
+      await store.set(secret.secret, values.get(secret.secret) ?? '');
+      audit?.record({ type: 'secret.set', outcome: 'ok', secretName: secret.secret, server: server.name });
+    }
+  }
+}
+
+/** Plans and imports `found` into the config at `configPath`. */
 export async function runImport(
   found: FoundServer[],
-  options: {
-    configPath: string;
-    store: SecretStore;
-    audit?: AuditSink;
-    existing: ReadonlySet<string>;
-    only?: readonly string[];
-  },
+  options: Omit<PlanOptions, 'secrets'> & { configPath: string; store: SecretStore; audit?: AuditSink },
 ): Promise<ImportOutcome> {
-  const wanted = options.only ? new Set(options.only) : undefined;
-  const plan = planImport(found, options.existing, new Set(await options.store.list()));
-  const outcome: ImportOutcome = { imported: [], skipped: [], moved: [], config: undefined };
-  const entries: Record<string, unknown> = {};
-  for (const [i, server] of found.entries()) {
-    const planned = plan[i];
-    if (!planned || (wanted && !wanted.has(server.name))) continue;
-    if (planned.problem !== undefined) {
-      outcome.skipped.push({ name: server.name, reason: planned.problem });
+  const { servers: plan, values } = await planImport(found, { ...options, secrets: options.store });
+  const outcome: ImportOutcome = {
+    imported: [],
+    skipped: [],
+    moved: [],
+    origins: [],
+    plan,
+    config: undefined,
+  };
+  for (const server of plan) {
+    if (server.action === 'skip' || server.entry === undefined) {
+      if (server.problem !== 'not chosen')
+        outcome.skipped.push({ name: server.name, reason: server.problem ?? '' });
       continue;
     }
-    const env: Record<string, unknown> = { ...server.env };
-    for (const { variable, secret, note } of planned.secrets) {
-      await options.store.set(secret, server.env[variable] ?? '');
-      options.audit?.record({ type: 'secret.set', outcome: 'ok', secretName: secret, server: server.name });
-      env[variable] = { secret };
-      outcome.moved.push({ server: server.name, variable, secret, ...(note === undefined ? {} : { note }) });
-    }
-    entries[server.name] = {
-      command: server.command,
-      ...(server.args.length > 0 ? { args: server.args } : {}),
-      ...(Object.keys(env).length > 0 ? { env } : {}),
-      ...(server.cwd === undefined ? {} : { cwd: server.cwd }),
-    };
     outcome.imported.push(server.name);
+    outcome.origins.push({ server: server.name, origins: server.origins });
+    for (const s of server.secrets) {
+      const note = s.note === undefined ? {} : { note: s.note };
+      outcome.moved.push({
+        server: server.name,
+        variable: s.variable,
+        secret: s.secret,
+        id: s.id,
+        action: s.action,
+        ...note,
+      });
+    }
   }
-  if (outcome.imported.length > 0) outcome.config = addServerEntries(options.configPath, entries);
+  if (outcome.imported.length === 0) return outcome;
+  await storeSecrets(plan, values, options.store, options.audit);
+  const chosen = plan.filter((s) => s.action !== 'skip' && s.entry !== undefined);
+  if (!chosen.some((s) => s.action === 'update')) {
+    outcome.config = addServerEntries(
+      options.configPath,
+      Object.fromEntries(chosen.map((s) => [s.name, s.entry])),
+    );
+    return outcome;
+  }
+  outcome.config = editServers(options.configPath, (servers) => {
+    for (const server of chosen)
+      servers[server.name] = { ...server.entry, ...keptFields(servers[server.name]) };
+  });
   return outcome;
 }

@@ -1,5 +1,5 @@
 import type { ServerStatus, Status } from '../../contract/status.js';
-import type { BrokerApi, BrokerApiHandlers, ImportSource } from '../../contract/window-api.js';
+import type { BrokerApi, BrokerApiHandlers } from '../../contract/window-api.js';
 import type { AuditSink } from '../audit/audit-event.js';
 import { verifyAuditChain } from '../audit/audit-verify.js';
 import type { Clock } from '../base/clock.js';
@@ -11,8 +11,9 @@ import type { ConnectEnv } from '../client-setup/connect-env.js';
 import { recordImport } from '../client-setup/import-provenance.js';
 import type { RemoteServerConfig, StdioServerConfig } from '../config/config-schema.js';
 import { removeServerEntry, setServerEnabled } from '../config/server-entries.js';
-import { type FoundServer, parseMcpServers, readMcpServersFile } from '../import/mcp-config-import.js';
-import { planImport, runImport } from '../import/run-import.js';
+import { planImport } from '../import/import-plan.js';
+import { foundServersOf, importOptions } from '../import/import-source.js';
+import { runImport } from '../import/run-import.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { exportAudit, queryAudit } from './audit-query.js';
 import { type BrokerFeatures, featureHandlers } from './broker-features.js';
@@ -192,19 +193,19 @@ function importHandlers(
   remote: () => Readonly<Record<string, RemoteServerConfig>>,
 ): Pick<BrokerApiHandlers, 'planImport' | 'runImport'> {
   const existing = () => new Set([...Object.keys(servers), ...Object.keys(remote())]);
-  const found = (source: ImportSource): FoundServer[] =>
-    'path' in source ? readMcpServersFile(source.path) : parseMcpServers(source.text);
   return {
     planImport: async (source) => ({
-      servers: planImport(found(source), existing(), new Set(await deps.store.list())),
+      servers: (await planImport(foundServersOf(source), { existing: existing(), secrets: deps.store }))
+        .servers,
     }),
-    runImport: async ({ source, servers: only }) => {
-      const outcome = await runImport(found(source), {
+    runImport: async ({ source, servers: only, options }) => {
+      const outcome = await runImport(foundServersOf(source), {
         configPath: deps.configPath,
         store: deps.store,
         audit: deps.audit,
         existing: existing(),
-        ...(only === undefined ? {} : { only }),
+        ...importOptions(options),
+        ...(only === undefined ? {} : { only: new Set(only) }),
       });
       // Installing the broker into that file later removes these entries from it (14.5).
       if ('path' in source)
@@ -215,7 +216,8 @@ function importHandlers(
         servers[name] = config;
         await deps.servers.putServer(name, config);
       }
-      return { imported: outcome.imported, skipped: outcome.skipped, moved: outcome.moved };
+      const { imported, skipped, moved, origins } = outcome;
+      return { imported, skipped, moved, origins };
     },
   };
 }

@@ -178,10 +178,13 @@ describe('browser mode', () => {
       { ...auth, origin: broker.url },
       { source: { text: JSON.stringify({ mcpServers: { gamma: entry } }) } },
     );
-    expect(JSON.parse(reply.body)).toEqual({
+    expect(JSON.parse(reply.body)).toMatchObject({
       imported: ['gamma'],
       skipped: [],
-      moved: [{ server: 'gamma', variable: 'SERVICE_API_KEY', secret: 'gamma-SERVICE_API_KEY' }],
+      moved: [
+        { server: 'gamma', variable: 'SERVICE_API_KEY', secret: 'gamma-SERVICE_API_KEY', action: 'move' },
+      ],
+      origins: [{ server: 'gamma', origins: [{ client: 'other', path: ['mcpServers', 'gamma'] }] }],
     });
     expect(await store.get('gamma-SERVICE_API_KEY')).toBe(token);
     const text = readFileSync(configPath, 'utf8');
