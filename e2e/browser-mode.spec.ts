@@ -203,10 +203,20 @@ test('imports a Claude Desktop config with a plaintext token into the secret sto
     mcpServers: Record<string, unknown>;
     theme: string;
   };
-  expect(Object.keys(installed.mcpServers).sort()).toEqual(['broker', 'delta']);
+  // 14.5: the imported entry (and its plaintext token) leaves the client's file; no plaintext backup.
+  expect(Object.keys(installed.mcpServers).sort()).toEqual(['broker']);
   expect(installed.theme).toBe('dark');
-  expect(readdirSync(join(b.dir, 'xdg-config', 'Claude')).some((f) => f.endsWith('.bak'))).toBe(true);
+  expect(readFileSync(claude, 'utf8')).not.toContain(token);
+  expect(readdirSync(join(b.dir, 'xdg-config', 'Claude')).some((f) => f.endsWith('.bak'))).toBe(false);
+  for (const file of filesUnder(b.home.dataDir)) {
+    if (statSync(file).isSocket()) continue;
+    expect(readFileSync(file, 'latin1'), file).not.toContain(token);
+  }
   await shoot(page, 'connect');
+  page.once('dialog', (dialog) => void dialog.accept());
+  await page.getByRole('button', { name: 'Restore Claude Desktop' }).click();
+  await expect(page.getByText(/exactly as it was/)).toBeVisible();
+  expect(readFileSync(claude, 'utf8')).toBe(original);
 });
 
 test('providers, tokens and clients explain what to do while those features are absent', async ({ page }) => {
