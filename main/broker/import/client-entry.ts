@@ -1,3 +1,5 @@
+import { ConnectTargetSchema } from '../../contract/window-api.js';
+
 /**
  * One MCP server entry as an MCP client wrote it, read from one client file: the shape every client
  * format parser produces (`json-client-formats.ts`, `codex-format.ts`) before the import decides what
@@ -6,17 +8,7 @@
  */
 
 /** The MCP clients whose files the import reads. */
-export const CLIENT_IDS = [
-  'claude-desktop',
-  'claude-code',
-  'cursor',
-  'vscode',
-  'windsurf',
-  'gemini',
-  'codex',
-  'zed',
-  'other',
-] as const;
+export const CLIENT_IDS = [...ConnectTargetSchema.options, 'other'] as const;
 export type ClientId = (typeof CLIENT_IDS)[number];
 
 /** Where an entry lives: the client, its file, and the key path of the entry inside that file. */
